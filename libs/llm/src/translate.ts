@@ -1,0 +1,80 @@
+import type { StreamDecoder, StreamEncoder, TranslationContext } from '@app/llm/codec';
+import { codecFor } from '@app/llm/formats';
+import type { IRRequest, IRStreamEvent, SSEEvent, WireFormat } from '@app/llm/ir/types';
+import { applyModelSuffix } from '@app/llm/util/thinking';
+
+/** Parse a client request into the IR (model suffix applied). */
+export function parseClientRequest(
+  from: WireFormat,
+  body: unknown,
+  ctx: TranslationContext,
+): IRRequest {
+  return applyModelSuffix(codecFor(from).parseRequest(body, ctx));
+}
+
+/** Client request body → upstream request body. */
+export function translateRequest(
+  from: WireFormat,
+  to: WireFormat,
+  body: unknown,
+  ctx: TranslationContext,
+): Record<string, unknown> {
+  const ir = parseClientRequest(from, body, ctx);
+  return codecFor(to).buildRequest({ ...ir, model: ctx.upstreamModel || ir.model }, ctx);
+}
+
+/** Upstream non-stream response body → client response body. */
+export function translateResponse(
+  upstream: WireFormat,
+  client: WireFormat,
+  body: unknown,
+  ctx: TranslationContext,
+): Record<string, unknown> {
+  const ir = codecFor(upstream).parseResponse(body, ctx);
+  return codecFor(client).buildResponse({ ...ir, model: ctx.requestedModel || ir.model }, ctx);
+}
+
+/** Upstream stream events → client stream frames, one event at a time. */
+export class StreamTranslator {
+  private readonly decoder: StreamDecoder;
+  private readonly encoder: StreamEncoder;
+  /** IR events seen so far that carry usage (the last one is final). */
+  lastUsage: Extract<IRStreamEvent, { type: 'usage' }>['usage'] | undefined;
+  private ended = false;
+
+  constructor(upstream: WireFormat, client: WireFormat, ctx: TranslationContext) {
+    this.decoder = codecFor(upstream).createStreamDecoder(ctx);
+    this.encoder = codecFor(client).createStreamEncoder(ctx);
+  }
+
+  get contentType(): string {
+    return this.encoder.contentType;
+  }
+
+  /** Feed one upstream SSE event; returns framed client output. */
+  push(event: SSEEvent): string[] {
+    return this.forward(this.decoder.push(event));
+  }
+
+  /** Inject an IR event directly (e.g. an error when the upstream connection dies). */
+  inject(event: IRStreamEvent): string[] {
+    return this.forward([event]);
+  }
+
+  /** Upstream finished: flush and terminate the client stream (idempotent). */
+  end(): string[] {
+    if (this.ended) return [];
+    return this.forward(this.decoder.end());
+  }
+
+  private forward(events: IRStreamEvent[]): string[] {
+    const out: string[] = [];
+    for (const ev of events) {
+      if (this.ended) break;
+      if (ev.type === 'usage') this.lastUsage = ev.usage;
+      for (const chunk of this.encoder.push(ev)) out.push(chunk);
+      if (ev.type === 'end') this.ended = true;
+    }
+    return out;
+  }
+}
