@@ -8,3 +8,6 @@ export * from '@app/llm/util/thinking';
 export * from '@app/llm/util/tool-names';
 export * from '@app/llm/util/ids';
 export * from '@app/llm/util/json';
+export * from '@app/llm/providers';
+export * from '@app/llm/ir/collect';
+export * from '@app/llm/util/token-estimate';

@@ -40,6 +40,8 @@ export class StreamTranslator {
   private readonly encoder: StreamEncoder;
   /** IR events seen so far that carry usage (the last one is final). */
   lastUsage: Extract<IRStreamEvent, { type: 'usage' }>['usage'] | undefined;
+  /** True once the upstream said why it stopped (a stream without it was cut short). */
+  sawFinish = false;
   private ended = false;
 
   constructor(upstream: WireFormat, client: WireFormat, ctx: TranslationContext) {
@@ -67,11 +69,17 @@ export class StreamTranslator {
     return this.forward(this.decoder.end());
   }
 
+  /** True once the client stream has been terminated. */
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
   private forward(events: IRStreamEvent[]): string[] {
     const out: string[] = [];
     for (const ev of events) {
       if (this.ended) break;
       if (ev.type === 'usage') this.lastUsage = ev.usage;
+      else if (ev.type === 'finish' || ev.type === 'error') this.sawFinish = true;
       for (const chunk of this.encoder.push(ev)) out.push(chunk);
       if (ev.type === 'end') this.ended = true;
     }

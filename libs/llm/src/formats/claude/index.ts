@@ -1,19 +1,34 @@
 import type { Codec } from '@app/llm/codec';
-import { TranslationError } from '@app/llm/util/errors';
+import { buildClaudeError, parseClaudeError } from '@app/llm/formats/claude/error';
+import { buildClaudeRequest, parseClaudeRequest } from '@app/llm/formats/claude/request';
+import { buildClaudeResponse, parseClaudeResponse } from '@app/llm/formats/claude/response';
+import {
+  createClaudeStreamDecoder,
+  createClaudeStreamEncoder,
+} from '@app/llm/formats/claude/stream';
 
-// Placeholder until the claude codec lands; every call fails loudly.
-const fail = (): never => {
-  throw new TranslationError('The claude wire format is not implemented yet');
-};
+export {
+  buildClaudeCountTokensRequest,
+  buildClaudeCountTokensResponse,
+  parseClaudeCountTokensRequest,
+  parseClaudeCountTokensResponse,
+  type ClaudeTokenCount,
+} from '@app/llm/formats/claude/count-tokens';
+export {
+  CLAUDE_DEFAULT_MAX_TOKENS,
+  CLAUDE_MIN_THINKING_BUDGET,
+} from '@app/llm/formats/claude/mapping';
+export { claudeErrorType } from '@app/llm/formats/claude/error';
 
+/** The Anthropic Messages wire format (`/v1/messages`). */
 export const claudeCodec: Codec = {
   format: 'claude',
-  parseRequest: fail,
-  buildRequest: fail,
-  parseResponse: fail,
-  buildResponse: fail,
-  createStreamDecoder: fail,
-  createStreamEncoder: fail,
-  buildError: fail,
-  parseError: fail,
+  parseRequest: parseClaudeRequest,
+  buildRequest: buildClaudeRequest,
+  parseResponse: parseClaudeResponse,
+  buildResponse: buildClaudeResponse,
+  createStreamDecoder: createClaudeStreamDecoder,
+  createStreamEncoder: createClaudeStreamEncoder,
+  buildError: buildClaudeError,
+  parseError: parseClaudeError,
 };

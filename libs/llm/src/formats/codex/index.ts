@@ -1,19 +1,20 @@
 import type { Codec } from '@app/llm/codec';
-import { TranslationError } from '@app/llm/util/errors';
+import { openaiResponsesCodec } from '@app/llm/formats/openai-responses';
+import { parseResponsesRequest } from '@app/llm/formats/openai-responses/request';
+import { parseResponsesResponse } from '@app/llm/formats/openai-responses/response';
+import { buildCodexRequest } from '@app/llm/formats/codex/request';
 
-// Placeholder until the codex codec lands; every call fails loudly.
-const fail = (): never => {
-  throw new TranslationError('The codex wire format is not implemented yet');
-};
+export { parseCodexResetSeconds } from '@app/llm/formats/codex/error';
+export { buildCodexRequest } from '@app/llm/formats/codex/request';
 
+/**
+ * The ChatGPT Codex backend: Responses on the wire with its own request rules (see
+ * buildCodexRequest); responses, streams and errors are the Responses codec's.
+ */
 export const codexCodec: Codec = {
+  ...openaiResponsesCodec,
   format: 'codex',
-  parseRequest: fail,
-  buildRequest: fail,
-  parseResponse: fail,
-  buildResponse: fail,
-  createStreamDecoder: fail,
-  createStreamEncoder: fail,
-  buildError: fail,
-  parseError: fail,
+  parseRequest: (body, ctx) => parseResponsesRequest(body, ctx, 'codex'),
+  buildRequest: buildCodexRequest,
+  parseResponse: (body, ctx) => parseResponsesResponse(body, ctx, 'codex'),
 };

@@ -1,19 +1,34 @@
 import type { Codec } from '@app/llm/codec';
-import { TranslationError } from '@app/llm/util/errors';
+import { buildOpenAIError, parseOpenAIError } from '@app/llm/formats/openai-responses/error';
+import {
+  buildResponsesRequest,
+  parseResponsesRequest,
+} from '@app/llm/formats/openai-responses/request';
+import {
+  buildResponsesResponse,
+  parseResponsesResponse,
+} from '@app/llm/formats/openai-responses/response';
+import {
+  ResponsesStreamDecoder,
+  ResponsesStreamEncoder,
+} from '@app/llm/formats/openai-responses/stream';
 
-// Placeholder until the openai-responses codec lands; every call fails loudly.
-const fail = (): never => {
-  throw new TranslationError('The openai-responses wire format is not implemented yet');
-};
+export {
+  COMPACT_UPSTREAM_FORMATS,
+  buildCompactRequest,
+  canCompact,
+  compactResponseUsage,
+} from '@app/llm/formats/openai-responses/compact';
 
+/** OpenAI Responses API (`POST /v1/responses`). */
 export const openaiResponsesCodec: Codec = {
   format: 'openai-responses',
-  parseRequest: fail,
-  buildRequest: fail,
-  parseResponse: fail,
-  buildResponse: fail,
-  createStreamDecoder: fail,
-  createStreamEncoder: fail,
-  buildError: fail,
-  parseError: fail,
+  parseRequest: (body, ctx) => parseResponsesRequest(body, ctx, 'openai-responses'),
+  buildRequest: (ir, ctx) => buildResponsesRequest(ir, ctx),
+  parseResponse: (body, ctx) => parseResponsesResponse(body, ctx, 'openai-responses'),
+  buildResponse: (ir, ctx) => buildResponsesResponse(ir, ctx),
+  createStreamDecoder: (ctx) => new ResponsesStreamDecoder(ctx),
+  createStreamEncoder: (ctx) => new ResponsesStreamEncoder(ctx),
+  buildError: buildOpenAIError,
+  parseError: parseOpenAIError,
 };

@@ -1,0 +1,48 @@
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ConfigService } from '@app/config';
+import { MetricsService } from '@app/metrics';
+import { GatewayModule } from '@app/gateway/gateway.module';
+import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
+import { WireErrorFilter } from '@app/gateway/http/error.filter';
+
+/** Default request body limit when config.yaml does not say (image-heavy requests are large). */
+const DEFAULT_BODY_LIMIT_MB = 50;
+
+/**
+ * Build the gateway application (not listening yet). Used by main.ts and by e2e specs, which
+ * call `app.listen(0, '127.0.0.1')` or Fastify's `inject`.
+ */
+export async function createGatewayApp(
+  opts: { logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose')[] } = {},
+): Promise<NestFastifyApplication> {
+  // The body limit is fixed at listen time; read the config file once for it.
+  const adapter = new FastifyAdapter({
+    bodyLimit: DEFAULT_BODY_LIMIT_MB * 1024 * 1024,
+    trustProxy: false,
+    genReqId: (req: IncomingMessage) => pickRequestId(req.headers['x-request-id'], randomUUID),
+    requestIdHeader: false,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, {
+    logger: opts.logger ?? ['log', 'error', 'warn'],
+    bufferLogs: false,
+    // Throw instead of process.exit so callers (main.ts, specs) report the real error.
+    abortOnError: false,
+  });
+  const config = app.get(ConfigService);
+  const limitMb = () => config.current['body-limit-mb'] ?? DEFAULT_BODY_LIMIT_MB;
+  const fastify = app.getHttpAdapter().getInstance();
+  // Fastify's bodyLimit is per server; apply the configured one (can only grow/shrink at start).
+  fastify.addHook('onRoute', (route) => {
+    route.bodyLimit ??= limitMb() * 1024 * 1024;
+  });
+  installHttpHooks(fastify, app.get(MetricsService));
+  const filter = new WireErrorFilter(limitMb);
+  app.useGlobalFilters(filter);
+  Logger.log(`config: ${config.path}`, 'Gateway');
+  return app;
+}

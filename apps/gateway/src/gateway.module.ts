@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@app/config';
+import { MetricsModule } from '@app/metrics';
+import { ConfigSyncService, StorageModule } from '@app/storage';
+import { PeerService } from '@app/gateway/http/peer.service';
+import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
+import { MetricsController } from '@app/gateway/metrics/metrics.controller';
+import { ProviderSummaryService } from '@app/gateway/status/provider-summary.service';
+import { StatusController } from '@app/gateway/status/status.controller';
+
+/** Wires the gateway: decisions live in libs/, this module only assembles them. */
+@Module({
+  imports: [
+    ConfigModule,
+    MetricsModule,
+    StorageModule.forRoot('gateway'),
+  ],
+  controllers: [StatusController, MetricsController],
+  providers: [
+    LifecycleService,
+    PeerService,
+    ProviderSummaryService,
+    ConfigSyncService,
+  ],
+})
+export class GatewayModule {}

@@ -1,0 +1,98 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, renderError, type ErrorFormat, type RenderableError } from '@app/common';
+
+/** The wire format errors on a path are rendered in. */
+export function errorFormatForPath(url: string): ErrorFormat {
+  const path = url.split('?')[0];
+  if (path.startsWith('/v1/messages') || /^\/api\/provider\/(anthropic|claude)\//.test(path))
+    return 'claude';
+  if (path.startsWith('/v1beta') || path.startsWith('/v1internal') || /^\/api\/provider\/(google|gemini)/.test(path))
+    return 'gemini';
+  if (path.startsWith('/v1/') || path.startsWith('/api/provider/')) return 'openai';
+  return 'plain';
+}
+
+function fromHttpException(e: HttpException): RenderableError {
+  const status = e.getStatus();
+  const res = e.getResponse();
+  let message = e.message;
+  if (typeof res === 'object' && res && 'message' in res) {
+    const m = (res as { message: unknown }).message;
+    message = Array.isArray(m) ? m.join('; ') : String(m);
+  }
+  const type =
+    status === 401
+      ? 'authentication_error'
+      : status === 403
+        ? 'permission_error'
+        : status === 404
+          ? 'not_found_error'
+          : status === 413
+            ? 'invalid_request_error'
+            : status === 429
+              ? 'rate_limit_error'
+              : status >= 500
+                ? 'api_error'
+                : 'invalid_request_error';
+  return { status, type, message };
+}
+
+/** Fastify's own errors (body too large, bad JSON, …) carry a statusCode and a code. */
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
+
+/**
+ * Renders every error in the caller's wire format (OpenAI, Claude, Gemini, or the gateway's
+ * plain shape) and never leaks internals: unexpected errors become a 500 with the request id.
+ */
+@Catch()
+export class WireErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(private readonly bodyLimitMb: () => number) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const req = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    const format = errorFormatForPath(req.url);
+    let err: RenderableError;
+    let headers: Record<string, string> = {};
+    if (exception instanceof AppError) {
+      err = exception;
+      headers = exception.headers;
+    } else if (exception instanceof HttpException) {
+      err = fromHttpException(exception);
+    } else if (isFastifyError(exception)) {
+      err = fastifyError(exception, this.bodyLimitMb());
+    } else {
+      this.logger.error(`request ${String(req.id)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+      err = AppError.of('INTERNAL');
+    }
+    if (reply.sent) return;
+    for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
+    void reply.status(err.status).send(renderError(format, err));
+  }
+}
+
+function isFastifyError(e: unknown): e is FastifyLikeError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as FastifyLikeError).statusCode === 'number' &&
+    typeof (e as FastifyLikeError).code === 'string'
+  );
+}
+
+function fastifyError(e: FastifyLikeError, limitMb: number): RenderableError {
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return AppError.of('BODY_TOO_LARGE', { limitMb });
+  if (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+    return AppError.of('INVALID_JSON', { detail: e.message });
+  const status = e.statusCode ?? 500;
+  if (status >= 500) return AppError.of('INTERNAL');
+  return { status, type: 'invalid_request_error', message: e.message };
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { MetricsService } from '@app/metrics';
+
+/** Incoming request ids we accept verbatim (anything else is replaced with our own). */
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Request id to use for a request: the caller's `x-request-id` when sane, otherwise a new one. */
+export function pickRequestId(header: string | string[] | undefined, generate: () => string): string {
+  const v = Array.isArray(header) ? header[0] : header;
+  return v && VALID_REQUEST_ID.test(v) ? v : generate();
+}
+
+/**
+ * Fastify hooks on every request: echo the request id, and time the request into the HTTP
+ * histogram labelled by route PATTERN (`/v1beta/models/*`), never by raw URL, so the series count
+ * stays bounded whatever clients request.
+ */
+export function installHttpHooks(app: FastifyInstance, metrics: MetricsService): void {
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-request-id', req.id);
+    done();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe(
+      { route, method: req.method, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+}

@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigService } from '@app/config';
+import { RedisService } from '@app/storage';
+import { createGatewayApp } from '@app/gateway/app.factory';
+import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
+import { installGracefulShutdown } from '@app/common';
+
+async function main(): Promise<void> {
+  const app = await createGatewayApp();
+  const config = app.get(ConfigService);
+  const cfg = config.current;
+  if (cfg['api-keys'].length === 0) {
+    Logger.warn('api-keys is empty: the proxy is open to anyone who can reach it', 'Gateway');
+  }
+  // Give Redis a moment so the first /status is accurate; the gateway serves without it anyway.
+  await app.get(RedisService).waitReady(3000);
+  const host = cfg.host || '0.0.0.0';
+  await app.listen(cfg.port, host);
+  Logger.log(`listening on http://${host}:${cfg.port}`, 'Gateway');
+  const lifecycle = app.get(LifecycleService);
+  installGracefulShutdown({
+    name: 'gateway',
+    drainMs: 15000,
+    beforeClose: () => lifecycle.startDraining(),
+    close: () => app.close(),
+  });
+}
+
+main().catch((err: unknown) => {
+  // A broken config or a port in use: say it once, clearly, and exit non-zero.
+  Logger.error((err as Error)?.message ?? String(err), 'Gateway');
+  process.exit(1);
+});

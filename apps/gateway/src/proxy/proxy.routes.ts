@@ -1,0 +1,141 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConfigService } from '@app/config';
+import { AppError, renderError } from '@app/common';
+import type { WireFormat } from '@app/llm';
+import {
+  CandidateSource,
+  PROVIDER_ALIASES,
+  ProxyService,
+  errorFormatOf,
+  geminiMethodCall,
+  modelsResponse,
+  splitModelAction,
+  type ClientCall,
+} from '@app/proxy';
+
+type Params = Record<string, string | undefined>;
+type Query = Record<string, string | undefined>;
+
+/** A body route: which format and action it serves. */
+interface BodyRoute {
+  path: string;
+  format: WireFormat;
+  action: ClientCall['action'];
+}
+
+const BODY_ROUTES: BodyRoute[] = [
+  { path: '/v1/chat/completions', format: 'openai', action: 'generate' },
+  { path: '/v1/completions', format: 'openai-completions', action: 'generate' },
+  { path: '/v1/messages', format: 'claude', action: 'generate' },
+  { path: '/v1/messages/count_tokens', format: 'claude', action: 'count_tokens' },
+  { path: '/v1/responses', format: 'openai-responses', action: 'generate' },
+  { path: '/v1/responses/compact', format: 'openai-responses', action: 'compact' },
+];
+
+/** Provider-pinned aliases also accept the paths without `/v1` (`/api/provider/x/chat/completions`). */
+const PROVIDER_PREFIX = '/api/provider/:provider';
+
+/**
+ * Registers the proxy routes (DESIGN.md 2.1) directly on Fastify: the hot path skips Nest's
+ * per-request machinery. Errors are rendered in the caller's wire format by ProxyService.
+ */
+@Injectable()
+export class ProxyRoutes implements OnModuleInit {
+  constructor(
+    private readonly host: HttpAdapterHost,
+    private readonly proxy: ProxyService,
+    private readonly candidates: CandidateSource,
+    private readonly config: ConfigService,
+  ) {}
+
+  onModuleInit(): void {
+    const f = this.host.httpAdapter.getInstance<FastifyInstance>();
+    for (const prefix of ['', PROVIDER_PREFIX]) {
+      for (const r of BODY_ROUTES) {
+        const paths = [prefix + r.path];
+        if (prefix) paths.push(prefix + r.path.replace(/^\/v1/, ''));
+        for (const path of paths) {
+          f.post(path, (req, reply) =>
+            this.proxy.handle(req, reply, { format: r.format, action: r.action, route: path, provider: this.pinned(req) }),
+          );
+        }
+      }
+      const modelPaths = prefix ? [`${prefix}/v1/models`, `${prefix}/models`] : ['/v1/models'];
+      for (const path of modelPaths) f.get(path, (req, reply) => this.listModels(req, reply, 'openai', path));
+      f.get(`${prefix}/v1beta/models`, (req, reply) => this.listModels(req, reply, 'gemini', `${prefix}/v1beta/models`));
+      const geminiPath = `${prefix}/v1beta/models/:modelAction`;
+      f.post(geminiPath, (req, reply) => this.gemini(req, reply, geminiPath));
+      f.get(geminiPath, (req, reply) => this.geminiModel(req, reply, geminiPath));
+    }
+    f.post('/v1internal*', (req, reply) => this.codeAssist(req, reply));
+  }
+
+  private pinned(req: FastifyRequest): string | undefined {
+    const p = (req.params as Params).provider;
+    if (p === undefined) return undefined;
+    return PROVIDER_ALIASES[p.toLowerCase()] ?? p.toLowerCase();
+  }
+
+  private async gemini(req: FastifyRequest, reply: FastifyReply, route: string): Promise<void> {
+    const parts = splitModelAction((req.params as Params).modelAction ?? '');
+    const method = parts && geminiMethodCall(parts.method, (req.query as Query).alt);
+    if (!parts || !method) {
+      return this.notFound(reply, 'gemini', `Unknown Gemini method in ${req.url.split('?')[0]}; use :generateContent, :streamGenerateContent or :countTokens`);
+    }
+    return this.proxy.handle(req, reply, {
+      format: 'gemini',
+      route,
+      model: parts.model,
+      provider: this.pinned(req),
+      ...method,
+    });
+  }
+
+  /** `/v1internal:{method}` (Gemini CLI clients), only when enable-gemini-cli-endpoint. */
+  private async codeAssist(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const method = ((req.params as Params)['*'] ?? '').replace(/^:/, '');
+    if (!this.config.current['enable-gemini-cli-endpoint']) {
+      return this.notFound(reply, 'gemini', 'The Gemini CLI endpoint is disabled; set enable-gemini-cli-endpoint: true in config.yaml');
+    }
+    const call = geminiMethodCall(method, (req.query as Query).alt);
+    if (!call) return this.notFound(reply, 'gemini', `Unknown Code Assist method: ${method}`);
+    const body = req.body as { model?: unknown } | undefined;
+    const model = typeof body?.model === 'string' ? body.model : undefined;
+    return this.proxy.handle(req, reply, { format: 'gemini-cli', route: '/v1internal:{method}', model, ...call });
+  }
+
+  private async listModels(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    style: 'openai' | 'gemini',
+    route: string,
+  ): Promise<void> {
+    const fmt = style === 'gemini' ? 'gemini' : 'openai';
+    if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
+      return void reply.status(401).send(renderError(fmt, AppError.of('AUTH_INVALID_KEY')));
+    }
+    const models = this.candidates.listModels({ provider: this.pinned(req) });
+    const ua = String(req.headers['user-agent'] ?? '');
+    const shape = style === 'gemini' ? 'gemini' : ua.startsWith('claude-cli') ? 'claude' : 'openai';
+    return void reply.send(modelsResponse(shape, models));
+  }
+
+  private async geminiModel(req: FastifyRequest, reply: FastifyReply, route: string): Promise<void> {
+    if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
+      return void reply.status(401).send(renderError('gemini', AppError.of('AUTH_INVALID_KEY')));
+    }
+    const id = (req.params as Params).modelAction ?? '';
+    const model = this.candidates.listModels({ provider: this.pinned(req) }).find((m) => m.id === id);
+    if (!model) return this.notFound(reply, 'gemini', `Model ${id} is not served by this gateway; see GET /v1beta/models`);
+    const list = modelsResponse('gemini', [model]) as { models: unknown[] };
+    return void reply.send(list.models[0]);
+  }
+
+  private notFound(reply: FastifyReply, format: WireFormat, message: string): void {
+    void reply
+      .status(404)
+      .send(renderError(errorFormatOf(format), { status: 404, type: 'not_found_error', message }));
+  }
+}

@@ -1,0 +1,92 @@
+import { Controller, Get, HttpCode, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hostname } from 'node:os';
+import { ConfigService } from '@app/config';
+import { AppError, buildInfo, formatUptime, matchesAny, renderError } from '@app/common';
+import { RedisService } from '@app/storage';
+import { extractClientKey } from '@app/gateway/http/client-key';
+import { PeerService } from '@app/gateway/http/peer.service';
+import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
+import { ProviderSummaryService } from '@app/gateway/status/provider-summary.service';
+
+/** Root, liveness and status surfaces (DESIGN.md 2.1 and 2.4). */
+@Controller()
+export class StatusController {
+  constructor(
+    private readonly config: ConfigService,
+    private readonly redis: RedisService,
+    private readonly peer: PeerService,
+    private readonly lifecycle: LifecycleService,
+    private readonly providers: ProviderSummaryService,
+  ) {}
+
+  /** Service info and endpoint hints. */
+  @Get()
+  root(): Record<string, unknown> {
+    return {
+      service: 'switchboard',
+      message: 'Switchboard LLM API gateway',
+      version: buildInfo().version,
+      endpoints: {
+        openai: ['POST /v1/chat/completions', 'POST /v1/completions', 'POST /v1/responses', 'GET /v1/models'],
+        claude: ['POST /v1/messages', 'POST /v1/messages/count_tokens'],
+        gemini: ['GET /v1beta/models', 'POST /v1beta/models/{model}:generateContent'],
+        status: 'GET /status',
+        metrics: 'GET /metrics',
+        management: '/v0/management/*',
+        control: '/api/cliproxy/*',
+        cluster: '/api/v1/*',
+      },
+    };
+  }
+
+  @Get('keep-alive')
+  keepAlive(): { status: string } {
+    return { status: 'ok' };
+  }
+
+  /** Liveness: the process answers (Redis is not consulted; see /status for readiness). */
+  @Get('healthz')
+  healthz(): { status: string } {
+    return { status: 'ok' };
+  }
+
+  @Get('status')
+  @HttpCode(200)
+  async status(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const cfg = this.config.current;
+    const keys = cfg['api-keys'];
+    if (!this.peer.isLocal(req) && keys.length > 0) {
+      const key = extractClientKey(req, false);
+      if (!key || !matchesAny(key, keys)) {
+        const e = AppError.of('AUTH_INVALID_KEY');
+        await reply.status(401).send(renderError('plain', e));
+        return;
+      }
+    }
+    if (this.lifecycle.draining) {
+      await reply.status(503).send(renderError('plain', AppError.of('SHUTTING_DOWN')));
+      return;
+    }
+    if (!(await this.redis.ping())) {
+      const e = AppError.of('SERVICE_UNAVAILABLE', {
+        reason: 'Redis is unreachable; proxy traffic is served from the last known state',
+      });
+      await reply.status(503).send(renderError('plain', e));
+      return;
+    }
+    const build = buildInfo();
+    await reply.send({
+      service: 'switchboard',
+      version: build.version,
+      status: 'running',
+      uptime: formatUptime(this.lifecycle.uptimeSeconds()),
+      pid: process.pid,
+      host: cfg.host || hostname(),
+      port: cfg.port,
+      api_key_configured: keys.length > 0,
+      providers: this.providers.summary(),
+      build,
+    });
+  }
+}

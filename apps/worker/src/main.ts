@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { installGracefulShutdown } from '@app/common';
+import { JobRepository } from '@app/jobs';
+import { MetricsService } from '@app/metrics';
+import { PROCESS_NAME, RedisService } from '@app/storage';
+import { HealthServer } from '@app/worker/health/health.server';
+import { WorkerModule } from '@app/worker/worker.module';
+import { WorkerService } from '@app/worker/worker.service';
+
+/** Worker health and metrics port (WORKER_PORT), DESIGN.md section 1. */
+const DEFAULT_WORKER_PORT = 8318;
+
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(WorkerModule, {
+    logger: ['log', 'error', 'warn'],
+    abortOnError: false,
+  });
+  const worker = app.get(WorkerService);
+  const redis = app.get(RedisService);
+  const health = new HealthServer({
+    redis,
+    jobs: app.get(JobRepository),
+    worker,
+    metrics: app.get(MetricsService),
+    processName: app.get<string>(PROCESS_NAME),
+  });
+  const port = Number(process.env.WORKER_PORT ?? DEFAULT_WORKER_PORT);
+  const host = process.env.WORKER_HOST ?? '0.0.0.0';
+  const bound = await health.listen(port, host);
+  Logger.log(`health and metrics on http://${host}:${bound}`, 'Worker');
+  installGracefulShutdown({
+    name: 'worker',
+    drainMs: 30000,
+    close: async () => {
+      await worker.stop(); // lets running jobs finish, then closes queues
+      await health.close();
+      await app.close();
+    },
+  });
+  await worker.start();
+}
+
+main().catch((err: unknown) => {
+  Logger.error((err as Error)?.message ?? String(err), 'Worker');
+  process.exit(1);
+});

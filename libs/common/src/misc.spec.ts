@@ -1,0 +1,47 @@
+import { AppError } from '@app/common/errors';
+import { renderError } from '@app/common/render-error';
+import { keyId, maskKey, matchesAny, safeEqual } from '@app/common/secrets';
+import { formatUptime } from '@app/common/uptime';
+
+describe('common helpers', () => {
+  it('should format uptime as hours, minutes and seconds', () => {
+    expect(formatUptime(2 * 3600 + 15 * 60 + 30)).toBe('2h 15m 30s');
+    expect(formatUptime(59.9)).toBe('59s');
+    expect(formatUptime(61)).toBe('1m 1s');
+    expect(formatUptime(86400 + 5)).toBe('1d 0h 0m 5s');
+  });
+
+  it('should compare secrets exactly', () => {
+    expect(safeEqual('abc', 'abc')).toBe(true);
+    expect(safeEqual('abc', 'abd')).toBe(false);
+    expect(safeEqual('abc', 'abcd')).toBe(false);
+    expect(matchesAny('k2', ['k1', 'k2'])).toBe(true);
+    expect(matchesAny('k3', ['k1', 'k2'])).toBe(false);
+    expect(matchesAny('k', [])).toBe(false);
+  });
+
+  it('should mask keys keeping at most the last four characters', () => {
+    expect(maskKey('sk-1234567890abcdef')).toBe('sk-…cdef');
+    expect(maskKey('short')).not.toContain('short');
+    expect(keyId('a')).toMatch(/^[0-9a-f]{8}$/);
+    expect(keyId('a')).toBe(keyId('a'));
+  });
+
+  it('should render one error in each wire format', () => {
+    const e = AppError.of('MODEL_COOLDOWN', { model: 'gpt-x' }, { details: { reset_seconds: 5 } });
+    expect(e.status).toBe(429);
+    expect(renderError('openai', e)).toEqual({
+      error: {
+        message: 'All credentials for model gpt-x are cooling down',
+        type: 'rate_limit_error',
+        code: 'model_cooldown',
+        reset_seconds: 5,
+      },
+    });
+    expect(renderError('claude', e)).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    expect(renderError('gemini', e)).toMatchObject({ error: { code: 429, status: 'RESOURCE_EXHAUSTED' } });
+    expect(renderError('plain', AppError.of('AUTH_INVALID_KEY'))).toEqual({
+      error: { type: 'authentication_error', message: 'Invalid or missing API key' },
+    });
+  });
+});

@@ -1,0 +1,56 @@
+import { AddressSet, clientAddress, isLoopback, normalizeAddress } from '@app/common/net';
+
+describe('net', () => {
+  describe(isLoopback.name, () => {
+    it.each(['127.0.0.1', '127.10.2.3', '::1', '::ffff:127.0.0.1'])('should treat %s as loopback', (a) => {
+      expect(isLoopback(a)).toBe(true);
+    });
+    it.each(['10.0.0.1', '192.168.1.2', '::ffff:10.0.0.1', '2001:db8::1', '', undefined, 'localhost'])(
+      'should not treat %s as loopback',
+      (a) => {
+        expect(isLoopback(a)).toBe(false);
+      },
+    );
+  });
+
+  it('should normalise IPv4-mapped IPv6 addresses', () => {
+    expect(normalizeAddress('::FFFF:10.1.2.3')).toBe('10.1.2.3');
+    expect(normalizeAddress('2001:DB8::1')).toBe('2001:db8::1');
+  });
+
+  describe(AddressSet.name, () => {
+    it('should match single addresses and CIDRs of both families', () => {
+      const sut = new AddressSet(['10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
+      expect(sut.has('10.2.3.4')).toBe(true);
+      expect(sut.has('::ffff:10.2.3.4')).toBe(true);
+      expect(sut.has('192.168.1.5')).toBe(true);
+      expect(sut.has('192.168.1.6')).toBe(false);
+      expect(sut.has('fd12::1')).toBe(true);
+      expect(sut.has('not-an-ip')).toBe(false);
+    });
+
+    it('should reject entries that are not IPs', () => {
+      expect(() => new AddressSet(['example.com'])).toThrow(/Not an IP/);
+    });
+  });
+
+  describe(clientAddress.name, () => {
+    const trusted = new AddressSet(['10.0.0.1']);
+
+    it('should ignore X-Forwarded-For from an untrusted peer', () => {
+      expect(clientAddress('203.0.113.9', '127.0.0.1', trusted)).toBe('203.0.113.9');
+    });
+
+    it('should believe X-Forwarded-For from a trusted proxy', () => {
+      expect(clientAddress('10.0.0.1', '198.51.100.7', trusted)).toBe('198.51.100.7');
+    });
+
+    it('should take the right-most untrusted hop, so a client cannot spoof the left-most', () => {
+      expect(clientAddress('10.0.0.1', '127.0.0.1, 198.51.100.7', trusted)).toBe('198.51.100.7');
+    });
+
+    it('should fall back to the peer when the header has no usable address', () => {
+      expect(clientAddress('10.0.0.1', 'garbage', trusted)).toBe('10.0.0.1');
+    });
+  });
+});

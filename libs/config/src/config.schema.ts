@@ -1,0 +1,353 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { filePath, mapMarked, secret, type FieldMark } from '@app/config/config.marks';
+
+export { filePath, secret, type SecretKind } from '@app/config/config.marks';
+
+// config.yaml keys stay kebab-case exactly as written, because the management API returns the
+// parsed config with the YAML names. Defaults for CLIProxyAPI keys are what CLIProxyAPI uses
+// when the key is absent (Go zero values, plus the few it sets explicitly), so a migrated
+// config.yaml behaves the same here.
+
+/** Default listen port (CLIProxyAPI's). */
+export const DEFAULT_PORT = 8317;
+
+/** Where `GET /v0/management/latest-version` looks for the newest release by default. */
+export const DEFAULT_RELEASE_FEED_URL =
+  'https://api.github.com/repos/router-for-me/CLIProxyAPI/releases/latest';
+
+// ---- field builders ---------------------------------------------------------------------------
+
+// Go's YAML decoder turns a plain scalar into a string field (`api-key: 12345`), so we do too.
+const scalarToString = (v: unknown): unknown =>
+  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : v;
+
+// yaml.v3 (CLIProxyAPI) still reads YAML 1.1 booleans into bool fields; YAML 1.2 calls them strings.
+const YAML11_BOOLEANS: Readonly<Record<string, boolean>> = {
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+  y: true,
+  n: false,
+  true: true,
+  false: false,
+};
+const toBoolean = (v: unknown): unknown => {
+  if (typeof v !== 'string') return v;
+  const b = YAML11_BOOLEANS[v.trim().toLowerCase()];
+  return b === undefined ? v : b;
+};
+
+/** A string field (plain scalars such as numbers are read as their text). */
+const str = () => z.preprocess(scalarToString, z.string());
+/** A string field that must not be empty. */
+const name = () => z.preprocess(scalarToString, z.string().trim().min(1, 'must not be empty'));
+/** A boolean field with a default. */
+const bool = (def: boolean) => z.preprocess(toBoolean, z.boolean()).default(def);
+/** A whole number with a default. */
+const int = (def: number) => z.number().int().default(def);
+/** A whole number ≥ 1 with a default. */
+const positive = (def: number) => z.number().int().min(1).default(def);
+
+function isIpOrCidr(entry: string): boolean {
+  const [ip, bits, extra] = entry.trim().split('/');
+  const family = isIP(ip);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return bits !== '' && Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+function isRedisUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'redis:' || u.protocol === 'rediss:';
+  } catch {
+    return false;
+  }
+}
+
+// ---- shared pieces ----------------------------------------------------------------------------
+
+/** `{ name, alias }`: an upstream model and the name clients use for it. */
+const modelAlias = z.object({
+  name: name(),
+  alias: str().default(''),
+});
+
+/** Extra headers sent upstream; values of auth-like headers are secrets. */
+const headers = z.record(secret(str(), 'header')).default({});
+
+/** An outbound proxy (`socks5://user:pass@host:1080`, `direct`, `none`); its password is a secret. */
+const proxyUrl = () => secret(str(), 'url').optional();
+
+/** Fields shared by every API-key provider entry (gemini/claude/codex/vertex-api-key). */
+const providerKeyShape = {
+  'api-key': secret(str()),
+  /** Higher priority credentials are used first (CLIProxyAPI semantics). */
+  priority: int(0),
+  prefix: str().optional(),
+  'base-url': str().optional(),
+  'proxy-url': proxyUrl(),
+  headers,
+  models: z.array(modelAlias).default([]),
+  'excluded-models': z.array(str()).default([]),
+};
+
+const providerKey = z.object(providerKeyShape);
+
+const claudeKey = z.object({
+  ...providerKeyShape,
+  cloak: z
+    .object({
+      mode: z.enum(['auto', 'always', 'never']).default('auto'),
+      'strict-mode': bool(false),
+      'sensitive-words': z.array(str()).default([]),
+    })
+    .optional(),
+});
+
+const openAICompatibility = z.object({
+  name: name(),
+  priority: int(0),
+  prefix: str().optional(),
+  'base-url': name(),
+  'api-key-entries': z
+    .array(z.object({ 'api-key': secret(str()), 'proxy-url': proxyUrl() }))
+    .default([]),
+  models: z.array(modelAlias).default([]),
+  headers,
+});
+
+const payloadModel = z.object({
+  name: name(),
+  /** Wire format the rule applies to (openai, gemini, claude, codex, antigravity…). */
+  protocol: str().optional(),
+});
+
+const payloadRule = z.object({
+  models: z.array(payloadModel).default([]),
+  params: z.record(z.unknown()).default({}),
+});
+
+const payloadFilterRule = z.object({
+  models: z.array(payloadModel).default([]),
+  params: z.array(str()).default([]),
+});
+
+const clientLimits = z.object({
+  rpm: z.number().int().min(1).optional(),
+  tpm: z.number().int().min(1).optional(),
+  tpd: z.number().int().min(1).optional(),
+  concurrency: z.number().int().min(1).optional(),
+  models: z.array(str()).optional(),
+});
+
+// ---- the schema -------------------------------------------------------------------------------
+
+/** The whole config.yaml. Add a key here (with its default) and document it in config.example.yaml. */
+export const configSchema = z.object({
+  // -- server
+  host: str().default(''),
+  port: z.number().int().min(1).max(65535).default(DEFAULT_PORT),
+  tls: z
+    .object({
+      enable: bool(false),
+      cert: filePath(str()).default(''),
+      key: filePath(str()).default(''),
+    })
+    .default({}),
+  'remote-management': z
+    .object({
+      'allow-remote': bool(false),
+      'secret-key': secret(str()).default(''),
+      'disable-control-panel': bool(false),
+      'disable-auto-update-panel': bool(false),
+      'panel-github-repository': str().optional(),
+    })
+    .default({}),
+  'auth-dir': filePath(str()).default('./auths'),
+  'api-keys': z.array(secret(str())).default([]),
+
+  // -- logging and statistics
+  debug: bool(false),
+  'logging-to-file': bool(false),
+  'logs-max-total-size-mb': int(0),
+  'error-logs-max-files': int(10),
+  'usage-statistics-enabled': bool(false),
+  'request-log': bool(false),
+
+  // -- upstream behaviour
+  'proxy-url': secret(str(), 'url').default(''),
+  'force-model-prefix': bool(false),
+  'passthrough-headers': bool(false),
+  'request-retry': int(0),
+  'max-retry-credentials': int(0),
+  'max-retry-interval': int(0),
+  'disable-cooling': bool(false),
+  'quota-exceeded': z
+    .object({
+      'switch-project': bool(false),
+      'switch-preview-model': bool(false),
+    })
+    .default({}),
+  routing: z
+    .object({
+      strategy: z
+        .preprocess(
+          (v) => (typeof v === 'string' ? v.trim().toLowerCase() || undefined : v),
+          z.enum(['round-robin', 'fill-first']).default('round-robin'),
+        )
+        .default('round-robin'),
+    })
+    .default({}),
+  'ws-auth': bool(false),
+  'enable-gemini-cli-endpoint': bool(false),
+  'nonstream-keepalive-interval': int(0),
+  streaming: z
+    .object({
+      'keepalive-seconds': int(0),
+      'bootstrap-retries': int(0),
+    })
+    .default({}),
+
+  // -- credentials in config.yaml
+  'gemini-api-key': z.array(providerKey).default([]),
+  'claude-api-key': z.array(claudeKey).default([]),
+  'codex-api-key': z.array(providerKey).default([]),
+  'vertex-api-key': z.array(providerKey).default([]),
+  'openai-compatibility': z.array(openAICompatibility).default([]),
+
+  // -- Amp CLI integration
+  ampcode: z
+    .object({
+      'upstream-url': str().default(''),
+      'upstream-api-key': secret(str()).default(''),
+      'upstream-api-keys': z
+        .array(
+          z.object({
+            'upstream-api-key': secret(str()),
+            'api-keys': z.array(secret(str())).default([]),
+          }),
+        )
+        .default([]),
+      'restrict-management-to-localhost': bool(false),
+      'model-mappings': z
+        .array(z.object({ from: name(), to: name(), regex: bool(false) }))
+        .default([]),
+      'force-model-mappings': bool(false),
+    })
+    .default({}),
+
+  // -- OAuth (auth-dir) credentials
+  'oauth-excluded-models': z.record(z.array(str())).default({}),
+  'oauth-model-alias': z
+    .record(z.array(z.object({ name: name(), alias: name(), fork: bool(false) })))
+    .default({}),
+
+  // -- request body rewriting
+  payload: z
+    .object({
+      default: z.array(payloadRule).default([]),
+      'default-raw': z.array(payloadRule).default([]),
+      override: z.array(payloadRule).default([]),
+      'override-raw': z.array(payloadRule).default([]),
+      filter: z.array(payloadFilterRule).default([]),
+    })
+    .default({}),
+
+  // -- Switchboard extensions
+  redis: z
+    .object({
+      url: secret(
+        z.preprocess(
+          scalarToString,
+          z.string().refine(isRedisUrl, 'must be a redis:// or rediss:// URL'),
+        ),
+        'url',
+      ).default('redis://127.0.0.1:6379'),
+      'key-prefix': str().default('sb:'),
+      'command-timeout-ms': positive(1000),
+      'connect-timeout-ms': positive(2000),
+    })
+    .default({}),
+  'trusted-proxies': z
+    .array(
+      z.preprocess(
+        scalarToString,
+        z.string().refine(isIpOrCidr, 'must be an IP address or a CIDR such as 10.0.0.0/8'),
+      ),
+    )
+    .default([]),
+  metrics: z
+    .object({
+      enabled: bool(true),
+      'client-key-label': z.enum(['off', 'short-id']).default('off'),
+    })
+    .default({}),
+  'body-limit-mb': z.number().positive().default(50),
+  usage: z
+    .object({
+      'details-max-per-model': positive(1000),
+      'details-max-age-days': positive(30),
+    })
+    .default({}),
+  'request-log-max-entries': positive(10000),
+  limits: secret(z.record(clientLimits), 'map-keys').default({}),
+  'release-feed-url': str().default(DEFAULT_RELEASE_FEED_URL),
+});
+
+/** The loaded config: every defaulted key is present. */
+export type AppConfig = z.infer<typeof configSchema>;
+
+// ---- masking ----------------------------------------------------------------------------------
+
+const SENSITIVE_HEADER = /authorization|api[-_]?key|token|secret|password|cookie|credential/i;
+const MASKED_PASSWORD = '****';
+
+/** Hide a secret for display: short values fully, longer ones keep at most the last 4 characters. */
+export function maskSecret(value: string): string {
+  if (!value) return '';
+  if (value.length < 12) return '****';
+  // A 3-character head (`sk-`, `AIz`) says which kind of key it is without weakening long keys.
+  const head = value.length >= 20 ? value.slice(0, 3) : '';
+  return `${head}…${value.slice(-4)}`;
+}
+
+/** Hide the password in a URL (`redis://:pw@host` → `redis://:****@host`); other parts stay. */
+export function maskUrlPassword(value: string): string {
+  if (!value.includes('@')) return value;
+  try {
+    const u = new URL(value);
+    if (!u.password && !u.username) return value;
+    if (u.password) u.password = MASKED_PASSWORD;
+    else u.username = maskSecret(decodeURIComponent(u.username));
+    return u.toString();
+  } catch {
+    return maskSecret(value);
+  }
+}
+
+function maskValue(m: FieldMark, value: unknown, key: string | number | undefined): unknown {
+  if (typeof value !== 'string') return value;
+  switch (m.secret) {
+    case 'token':
+      return maskSecret(value);
+    case 'url':
+      return maskUrlPassword(value);
+    case 'header':
+      return typeof key === 'string' && SENSITIVE_HEADER.test(key) ? maskSecret(value) : value;
+    case 'map-keys':
+    case undefined:
+      return value;
+  }
+}
+
+/** A deep copy of the config with every secret field masked, for listings and logs. */
+export function maskConfig(config: AppConfig): Record<string, unknown> {
+  return mapMarked(configSchema, config, { value: maskValue, key: maskSecret }) as Record<
+    string,
+    unknown
+  >;
+}

@@ -1,0 +1,213 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { applyEnvOverrides, readRuntimeEnv, type RuntimeEnv } from '@app/config/config.env';
+import {
+  formatConfigIssues,
+  parseConfig,
+  type ConfigIssue,
+  type ConfigParseResult,
+} from '@app/config/config.loader';
+import { ConfigRepository, EXAMPLE_CONFIG_FILE } from '@app/config/config.repository';
+import type { AppConfig } from '@app/config/config.schema';
+
+/** Called after a reload changed the config. */
+export type ConfigListener = (next: Readonly<AppConfig>, prev: Readonly<AppConfig>) => void;
+
+/** The outcome of `ConfigService.reload`. */
+export interface ConfigReloadResult {
+  ok: boolean;
+  /** True when the effective config differs from the one before (listeners were called). */
+  changed: boolean;
+  errors?: ConfigIssue[];
+}
+
+/** The outcome of `ConfigService.writeText`. */
+export type ConfigWriteResult =
+  { ok: true; changed: boolean; warnings: ConfigIssue[] } | { ok: false; errors: ConfigIssue[] };
+
+/** Options for tests and tools; the app uses the defaults. */
+export interface ConfigServiceOptions {
+  /** Environment to read CONFIG_PATH, DATA_DIR, LOG_LEVEL and the overrides from. */
+  env?: NodeJS.ProcessEnv;
+  /** Example config copied on first run (relative to the package root). */
+  examplePath?: string;
+  /** Passed to `ConfigRepository.watch`. */
+  debounceMs?: number;
+  pollMs?: number;
+}
+
+const EMPTY_FILE: ConfigIssue = {
+  path: '',
+  message: 'the file is empty (an editor may be mid-save); keeping the previous config',
+};
+
+/** Holds the process's current config, loaded from config.yaml and kept fresh by reloads. */
+@Injectable()
+export class ConfigService implements OnModuleDestroy {
+  private readonly logger = new Logger('Config');
+  private readonly runtime: RuntimeEnv;
+  private readonly processEnv: NodeJS.ProcessEnv;
+  private readonly listeners = new Set<ConfigListener>();
+  private config: Readonly<AppConfig> | undefined;
+  private lastText: string | undefined;
+  private lastJson = '';
+  private lastRejected: { text: string; errors: ConfigIssue[] } | undefined;
+  private stopWatch: (() => void) | undefined;
+  // Reloads run one at a time, in order (file events and peer announcements can overlap).
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly repo: ConfigRepository,
+    private readonly options: ConfigServiceOptions = {},
+  ) {
+    this.processEnv = options.env ?? process.env;
+    this.runtime = readRuntimeEnv(this.processEnv);
+  }
+
+  /** The config in force (deep-frozen; env overrides applied). */
+  get current(): Readonly<AppConfig> {
+    if (!this.config) throw new Error('ConfigService.init() has not completed');
+    return this.config;
+  }
+
+  /** Absolute path of config.yaml. */
+  get path(): string {
+    return this.runtime.configPath;
+  }
+
+  /** Settings that come from the environment only. */
+  get env(): RuntimeEnv {
+    return this.runtime;
+  }
+
+  /** The text of config.yaml as last loaded successfully. */
+  get text(): string {
+    return this.lastText ?? '';
+  }
+
+  /** Create config.yaml from the example if needed and load it; an invalid file throws. */
+  async init(): Promise<void> {
+    const created = await this.repo.ensureExists(
+      this.path,
+      this.options.examplePath ?? EXAMPLE_CONFIG_FILE,
+    );
+    if (created) this.logger.log(`created ${this.path} from ${EXAMPLE_CONFIG_FILE}`);
+    const text = await this.repo.read(this.path);
+    if (text === undefined) throw new Error(`${this.path} does not exist`);
+    const result = parseConfig(text);
+    if (!result.ok) throw new Error(formatConfigIssues(result.errors, this.path));
+    this.logWarnings(result.warnings);
+    this.adopt(text, result.config);
+  }
+
+  /** Re-read config.yaml; an invalid file is rejected (logged) and the old config stays. */
+  reload(reason: string): Promise<ConfigReloadResult> {
+    const run = this.queue.then(() => this.doReload(reason));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Subscribe to config changes; returns the unsubscribe function. */
+  onChange(listener: ConfigListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Reload whenever config.yaml changes on disk. */
+  startWatching(): void {
+    if (this.stopWatch) return;
+    this.stopWatch = this.repo.watch(
+      this.path,
+      () => {
+        void this.reload('file changed').catch((err: unknown) => {
+          this.logger.error(`reload failed: ${(err as Error).message}`);
+        });
+      },
+      { debounceMs: this.options.debounceMs, pollMs: this.options.pollMs },
+    );
+  }
+
+  /** Stop reacting to file changes. */
+  stopWatching(): void {
+    this.stopWatch?.();
+    this.stopWatch = undefined;
+  }
+
+  onModuleDestroy(): void {
+    this.stopWatching();
+  }
+
+  /**
+   * Validate and save new config.yaml text (atomically), then reload. Invalid text is not
+   * written; its problems are returned.
+   */
+  async writeText(text: string): Promise<ConfigWriteResult> {
+    if (!text.trim()) return { ok: false, errors: [{ path: '', message: 'config is empty' }] };
+    const parsed: ConfigParseResult = parseConfig(text);
+    if (!parsed.ok) return parsed;
+    await this.repo.writeAtomic(this.path, text);
+    const reloaded = await this.reload('written');
+    if (!reloaded.ok) return { ok: false, errors: reloaded.errors ?? [] };
+    return { ok: true, changed: reloaded.changed, warnings: parsed.warnings };
+  }
+
+  private async doReload(reason: string): Promise<ConfigReloadResult> {
+    const prev = this.current;
+    const text = await this.repo.read(this.path);
+    if (text === undefined) {
+      return this.reject(reason, [
+        { path: '', message: 'the file is missing; keeping the previous config' },
+      ]);
+    }
+    if (text === this.lastText) return { ok: true, changed: false };
+    // The directory watch and the stat poll can both report one bad save: log it once.
+    if (text === this.lastRejected?.text) {
+      return { ok: false, changed: false, errors: this.lastRejected.errors };
+    }
+    if (!text.trim()) return this.reject(reason, [EMPTY_FILE]);
+    const result = parseConfig(text);
+    if (!result.ok) {
+      this.lastRejected = { text, errors: result.errors };
+      return this.reject(reason, result.errors);
+    }
+    this.logWarnings(result.warnings);
+    const changed = this.adopt(text, result.config);
+    this.logger.log(`config reloaded (${reason})${changed ? '' : ', nothing changed'}`);
+    if (changed) this.notify(this.current, prev);
+    return { ok: true, changed };
+  }
+
+  /** Make `parsed` (plus env overrides) the current config; true when it differs from before. */
+  private adopt(text: string, parsed: Readonly<AppConfig>): boolean {
+    const next = applyEnvOverrides(parsed, this.processEnv);
+    const json = JSON.stringify(next);
+    const changed = json !== this.lastJson;
+    this.config = next;
+    this.lastText = text;
+    this.lastJson = json;
+    this.lastRejected = undefined;
+    return changed;
+  }
+
+  private reject(reason: string, errors: ConfigIssue[]): ConfigReloadResult {
+    this.logger.error(
+      `${formatConfigIssues(errors, this.path)}\nreload (${reason}) rejected; the previous config stays in force`,
+    );
+    return { ok: false, changed: false, errors };
+  }
+
+  private notify(next: Readonly<AppConfig>, prev: Readonly<AppConfig>): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(next, prev);
+      } catch (err) {
+        this.logger.error(`config listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private logWarnings(warnings: ConfigIssue[]): void {
+    if (warnings.length) this.logger.warn(formatConfigIssues(warnings, this.path, 'warning'));
+  }
+}

@@ -1,0 +1,6 @@
+export * from '@app/config/config.schema';
+export * from '@app/config/config.loader';
+export * from '@app/config/config.env';
+export * from '@app/config/config.repository';
+export * from '@app/config/config.service';
+export * from '@app/config/config.module';

@@ -1,0 +1,1 @@
+export { antigravityProvider } from '@app/llm/providers/antigravity/api';

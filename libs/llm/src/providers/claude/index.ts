@@ -1,0 +1,1 @@
+export { claudeProvider } from '@app/llm/providers/claude/api';

@@ -1,0 +1,1 @@
+export { codexProvider } from '@app/llm/providers/codex/api';

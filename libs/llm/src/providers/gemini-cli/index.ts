@@ -1,0 +1,1 @@
+export { geminiCliProvider } from '@app/llm/providers/gemini-cli/api';

@@ -1,0 +1,1 @@
+export { geminiProvider } from '@app/llm/providers/gemini/api';

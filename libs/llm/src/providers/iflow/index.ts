@@ -1,0 +1,1 @@
+export { iflowProvider } from '@app/llm/providers/iflow/api';

@@ -1,0 +1,1 @@
+export { kimiProvider } from '@app/llm/providers/kimi/api';

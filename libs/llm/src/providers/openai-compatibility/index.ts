@@ -1,0 +1,1 @@
+export { openaiCompatibilityProvider } from '@app/llm/providers/openai-compatibility/api';

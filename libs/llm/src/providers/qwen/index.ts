@@ -1,0 +1,1 @@
+export { qwenProvider } from '@app/llm/providers/qwen/api';

@@ -1,0 +1,1 @@
+export { vertexProvider } from '@app/llm/providers/vertex/api';

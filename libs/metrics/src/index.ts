@@ -1,0 +1,2 @@
+export * from '@app/metrics/metrics.service';
+export * from '@app/metrics/metrics.module';

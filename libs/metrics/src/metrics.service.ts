@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prefix of every metric this project defines. */
+export const METRIC_PREFIX = 'switchboard_';
+
+/**
+ * The process's Prometheus registry. Labels are always bounded: route patterns (never raw URLs),
+ * methods, status codes. Metric objects are created once here and shared.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  /** HTTP request duration by route pattern, method and status. */
+  readonly httpDuration: Histogram<'route' | 'method' | 'status'>;
+  /** 1 while Redis answers, 0 otherwise. */
+  readonly redisUp: Gauge;
+  /** Config reloads by result. */
+  readonly configReloads: Counter<'result'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    this.httpDuration = new Histogram({
+      name: `${METRIC_PREFIX}http_request_duration_seconds`,
+      help: 'HTTP request duration by route pattern, method and status code',
+      labelNames: ['route', 'method', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [this.registry],
+    });
+    this.redisUp = new Gauge({
+      name: `${METRIC_PREFIX}redis_up`,
+      help: '1 when the Redis command connection is ready',
+      registers: [this.registry],
+    });
+    this.configReloads = new Counter({
+      name: `${METRIC_PREFIX}config_reloads_total`,
+      help: 'Config reloads by result (ok, invalid, unchanged)',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+  }
+
+  /** Register a gauge whose value is read at scrape time. */
+  gaugeFn(name: string, help: string, read: () => number): Gauge {
+    return new Gauge({
+      name: `${METRIC_PREFIX}${name}`,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  /** Prometheus text exposition. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,50 @@
+import type { ProviderId } from '@app/llm';
+
+/** One credential the proxy may try, with everything needed to call it. */
+export interface Candidate {
+  credentialId: string;
+  authIndex: string;
+  provider: ProviderId;
+  /** Display label (email or masked key) — never a secret. */
+  label: string;
+  upstreamModel: string;
+  baseUrl?: string;
+  proxyUrl?: string;
+  headers: Record<string, string>;
+  /** API key or OAuth access token. */
+  token: string;
+  oauth: boolean;
+  accountId?: string;
+  project?: string;
+  location?: string;
+}
+
+/** What the router can offer for a model. */
+export type Plan =
+  | { kind: 'ok'; candidates: Candidate[] }
+  /** Every credential is cooling down for this model; the earliest is free in `retryAfterSec`. */
+  | { kind: 'cooldown'; retryAfterSec: number }
+  /** No credential serves this model at all. */
+  | { kind: 'none' };
+
+/** A model the gateway can serve, for the model lists. */
+export interface ServedModel {
+  id: string;
+  ownedBy: string;
+  provider: string;
+  created: number;
+  displayName?: string;
+}
+
+/**
+ * The proxy's view of routing (implemented over libs/routing): which credentials to try for a
+ * model, in which order, and where to report how each attempt went.
+ */
+export abstract class CandidateSource {
+  abstract plan(model: string, opts: { provider?: string }): Promise<Plan>;
+  /** An attempt failed with an upstream status (cooldown bookkeeping). */
+  abstract reportFailure(c: Candidate, status: number, retryAfterSec: number | undefined, message: string): Promise<void>;
+  /** An attempt succeeded (clears failure state). */
+  abstract reportSuccess(c: Candidate): void;
+  abstract listModels(opts: { provider?: string }): ServedModel[];
+}

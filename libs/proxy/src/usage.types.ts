@@ -1,0 +1,98 @@
+import type { IRUsage, WireFormat } from '@app/llm';
+
+/** Token counts of one request (CLIProxyAPI's names). */
+export interface UsageTokens {
+  input_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  cached_tokens: number;
+  total_tokens: number;
+}
+
+/** One finished request — success or failure, stream or not — as the usage hook reports it. */
+export interface UsageRecord {
+  requestId: string;
+  /** ISO-8601 with nanoseconds (the import de-duplication key includes it). */
+  timestamp: string;
+  /** Masked client key, or the route when the proxy is open. */
+  api: string;
+  /** Short stable id of the client key ('' when open). */
+  clientKeyId: string;
+  /** Model as the client asked for it. */
+  model: string;
+  /** Model sent upstream. */
+  upstreamModel: string;
+  provider: string;
+  /** Credential label (email or masked key). */
+  source: string;
+  authIndex: string;
+  credentialId: string;
+  clientFormat: WireFormat;
+  route: string;
+  stream: boolean;
+  status: number;
+  failed: boolean;
+  /** Normalised error class for failures (rate_limit_error, upstream_error, client_abort…). */
+  errorClass?: string;
+  latencyMs: number;
+  /** Time to the first byte sent to the client (streams). */
+  ttfbMs?: number;
+  attempts: number;
+  tokens: UsageTokens;
+}
+
+export const ZERO_TOKENS: Readonly<UsageTokens> = {
+  input_tokens: 0,
+  output_tokens: 0,
+  reasoning_tokens: 0,
+  cached_tokens: 0,
+  total_tokens: 0,
+};
+
+/** IR usage → usage-record tokens. */
+export function tokensFromUsage(u: IRUsage | undefined): UsageTokens {
+  if (!u) return { ...ZERO_TOKENS };
+  return {
+    input_tokens: u.inputTokens,
+    output_tokens: u.outputTokens,
+    reasoning_tokens: u.reasoningTokens,
+    cached_tokens: u.cachedTokens,
+    total_tokens: u.totalTokens || u.inputTokens + u.outputTokens,
+  };
+}
+
+/** ISO timestamp with nanosecond digits (from the high-resolution clock). */
+export function nanoTimestamp(nowMs = Date.now(), hr = process.hrtime.bigint()): string {
+  const iso = new Date(nowMs).toISOString(); // …ss.mmmZ
+  const subMs = Number(hr % 1_000_000n)
+    .toString()
+    .padStart(6, '0');
+  return `${iso.slice(0, -1)}${subMs}Z`;
+}
+
+/**
+ * The usage hook's port: the proxy calls `record` once per finished request, off the response
+ * path (it must not throw or block). The usage issue stores records in Redis; until then the
+ * default implementation keeps running totals in memory.
+ */
+export abstract class UsageRecorder {
+  abstract record(rec: UsageRecord): void;
+}
+
+/** In-memory recorder: totals and the last records (bounded). */
+export class MemoryUsageRecorder extends UsageRecorder {
+  readonly recent: UsageRecord[] = [];
+  total = 0;
+  failed = 0;
+
+  constructor(private readonly keep = 1000) {
+    super();
+  }
+
+  record(rec: UsageRecord): void {
+    this.total++;
+    if (rec.failed) this.failed++;
+    this.recent.push(rec);
+    if (this.recent.length > this.keep) this.recent.shift();
+  }
+}

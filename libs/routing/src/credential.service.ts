@@ -1,0 +1,306 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ConfigService, type AppConfig } from '@app/config';
+import { parseModelSuffix } from '@app/llm/util/thinking';
+import { RedisService } from '@app/storage/redis.service';
+import { AuthDirRepository, type AuthDirOptions } from '@app/routing/auth-dir.repository';
+import { parseAuthFiles, type AuthFileError } from '@app/routing/auth-file.parser';
+import { credentialsFromConfig } from '@app/routing/config-credentials';
+import { cooldownFor } from '@app/routing/cooldown.policy';
+import {
+  CredentialStateRepository,
+  type CredentialStateOptions,
+  type ModelState,
+} from '@app/routing/credential-state.repository';
+import type { Credential } from '@app/routing/credential.types';
+import {
+  ModelRegistry,
+  type ModelListEntry,
+  type ResolveOptions,
+  type RouteCandidate,
+} from '@app/routing/model-registry';
+import { routingStrategy, type RoutingConfig } from '@app/routing/routing-config';
+import { Selector, type SelectionResult } from '@app/routing/selector';
+
+/** Pub/sub channel: "the auth dir changed, reload it" (replicas on other machines share a volume). */
+export const AUTH_DIR_CHANNEL = 'auth-dir-changed';
+
+/** Injection token for optional tuning (tests). */
+export const ROUTING_OPTIONS = 'SB_ROUTING_OPTIONS';
+
+/** Tuning of the routing module. */
+export interface RoutingOptions {
+  authDir?: AuthDirOptions;
+  state?: CredentialStateOptions;
+}
+
+/** Everything routing decided at one moment; replaced as a whole on every change. */
+export interface RoutingSnapshot {
+  /** Every credential, enabled or not: config entries first, then auth files by name. */
+  readonly credentials: readonly Credential[];
+  readonly byAuthIndex: ReadonlyMap<string, Credential>;
+  readonly registry: ModelRegistry;
+  /** Auth files that were skipped, with the reason. */
+  readonly fileErrors: readonly AuthFileError[];
+  /** Increments on every rebuild. */
+  readonly version: number;
+}
+
+/** `/status` providers: how many, and which have at least one enabled credential. */
+export interface ProviderSummary {
+  count: number;
+  active: string[];
+}
+
+/** What the proxy reports after an attempt failed. */
+export interface FailureReport {
+  authIndex: string;
+  /** The upstream model that was called (a thinking suffix is ignored). */
+  model: string;
+  /** Upstream HTTP status (0 for a network error). */
+  status: number;
+  /** The upstream's retry hint in seconds, when it gave one. */
+  retryAfterSeconds?: number;
+  message?: string;
+}
+
+const EMPTY_SNAPSHOT: RoutingSnapshot = Object.freeze({
+  credentials: Object.freeze([]),
+  byAuthIndex: new Map(),
+  registry: ModelRegistry.empty(),
+  fileErrors: Object.freeze([]),
+  version: 0,
+});
+
+/**
+ * Loads the credentials (config.yaml API keys and the auth dir), keeps the model registry in
+ * step with them, and hands the proxy a selector and the shared runtime state.
+ *
+ * Rebuilds on config change, on an auth-dir change seen by this process (announced on Redis so
+ * replicas elsewhere reload) and on such an announcement from a peer. `snapshot()` is an
+ * immutable object swapped in one assignment, so a request never sees half a rebuild.
+ */
+@Injectable()
+export class CredentialService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Credentials');
+  /** Cooldowns, quota, last errors and round-robin cursors (shared through Redis). */
+  readonly state: CredentialStateRepository;
+  /** Orders candidates for a request. */
+  readonly selector: Selector;
+  private current: RoutingSnapshot = EMPTY_SNAPSHOT;
+  private fileCredentials: readonly Credential[] = [];
+  private fileErrors: readonly AuthFileError[] = [];
+  private authDir: AuthDirRepository | undefined;
+  private stopWatch: (() => void) | undefined;
+  private offConfig: (() => void) | undefined;
+  private offPeer: (() => void) | undefined;
+  private reloadChain: Promise<void> = Promise.resolve();
+  private reloadPending = false;
+
+  constructor(
+    private readonly config: ConfigService,
+    private readonly redis: RedisService,
+    @Optional() @Inject(ROUTING_OPTIONS) private readonly options: RoutingOptions = {},
+  ) {
+    this.state = new CredentialStateRepository(redis, options.state);
+    this.selector = new Selector(this.state, () => routingStrategy(this.routingConfig()));
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.state.start();
+    this.openAuthDir(this.routingConfig()['auth-dir']);
+    await this.reloadAuthDir('startup', false);
+    this.offConfig = this.config.onChange((next, prev) => this.onConfigChange(next, prev));
+    this.offPeer = this.redis.subscribe(AUTH_DIR_CHANNEL, (message) => {
+      if (this.isOwnMessage(message)) return;
+      void this.reloadAuthDir('announced by a peer', false);
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.stopWatch?.();
+    this.offConfig?.();
+    this.offPeer?.();
+    this.state.stop();
+  }
+
+  /** The current credentials and registry (immutable). */
+  snapshot(): RoutingSnapshot {
+    return this.current;
+  }
+
+  /** The auth dir repository (for writers such as the worker and management). */
+  get authFiles(): AuthDirRepository | undefined {
+    return this.authDir;
+  }
+
+  /** Candidates for a client model (see ModelRegistry.resolve). */
+  resolve(model: string, opts?: ResolveOptions): readonly RouteCandidate[] {
+    return this.current.registry.resolve(model, opts);
+  }
+
+  /** Resolve and order the candidates for one request. */
+  async pick(model: string, opts?: ResolveOptions): Promise<SelectionResult> {
+    const candidates = this.current.registry.resolve(model, opts);
+    return this.selector.select(parseModelSuffix(model).model, candidates);
+  }
+
+  /** What `/v1/models` lists (optionally for one provider). */
+  listModels(opts?: ResolveOptions): readonly ModelListEntry[] {
+    return this.current.registry.list(opts);
+  }
+
+  /** Record a failed attempt: the cooldown policy decides how long to bench the credential. */
+  async reportFailure(report: FailureReport): Promise<ModelState | undefined> {
+    try {
+      const model = parseModelSuffix(report.model).model;
+      const cred = this.current.byAuthIndex.get(report.authIndex);
+      const prev = this.state.get(report.authIndex, model);
+      const decision = cooldownFor({
+        status: report.status,
+        retryAfterSeconds: report.retryAfterSeconds,
+        level: prev?.level ?? 0,
+        disableCooling: cred?.disableCooling ?? this.routingConfig()['disable-cooling'] === true,
+      });
+      return await this.state.recordFailure(report.authIndex, model, decision, {
+        status: report.status,
+        message: report.message,
+      });
+    } catch (err) {
+      this.logger.warn(`could not record a failure: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Record a successful attempt (clears the model's cooldown; free when there is none). */
+  async reportSuccess(authIndex: string, model: string): Promise<void> {
+    try {
+      await this.state.recordSuccess(authIndex, parseModelSuffix(model).model);
+    } catch (err) {
+      this.logger.warn(`could not record a success: ${(err as Error).message}`);
+    }
+  }
+
+  /** Providers with at least one enabled credential (openai-compatibility by entry name). */
+  providerSummary(): ProviderSummary {
+    const active = new Set<string>();
+    for (const c of this.current.credentials) {
+      if (!c.disabled) active.add(c.compatName ?? c.provider);
+    }
+    const list = [...active].sort();
+    return { count: list.length, active: list };
+  }
+
+  /**
+   * Re-read the auth dir and rebuild. Concurrent calls collapse into one follow-up reload.
+   * `announce` publishes the change so replicas on other machines reload too.
+   */
+  reloadAuthDir(reason: string, announce = true): Promise<void> {
+    if (this.reloadPending) return this.reloadChain;
+    this.reloadPending = true;
+    this.reloadChain = this.reloadChain.then(async () => {
+      this.reloadPending = false;
+      await this.loadAuthDir(reason);
+      this.rebuild();
+      if (announce) {
+        await this.redis.publish(
+          AUTH_DIR_CHANNEL,
+          JSON.stringify({ from: this.state.instanceId, at: Date.now() }),
+        );
+      }
+    });
+    return this.reloadChain;
+  }
+
+  private routingConfig(): RoutingConfig {
+    const config: Readonly<AppConfig> = this.config.current;
+    return config;
+  }
+
+  private onConfigChange(next: Readonly<AppConfig>, prev: Readonly<AppConfig>): void {
+    if (next['auth-dir'] !== prev['auth-dir']) {
+      this.openAuthDir(next['auth-dir']);
+      void this.reloadAuthDir('auth-dir changed in config.yaml', false);
+      return;
+    }
+    this.rebuild();
+  }
+
+  private openAuthDir(dir: string | undefined): void {
+    this.stopWatch?.();
+    this.stopWatch = undefined;
+    if (!dir?.trim()) {
+      this.authDir = undefined;
+      return;
+    }
+    const repo = new AuthDirRepository(dir, this.options.authDir);
+    this.authDir = repo;
+    void repo
+      .ensureDir()
+      .catch((err: unknown) =>
+        this.logger.warn(`cannot create auth dir ${repo.dir}: ${(err as Error).message}`),
+      )
+      .then(() => {
+        if (this.authDir !== repo) return;
+        this.stopWatch = repo.watch(() => void this.reloadAuthDir('auth dir changed'));
+      });
+  }
+
+  private async loadAuthDir(reason: string): Promise<void> {
+    const repo = this.authDir;
+    if (!repo) {
+      this.fileCredentials = [];
+      this.fileErrors = [];
+      return;
+    }
+    try {
+      const { credentials, errors } = parseAuthFiles(await repo.readAll());
+      this.fileCredentials = credentials;
+      this.fileErrors = errors;
+      for (const e of errors) this.logger.warn(`${e.message} (file skipped)`);
+      this.logger.log(`loaded ${credentials.length} auth file(s) from ${repo.dir} (${reason})`);
+    } catch (err) {
+      // Keep the previous credentials: a transient read error must not empty the pool.
+      this.logger.error(`cannot read auth dir ${repo.dir}: ${(err as Error).message}`);
+    }
+  }
+
+  private rebuild(): void {
+    const config = this.routingConfig();
+    let credentials: Credential[];
+    try {
+      credentials = [...credentialsFromConfig(config), ...this.fileCredentials];
+    } catch (err) {
+      this.logger.error(`cannot build credentials from config: ${(err as Error).message}`);
+      return;
+    }
+    const byAuthIndex = new Map<string, Credential>();
+    for (const c of credentials) {
+      if (byAuthIndex.has(c.authIndex))
+        this.logger.warn(`duplicate credential ${c.id} (auth_index ${c.authIndex})`);
+      else byAuthIndex.set(c.authIndex, c);
+    }
+    const registry = ModelRegistry.build(credentials, config);
+    this.current = Object.freeze({
+      credentials: Object.freeze(credentials),
+      byAuthIndex,
+      registry,
+      fileErrors: Object.freeze([...this.fileErrors]),
+      version: this.current.version + 1,
+    });
+  }
+
+  private isOwnMessage(message: string): boolean {
+    try {
+      return (JSON.parse(message) as { from?: unknown }).from === this.state.instanceId;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import {
+  commandConnectionOptions,
+  queueConnectionOptions,
+  redactRedisUrl,
+  type RedisSettings,
+} from '@app/storage/redis.options';
+
+type MessageHandler = (message: string, channel: string) => void;
+
+/**
+ * The process's Redis connections (DESIGN.md section 3): `command` for the request path (short
+ * timeout, no offline queue) and `queue` for BullMQ (maxRetriesPerRequest: null), plus a
+ * subscriber connection that exists only once something subscribes (a subscribed connection
+ * cannot run other commands). Every key goes through `key()` so the prefix is applied once.
+ */
+@Injectable()
+export class RedisService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  readonly command: Redis;
+  readonly queue: Redis;
+  private subscriber: Redis | undefined;
+  private readonly handlers = new Map<string, Set<MessageHandler>>();
+  private lastErrorLog = 0;
+  private closed = false;
+
+  constructor(
+    readonly settings: RedisSettings,
+    private readonly processName: string,
+  ) {
+    this.command = new Redis(settings.url, commandConnectionOptions(settings, `${processName}:cmd`));
+    this.queue = new Redis(settings.url, queueConnectionOptions(settings, `${processName}:queue`));
+    for (const conn of [this.command, this.queue]) this.watch(conn);
+  }
+
+  /** Start connecting without waiting (the process must come up even when Redis is down). */
+  connect(): void {
+    for (const conn of [this.command, this.queue]) {
+      conn.connect().catch(() => undefined); // errors are reported by the 'error' listener
+    }
+  }
+
+  /** Prefix a key: `key('usage', 'day')` → `sb:usage:day`. */
+  key(...parts: (string | number)[]): string {
+    return this.settings.keyPrefix + parts.join(':');
+  }
+
+  /** True when the request-path connection is up. */
+  get isReady(): boolean {
+    return this.command.status === 'ready';
+  }
+
+  /** Readiness check: PING within the command timeout. */
+  async ping(): Promise<boolean> {
+    if (!this.isReady) return false;
+    try {
+      return (await this.command.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Wait until the command connection is ready, up to `timeoutMs`. */
+  async waitReady(timeoutMs: number): Promise<boolean> {
+    if (this.isReady) return true;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.command.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.command.on('ready', onReady);
+    });
+  }
+
+  /** Publish on a prefixed channel; false when Redis is unreachable. */
+  async publish(channel: string, message: string): Promise<boolean> {
+    try {
+      await this.command.publish(this.key('ch', channel), message);
+      return true;
+    } catch (err) {
+      this.logger.warn(`publish ${channel} failed: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Subscribe to a prefixed channel; returns an unsubscribe function. */
+  subscribe(channel: string, handler: MessageHandler): () => void {
+    const full = this.key('ch', channel);
+    let set = this.handlers.get(full);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(full, set);
+      const sub = this.ensureSubscriber();
+      sub.subscribe(full).catch(() => undefined); // re-issued on reconnect by ioredis
+    }
+    set.add(handler);
+    return () => {
+      set.delete(handler);
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Close every connection (idempotent). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const conns = [this.command, this.queue, this.subscriber].filter((c): c is Redis => !!c);
+    await Promise.all(
+      conns.map(async (c) => {
+        try {
+          if (c.status === 'ready') await c.quit();
+          else c.disconnect();
+        } catch {
+          c.disconnect();
+        }
+      }),
+    );
+  }
+
+  private ensureSubscriber(): Redis {
+    if (this.subscriber) return this.subscriber;
+    const sub = new Redis(this.settings.url, {
+      ...queueConnectionOptions(this.settings, `${this.processName}:sub`),
+      lazyConnect: false,
+    });
+    this.watch(sub);
+    sub.on('message', (channel: string, message: string) => {
+      const set = this.handlers.get(channel);
+      if (!set) return;
+      const name = channel.slice(this.key('ch', '').length);
+      for (const h of set) {
+        try {
+          h(message, name);
+        } catch (err) {
+          this.logger.error(`handler for ${name} threw: ${(err as Error).message}`);
+        }
+      }
+    });
+    this.subscriber = sub;
+    return sub;
+  }
+
+  private watch(conn: Redis): void {
+    conn.on('error', (err: Error) => {
+      // Rate-limit the log: a down Redis reports an error per reconnect attempt.
+      const now = Date.now();
+      if (now - this.lastErrorLog > 5000) {
+        this.lastErrorLog = now;
+        this.logger.warn(`${redactRedisUrl(this.settings.url)}: ${err.message}`);
+      }
+    });
+  }
+}

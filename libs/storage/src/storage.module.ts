@@ -1,0 +1,33 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ConfigService } from '@app/config';
+import { resolveProcessName } from '@app/common';
+import { RedisService } from '@app/storage/redis.service';
+import { settingsFromConfig } from '@app/storage/redis.settings';
+import { PROCESS_NAME } from '@app/storage/process-name';
+
+/**
+ * Provides the process's cluster name and its RedisService, built from config.yaml `redis.*`
+ * (REDIS_URL wins).
+ */
+@Global()
+@Module({})
+export class StorageModule {
+  static forRoot(kind: 'gateway' | 'worker'): DynamicModule {
+    return {
+      module: StorageModule,
+      providers: [
+        { provide: PROCESS_NAME, useFactory: () => resolveProcessName(kind) },
+        {
+          provide: RedisService,
+          inject: [ConfigService, PROCESS_NAME],
+          useFactory: (config: ConfigService, name: string) => {
+            const redis = new RedisService(settingsFromConfig(config.current), name);
+            redis.connect();
+            return redis;
+          },
+        },
+      ],
+      exports: [RedisService, PROCESS_NAME],
+    };
+  }
+}

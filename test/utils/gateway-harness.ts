@@ -1,0 +1,46 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createGatewayApp } from '@app/gateway/app.factory';
+import { RedisService } from '@app/storage';
+import { tempConfigDir, testRedisUrl } from '@test/utils/env';
+
+export interface TestGateway {
+  app: NestFastifyApplication;
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  configPath: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * Boot a gateway in this process on a free loopback port, from a config.yaml text. Several can
+ * run side by side (replicas sharing the test Redis); each reads its own config file.
+ */
+export async function startGateway(yamlText: string, name = 'gateway-test'): Promise<TestGateway> {
+  const cfg = tempConfigDir(yamlText);
+  const saved = { CONFIG_PATH: process.env.CONFIG_PATH, SB_PROCESS_NAME: process.env.SB_PROCESS_NAME };
+  process.env.CONFIG_PATH = cfg.path;
+  process.env.REDIS_URL = testRedisUrl();
+  process.env.SB_PROCESS_NAME = name;
+  let app: NestFastifyApplication;
+  try {
+    app = await createGatewayApp({ logger: ['error'] });
+    await app.listen(0, '127.0.0.1');
+    await app.get(RedisService).waitReady(5000);
+  } finally {
+    process.env.CONFIG_PATH = saved.CONFIG_PATH;
+    process.env.SB_PROCESS_NAME = saved.SB_PROCESS_NAME;
+  }
+  const addr = app.getHttpServer().address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    configPath: cfg.path,
+    close: async () => {
+      await app.close();
+      cfg.cleanup();
+    },
+  };
+}
