@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@app/config';
 import { MetricsModule } from '@app/metrics';
+import { ProxyModule } from '@app/proxy';
 import { ConfigSyncService, StorageModule } from '@app/storage';
 import { PeerService } from '@app/gateway/http/peer.service';
+import { ProxyRoutes } from '@app/gateway/proxy/proxy.routes';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { MetricsController } from '@app/gateway/metrics/metrics.controller';
 import { ProviderSummaryService } from '@app/gateway/status/provider-summary.service';
@@ -14,6 +16,7 @@ import { StatusController } from '@app/gateway/status/status.controller';
     ConfigModule,
     MetricsModule,
     StorageModule.forRoot('gateway'),
+    ProxyModule,
   ],
   controllers: [StatusController, MetricsController],
   providers: [
@@ -21,6 +24,7 @@ import { StatusController } from '@app/gateway/status/status.controller';
     PeerService,
     ProviderSummaryService,
     ConfigSyncService,
+    ProxyRoutes,
   ],
 })
 export class GatewayModule {}

@@ -8,6 +8,8 @@ export interface Candidate {
   /** Display label (email or masked key) — never a secret. */
   label: string;
   upstreamModel: string;
+  /** The upstream model without a thinking suffix: the key of per-model runtime state. */
+  stateModel: string;
   baseUrl?: string;
   proxyUrl?: string;
   headers: Record<string, string>;

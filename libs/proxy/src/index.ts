@@ -6,3 +6,5 @@ export * from '@app/proxy/proxy.service';
 export * from '@app/proxy/retry.policy';
 export * from '@app/proxy/stream-pump';
 export * from '@app/proxy/usage.types';
+export * from '@app/proxy/routing-candidate-source';
+export * from '@app/proxy/proxy.module';

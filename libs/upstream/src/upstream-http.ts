@@ -104,6 +104,11 @@ export class UpstreamHttp {
     });
   }
 
+  /** Nest shutdown hook: close the pools. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.direct.close(), ...[...this.proxied.values()].map((d) => d.close())]);
     this.proxied.clear();

@@ -66,7 +66,10 @@ export class WireErrorFilter implements ExceptionFilter {
       err = exception;
       headers = exception.headers;
     } else if (exception instanceof HttpException) {
-      err = fromHttpException(exception);
+      err =
+        exception.getStatus() === 413
+          ? AppError.of('BODY_TOO_LARGE', { limitMb: this.bodyLimitMb() })
+          : fromHttpException(exception);
     } else if (isFastifyError(exception)) {
       err = fastifyError(exception, this.bodyLimitMb());
     } else {
