@@ -22,7 +22,8 @@ function newestMtime(dir) {
     if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
     const p = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json')) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json'))
+      newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
@@ -33,10 +34,15 @@ function buildIfNeeded() {
   const stale =
     !existsSync(stamp) ||
     !existsSync(main) ||
-    ['apps', 'libs'].some((d) => existsSync(join(root, d)) && newestMtime(join(root, d)) > statSync(stamp).mtimeMs);
+    ['apps', 'libs'].some(
+      (d) => existsSync(join(root, d)) && newestMtime(join(root, d)) > statSync(stamp).mtimeMs,
+    );
   if (!stale) return;
   log('building (sources changed since the last build)…');
-  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 
 function freePort() {
@@ -52,12 +58,19 @@ function freePort() {
 
 function findRedisServer() {
   // REDIS_SERVER_BIN pins the binary (and lets tests simulate a machine without one).
-  if (process.env.REDIS_SERVER_BIN) return existsSync(process.env.REDIS_SERVER_BIN) ? process.env.REDIS_SERVER_BIN : '';
-  for (const p of ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/opt/homebrew/bin/redis-server']) {
+  if (process.env.REDIS_SERVER_BIN)
+    return existsSync(process.env.REDIS_SERVER_BIN) ? process.env.REDIS_SERVER_BIN : '';
+  for (const p of [
+    '/usr/bin/redis-server',
+    '/usr/local/bin/redis-server',
+    '/opt/homebrew/bin/redis-server',
+  ]) {
     if (existsSync(p)) return p;
   }
   try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('sh', ['-c', 'command -v redis-server'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
   } catch {
@@ -94,7 +107,11 @@ function pipeLines(stream, prefix, out) {
 }
 
 function startChild(name, args, env, { restart = true } = {}) {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   pipeLines(child.stdout, `[${name}]`, process.stdout);
   pipeLines(child.stderr, `[${name}]`, process.stderr);
   const entry = { child, name, restarts: children.get(name)?.restarts ?? 0 };
@@ -174,10 +191,25 @@ async function main() {
     const port = await freePort();
     const dir = join(dataDir, 'redis');
     mkdirSync(dir, { recursive: true });
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      bin,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+      ],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     pipeLines(child.stdout, '[redis]', process.stdout);
     pipeLines(child.stderr, '[redis]', process.stderr);
     children.set('redis', { child, name: 'redis', restarts: 0 });
@@ -199,7 +231,10 @@ async function main() {
     log(`redis-server on ${redisUrl} (data in ${dir})`);
   }
   const env = { REDIS_URL: redisUrl, DATA_DIR: dataDir };
-  startChild('gateway-1', [join(root, 'dist/apps/gateway/src/main.js')], { ...env, SB_PROCESS_NAME: process.env.SB_PROCESS_NAME || 'gateway-1' });
+  startChild('gateway-1', [join(root, 'dist/apps/gateway/src/main.js')], {
+    ...env,
+    SB_PROCESS_NAME: process.env.SB_PROCESS_NAME || 'gateway-1',
+  });
   startChild('worker-1', [join(root, 'dist/apps/worker/src/main.js')], {
     ...env,
     SB_PROCESS_NAME: process.env.SB_WORKER_NAME || 'worker-1',

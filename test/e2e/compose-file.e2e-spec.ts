@@ -26,7 +26,10 @@ const APP_ROOT = '/app';
 
 /** Map a path inside the image to the built project on this machine. */
 function inProject(containerPath: string): string {
-  return join(REPO_ROOT, containerPath.startsWith(APP_ROOT) ? containerPath.slice(APP_ROOT.length) : containerPath);
+  return join(
+    REPO_ROOT,
+    containerPath.startsWith(APP_ROOT) ? containerPath.slice(APP_ROOT.length) : containerPath,
+  );
 }
 
 describe('docker-compose.yml and Dockerfile match the built project', () => {
@@ -40,20 +43,23 @@ describe('docker-compose.yml and Dockerfile match the built project', () => {
     expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
   });
 
-  it.each(['gateway', 'worker'])('should give %s a command and healthcheck that exist in dist/', (name) => {
-    const svc = compose.services[name];
-    expect(svc.command?.[0]).toBe('node');
-    expect(existsSync(join(REPO_ROOT, svc.command![1]))).toBe(true);
-    const test = svc.healthcheck!.test;
-    expect(test[0]).toBe('CMD');
-    expect(test[1]).toBe('node');
-    expect(existsSync(join(REPO_ROOT, test[2]))).toBe(true);
-    // podman-compose mangles exec healthchecks with spaces or quotes: keep them plain.
-    for (const arg of test) expect(arg).not.toMatch(/[\s'"]/);
-    expect(svc.depends_on?.redis.condition).toBe('service_healthy');
-    expect(svc.restart).toBe('unless-stopped');
-    expect(svc.environment?.REDIS_URL).toBe('redis://redis:6379');
-  });
+  it.each(['gateway', 'worker'])(
+    'should give %s a command and healthcheck that exist in dist/',
+    (name) => {
+      const svc = compose.services[name];
+      expect(svc.command?.[0]).toBe('node');
+      expect(existsSync(join(REPO_ROOT, svc.command![1]))).toBe(true);
+      const test = svc.healthcheck!.test;
+      expect(test[0]).toBe('CMD');
+      expect(test[1]).toBe('node');
+      expect(existsSync(join(REPO_ROOT, test[2]))).toBe(true);
+      // podman-compose mangles exec healthchecks with spaces or quotes: keep them plain.
+      for (const arg of test) expect(arg).not.toMatch(/[\s'"]/);
+      expect(svc.depends_on?.redis.condition).toBe('service_healthy');
+      expect(svc.restart).toBe('unless-stopped');
+      expect(svc.environment?.REDIS_URL).toBe('redis://redis:6379');
+    },
+  );
 
   it('should publish the ports the processes listen on', () => {
     const gwPort = gateway.environment!.PORT;
@@ -61,8 +67,12 @@ describe('docker-compose.yml and Dockerfile match the built project', () => {
     const wPort = worker.environment!.WORKER_PORT;
     expect(worker.ports?.some((p) => p.endsWith(`:${wPort}`))).toBe(true);
     // The healthchecks read the same env the processes do (PORT / WORKER_PORT).
-    expect(readFileSync(join(REPO_ROOT, 'apps/gateway/src/healthcheck.ts'), 'utf8')).toContain('process.env.PORT');
-    expect(readFileSync(join(REPO_ROOT, 'apps/worker/src/healthcheck.ts'), 'utf8')).toContain('process.env.WORKER_PORT');
+    expect(readFileSync(join(REPO_ROOT, 'apps/gateway/src/healthcheck.ts'), 'utf8')).toContain(
+      'process.env.PORT',
+    );
+    expect(readFileSync(join(REPO_ROOT, 'apps/worker/src/healthcheck.ts'), 'utf8')).toContain(
+      'process.env.WORKER_PORT',
+    );
   });
 
   it('should mount the config and auth dirs where the env points', () => {

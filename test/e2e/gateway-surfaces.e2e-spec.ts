@@ -136,11 +136,19 @@ describe('gateway surfaces (in-process, real Redis)', () => {
   });
 
   it('should echo a sane x-request-id and generate one otherwise', async () => {
-    const given = await inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'req-42' } });
+    const given = await inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'req-42' },
+    });
     expect(given.headers['x-request-id']).toBe('req-42');
     const fresh = await inject({ method: 'GET', url: '/healthz' });
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const hostile = await inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'x'.repeat(300) } });
+    const hostile = await inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'x'.repeat(300) },
+    });
     expect(hostile.headers['x-request-id']).not.toBe('x'.repeat(300));
   });
 
@@ -163,22 +171,30 @@ describe('gateway surfaces (in-process, real Redis)', () => {
     await scrape();
     const before = await scrape();
     expect(before.types.get('switchboard_http_request_duration_seconds')).toBe('histogram');
-    expect(before.samples.some((s) => s.name === 'switchboard_process_resident_memory_bytes')).toBe(true);
+    expect(before.samples.some((s) => s.name === 'switchboard_process_resident_memory_bytes')).toBe(
+      true,
+    );
     expect(
       before.samples.some(
-        (s) => s.name === 'switchboard_http_request_duration_seconds_count' && s.labels.route === '/status',
+        (s) =>
+          s.name === 'switchboard_http_request_duration_seconds_count' &&
+          s.labels.route === '/status',
       ),
     ).toBe(true);
     for (let i = 0; i < 200; i++) await inject({ method: 'GET', url: `/random/${i}?q=${i}` });
     const after = await scrape();
     const series = (p: typeof after) =>
-      p.samples.filter((s) => s.name.startsWith('switchboard_http_request_duration_seconds')).length;
+      p.samples.filter((s) => s.name.startsWith('switchboard_http_request_duration_seconds'))
+        .length;
     expect(series(after)).toBe(series(before));
     expect(after.samples.some((s) => (s.labels.route ?? '').includes('/random/'))).toBe(false);
   });
 
   it('should refuse bodies over the limit with a clear 413 in the caller format', async () => {
-    const big = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(1_200_000) }] });
+    const big = JSON.stringify({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x'.repeat(1_200_000) }],
+    });
     const res = await inject({
       method: 'POST',
       url: '/v1/chat/completions',

@@ -31,12 +31,17 @@ describe('local mode (npm start)', () => {
         timeoutMs: 30000,
         what: 'gateway /status 200',
       });
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${workerPort}/health`)).status === 200, {
-        timeoutMs: 20000,
-        what: 'worker /health 200',
-      });
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${workerPort}/health`)).status === 200,
+        {
+          timeoutMs: 20000,
+          what: 'worker /health 200',
+        },
+      );
       expect(existsSync(configPath)).toBe(true);
-      expect(readFileSync(configPath, 'utf8')).toBe(readFileSync(join(REPO_ROOT, 'config.example.yaml'), 'utf8'));
+      expect(readFileSync(configPath, 'utf8')).toBe(
+        readFileSync(join(REPO_ROOT, 'config.example.yaml'), 'utf8'),
+      );
       expect(existsSync(join(dir, 'data', 'redis'))).toBe(true);
       expect(app.output()).toContain(`http://127.0.0.1:${port}/`);
       expect(await app.stop('SIGINT', 30000)).toBe(0);

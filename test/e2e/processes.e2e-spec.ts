@@ -51,7 +51,8 @@ describe('gateway and worker processes', () => {
       await Promise.all(
         ports.map((port) =>
           waitFor(
-            async () => (await getJson(`http://127.0.0.1:${port}/status`)).body.api_key_configured === true,
+            async () =>
+              (await getJson(`http://127.0.0.1:${port}/status`)).body.api_key_configured === true,
             { timeoutMs: 2000, what: `api_key_configured on ${port}` },
           ),
         ),
@@ -111,13 +112,21 @@ describe('gateway and worker processes', () => {
         },
         { timeoutMs: 20000, what: 'worker healthy' },
       );
-      expect(health).toMatchObject({ status: 'ok', redis: true, queuesRunning: true, process: 'worker-test' });
+      expect(health).toMatchObject({
+        status: 'ok',
+        redis: true,
+        queuesRunning: true,
+        process: 'worker-test',
+      });
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/switchboard_redis_up 1/);
       expect(metrics).toMatch(/switchboard_job_duration_seconds/);
       // The repeatable heartbeat ran at least once (it runs at once, then every 15 s).
       await waitFor(
-        async () => /switchboard_worker_heartbeat_jobs_total [1-9]/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+        async () =>
+          /switchboard_worker_heartbeat_jobs_total [1-9]/.test(
+            await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+          ),
         { timeoutMs: 10000, what: 'a heartbeat job' },
       );
       expect(await worker.stop('SIGTERM')).toBe(0);

@@ -155,9 +155,15 @@ describe('proxy: every client format × upstream family (official SDKs)', () => 
       expect(msg.usage.output_tokens).toBeGreaterThan(0);
 
       const final = await anthropic.messages
-        .stream({ model, max_tokens: 256, messages: [{ role: 'user', content: 'streamed claude' }] })
+        .stream({
+          model,
+          max_tokens: 256,
+          messages: [{ role: 'user', content: 'streamed claude' }],
+        })
         .finalMessage();
-      expect(final.content[0].type === 'text' && final.content[0].text).toBe('echo: streamed claude');
+      expect(final.content[0].type === 'text' && final.content[0].text).toBe(
+        'echo: streamed claude',
+      );
     });
 
     it('should carry a Claude tool_use in a stream', async () => {
@@ -166,7 +172,13 @@ describe('proxy: every client format × upstream family (official SDKs)', () => 
           model,
           max_tokens: 256,
           messages: [{ role: 'user', content: 'call tool from claude' }],
-          tools: [{ name: weatherTool.name, description: weatherTool.description, input_schema: weatherTool.parameters as Anthropic.Tool.InputSchema }],
+          tools: [
+            {
+              name: weatherTool.name,
+              description: weatherTool.description,
+              input_schema: weatherTool.parameters as Anthropic.Tool.InputSchema,
+            },
+          ],
         })
         .finalMessage();
       const use = final.content.find((b) => b.type === 'tool_use');
@@ -179,7 +191,10 @@ describe('proxy: every client format × upstream family (official SDKs)', () => 
       expect(res.text).toBe('echo: gemini hello');
       expect(res.usageMetadata?.totalTokenCount).toBeGreaterThan(0);
       let text = '';
-      for await (const chunk of await genai.models.generateContentStream({ model, contents: 'gemini stream' })) {
+      for await (const chunk of await genai.models.generateContentStream({
+        model,
+        contents: 'gemini stream',
+      })) {
         text += chunk.text ?? '';
       }
       expect(text).toBe('echo: gemini stream');
@@ -188,13 +203,18 @@ describe('proxy: every client format × upstream family (official SDKs)', () => 
     it('should answer OpenAI Responses, non-stream and stream', async () => {
       const res = await openai.responses.create({ model, input: 'responses hello' });
       expect(res.output_text).toBe('echo: responses hello');
-      const final = await openai.responses.stream({ model, input: 'responses stream' }).finalResponse();
+      const final = await openai.responses
+        .stream({ model, input: 'responses stream' })
+        .finalResponse();
       expect(final.output_text).toBe('echo: responses stream');
     });
   });
 
   it('should send the upstream its own key, never the client key', async () => {
-    await openai.chat.completions.create({ model: 'claude-fake', messages: [{ role: 'user', content: 'k' }] });
+    await openai.chat.completions.create({
+      model: 'claude-fake',
+      messages: [{ role: 'user', content: 'k' }],
+    });
     const rec = fake.lastRequest()!;
     expect(rec.headers['x-api-key']).toBe('up-claude-key');
     expect(JSON.stringify(rec.headers)).not.toContain(CLIENT_KEY);
@@ -203,7 +223,11 @@ describe('proxy: every client format × upstream family (official SDKs)', () => 
   it('should refuse a wrong client key in the caller format', async () => {
     const bad = new Anthropic({ apiKey: 'nope', baseURL: gw.url, maxRetries: 0 });
     await expect(
-      bad.messages.create({ model: 'claude-fake', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] }),
+      bad.messages.create({
+        model: 'claude-fake',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'x' }],
+      }),
     ).rejects.toMatchObject({ status: 401 });
   });
 

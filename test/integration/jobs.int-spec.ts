@@ -1,6 +1,14 @@
 import { Test } from '@nestjs/testing';
 import { Global, Injectable, Module, type DynamicModule } from '@nestjs/common';
-import { JobName, JobRepository, JobsModule, JobStatus, OnJob, QueueName, JobDiscoveryService } from '@app/jobs';
+import {
+  JobName,
+  JobRepository,
+  JobsModule,
+  JobStatus,
+  OnJob,
+  QueueName,
+  JobDiscoveryService,
+} from '@app/jobs';
 import { RedisService } from '@app/storage';
 import { testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
 
@@ -41,7 +49,12 @@ describe(JobRepository.name, () => {
   // One connection set per test: closing a testing module runs RedisService's shutdown hook.
   beforeEach(async () => {
     redis = new RedisService(
-      { url: testRedisUrl(), keyPrefix: uniquePrefix('jobs'), commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
+      {
+        url: testRedisUrl(),
+        keyPrefix: uniquePrefix('jobs'),
+        commandTimeoutMs: 1000,
+        connectTimeoutMs: 1000,
+      },
       'test-jobs',
     );
     redis.connect();

@@ -37,17 +37,23 @@ describe(RedisService.name, () => {
     const got: string[] = [];
     const off = other.subscribe('config-changed', (m) => got.push(m));
     // The subscription is asynchronous: publish until it is seen.
-    await waitFor(async () => {
-      await sut.publish('config-changed', 'hello');
-      return got.length > 0;
-    }, { what: 'a pub/sub message' });
+    await waitFor(
+      async () => {
+        await sut.publish('config-changed', 'hello');
+        return got.length > 0;
+      },
+      { what: 'a pub/sub message' },
+    );
     expect(got[0]).toBe('hello');
     off();
     await other.close();
   });
 
   it('should not share channels across key prefixes', async () => {
-    const foreign = new RedisService(settings(testRedisUrl(), uniquePrefix('other')), 'test-foreign');
+    const foreign = new RedisService(
+      settings(testRedisUrl(), uniquePrefix('other')),
+      'test-foreign',
+    );
     foreign.connect();
     await foreign.waitReady(5000);
     const got: string[] = [];

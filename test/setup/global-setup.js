@@ -56,7 +56,9 @@ module.exports = async function globalSetup() {
     process.env.REDIS_URL = `redis://${container.getHost()}:${container.getMappedPort(6379)}`;
     return;
   }
-  const bin = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => fs.existsSync(p));
+  const bin = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) =>
+    fs.existsSync(p),
+  );
   if (!bin) {
     throw new Error(
       'Tests need Redis: install it with `apt-get install -y redis-server`, or set REDIS_URL, or run a Docker engine.',
@@ -66,7 +68,20 @@ module.exports = async function globalSetup() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-test-redis-'));
   const child = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+    ],
     { stdio: 'ignore', detached: false },
   );
   globalThis.__SB_REDIS_CHILD__ = child;

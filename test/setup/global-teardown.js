@@ -15,6 +15,7 @@ module.exports = async function globalTeardown() {
       child.kill('SIGTERM');
     });
   }
-  if (globalThis.__SB_REDIS_DIR__) fs.rmSync(globalThis.__SB_REDIS_DIR__, { recursive: true, force: true });
+  if (globalThis.__SB_REDIS_DIR__)
+    fs.rmSync(globalThis.__SB_REDIS_DIR__, { recursive: true, force: true });
   if (globalThis.__SB_REDIS_CONTAINER__) await globalThis.__SB_REDIS_CONTAINER__.stop();
 };

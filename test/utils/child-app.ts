@@ -20,7 +20,11 @@ export interface ChildApp {
 }
 
 /** Start a node script as a child process with its output captured. */
-export function startNode(script: string, env: Record<string, string>, args: string[] = []): ChildApp {
+export function startNode(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): ChildApp {
   const child = spawn(process.execPath, [script, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },

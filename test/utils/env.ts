@@ -30,7 +30,11 @@ export function freePort(): Promise<number> {
 }
 
 /** A temp dir with a config.yaml; `cleanup()` removes it. */
-export function tempConfigDir(yamlText: string): { dir: string; path: string; cleanup: () => void } {
+export function tempConfigDir(yamlText: string): {
+  dir: string;
+  path: string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'sb-cfg-'));
   const path = join(dir, 'config.yaml');
   writeFileSync(path, yamlText);
@@ -52,7 +56,9 @@ export async function waitFor<T>(
       last = err;
     }
     if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

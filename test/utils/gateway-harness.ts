@@ -18,7 +18,10 @@ export interface TestGateway {
  */
 export async function startGateway(yamlText: string, name = 'gateway-test'): Promise<TestGateway> {
   const cfg = tempConfigDir(yamlText);
-  const saved = { CONFIG_PATH: process.env.CONFIG_PATH, SB_PROCESS_NAME: process.env.SB_PROCESS_NAME };
+  const saved = {
+    CONFIG_PATH: process.env.CONFIG_PATH,
+    SB_PROCESS_NAME: process.env.SB_PROCESS_NAME,
+  };
   process.env.CONFIG_PATH = cfg.path;
   process.env.REDIS_URL = testRedisUrl();
   process.env.SB_PROCESS_NAME = name;

@@ -12,7 +12,10 @@ const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * A strict parser of the Prometheus text format 0.0.4: HELP/TYPE comments, samples with label
  * sets, escaped label values, optional timestamps. Throws on any malformed line.
  */
-export function parsePrometheusText(text: string): { samples: PromSample[]; types: Map<string, string> } {
+export function parsePrometheusText(text: string): {
+  samples: PromSample[];
+  types: Map<string, string>;
+} {
   const samples: PromSample[] = [];
   const types = new Map<string, string>();
   const lines = text.split('\n');
@@ -70,7 +73,13 @@ export function parsePrometheusText(text: string): { samples: PromSample[]; type
     // Prometheus parses values with Go's ParseFloat: Inf/NaN spellings are case-insensitive.
     const v = rest[0].toLowerCase();
     const value =
-      v === '+inf' || v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v === 'nan' ? NaN : Number(v);
+      v === '+inf' || v === 'inf'
+        ? Infinity
+        : v === '-inf'
+          ? -Infinity
+          : v === 'nan'
+            ? NaN
+            : Number(v);
     if (Number.isNaN(value) && v !== 'nan') throw new Error(`bad number in ${where}`);
     samples.push({ name, labels, value });
   });

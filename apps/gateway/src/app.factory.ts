@@ -26,10 +26,14 @@ export async function createGatewayApp(
     genReqId: (req: IncomingMessage) => pickRequestId(req.headers['x-request-id'], randomUUID),
     requestIdHeader: false,
     forceCloseConnections: 'idle',
+    // No Nest middleware is used; middie's per-request hooks would only cost time.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, {
     logger: opts.logger ?? ['log', 'error', 'warn'],
     bufferLogs: false,
+    // Fastify's built-in JSON parser; Nest's builds a new parser function on every request.
+    bodyParser: false,
     // Throw instead of process.exit so callers (main.ts, specs) report the real error.
     abortOnError: false,
   });

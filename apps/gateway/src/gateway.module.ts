@@ -12,12 +12,7 @@ import { StatusController } from '@app/gateway/status/status.controller';
 
 /** Wires the gateway: decisions live in libs/, this module only assembles them. */
 @Module({
-  imports: [
-    ConfigModule,
-    MetricsModule,
-    StorageModule.forRoot('gateway'),
-    ProxyModule,
-  ],
+  imports: [ConfigModule, MetricsModule, StorageModule.forRoot('gateway'), ProxyModule],
   controllers: [StatusController, MetricsController],
   providers: [
     LifecycleService,

@@ -9,10 +9,6 @@ import { WorkerService } from '@app/worker/worker.service';
 /** Wires the worker: BullMQ processors and their handlers. */
 @Module({
   imports: [ConfigModule, MetricsModule, StorageModule.forRoot('worker'), JobsModule],
-  providers: [
-    ConfigSyncService,
-    WorkerService,
-    HeartbeatHandler,
-  ],
+  providers: [ConfigSyncService, WorkerService, HeartbeatHandler],
 })
 export class WorkerModule {}

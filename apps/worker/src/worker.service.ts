@@ -73,7 +73,8 @@ export class WorkerService {
         });
         return;
       } catch (err) {
-        if (attempt % 10 === 0) this.logger.warn(`scheduling jobs failed: ${(err as Error).message}`);
+        if (attempt % 10 === 0)
+          this.logger.warn(`scheduling jobs failed: ${(err as Error).message}`);
         await new Promise((r) => setTimeout(r, 1000));
       }
     }

@@ -97,8 +97,14 @@ export class AppError extends Error {
   static of<C extends ErrorCode>(
     code: C,
     ...args: ParamsOf<C> extends undefined
-      ? [params?: undefined, opts?: { details?: Record<string, unknown>; headers?: Record<string, string> }]
-      : [params: ParamsOf<C>, opts?: { details?: Record<string, unknown>; headers?: Record<string, string> }]
+      ? [
+          params?: undefined,
+          opts?: { details?: Record<string, unknown>; headers?: Record<string, string> },
+        ]
+      : [
+          params: ParamsOf<C>,
+          opts?: { details?: Record<string, unknown>; headers?: Record<string, string> },
+        ]
   ): AppError {
     const [params, opts] = args;
     const make = ERRORS[code].message as (p: unknown) => string;

@@ -38,8 +38,13 @@ describe('common helpers', () => {
         reset_seconds: 5,
       },
     });
-    expect(renderError('claude', e)).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
-    expect(renderError('gemini', e)).toMatchObject({ error: { code: 429, status: 'RESOURCE_EXHAUSTED' } });
+    expect(renderError('claude', e)).toMatchObject({
+      type: 'error',
+      error: { type: 'rate_limit_error' },
+    });
+    expect(renderError('gemini', e)).toMatchObject({
+      error: { code: 429, status: 'RESOURCE_EXHAUSTED' },
+    });
     expect(renderError('plain', AppError.of('AUTH_INVALID_KEY'))).toEqual({
       error: { type: 'authentication_error', message: 'Invalid or missing API key' },
     });

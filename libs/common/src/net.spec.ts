@@ -2,15 +2,23 @@ import { AddressSet, clientAddress, isLoopback, normalizeAddress } from '@app/co
 
 describe('net', () => {
   describe(isLoopback.name, () => {
-    it.each(['127.0.0.1', '127.10.2.3', '::1', '::ffff:127.0.0.1'])('should treat %s as loopback', (a) => {
-      expect(isLoopback(a)).toBe(true);
-    });
-    it.each(['10.0.0.1', '192.168.1.2', '::ffff:10.0.0.1', '2001:db8::1', '', undefined, 'localhost'])(
-      'should not treat %s as loopback',
+    it.each(['127.0.0.1', '127.10.2.3', '::1', '::ffff:127.0.0.1'])(
+      'should treat %s as loopback',
       (a) => {
-        expect(isLoopback(a)).toBe(false);
+        expect(isLoopback(a)).toBe(true);
       },
     );
+    it.each([
+      '10.0.0.1',
+      '192.168.1.2',
+      '::ffff:10.0.0.1',
+      '2001:db8::1',
+      '',
+      undefined,
+      'localhost',
+    ])('should not treat %s as loopback', (a) => {
+      expect(isLoopback(a)).toBe(false);
+    });
   });
 
   it('should normalise IPv4-mapped IPv6 addresses', () => {

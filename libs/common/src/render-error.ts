@@ -47,7 +47,12 @@ export function renderError(format: ErrorFormat, e: RenderableError): Record<str
       };
     case 'plain':
       return {
-        error: { type: e.type, message: e.message, ...(e.code ? { code: e.code } : {}), ...e.details },
+        error: {
+          type: e.type,
+          message: e.message,
+          ...(e.code ? { code: e.code } : {}),
+          ...e.details,
+        },
       };
   }
 }

@@ -37,7 +37,8 @@ export class JobDiscoveryService {
       else if (list.length > 1) problems.push(`job "${name}" has ${list.length} @OnJob handlers`);
       else result.set(name, list[0]);
     }
-    if (problems.length > 0) throw new Error(`Job catalogue is inconsistent: ${problems.join('; ')}`);
+    if (problems.length > 0)
+      throw new Error(`Job catalogue is inconsistent: ${problems.join('; ')}`);
     return result;
   }
 }

@@ -1,10 +1,4 @@
-import type {
-  IRRequest,
-  IRResponse,
-  IRStreamEvent,
-  SSEEvent,
-  WireFormat,
-} from '@app/llm/ir/types';
+import type { IRRequest, IRResponse, IRStreamEvent, SSEEvent, WireFormat } from '@app/llm/ir/types';
 
 /**
  * State shared by the request, response and stream halves of one exchange. The proxy creates one

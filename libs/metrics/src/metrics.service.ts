@@ -25,7 +25,9 @@ export class MetricsService {
       name: `${METRIC_PREFIX}http_request_duration_seconds`,
       help: 'HTTP request duration by route pattern, method and status code',
       labelNames: ['route', 'method', 'status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      buckets: [
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+      ],
       registers: [this.registry],
     });
     this.redisUp = new Gauge({

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { ConfigService } from '@app/config';
 import { MetricsService } from '@app/metrics';
 import { PROCESS_NAME } from '@app/storage/process-name';
@@ -29,7 +35,10 @@ export class ConfigSyncService implements OnApplicationBootstrap, OnApplicationS
     this.offChange = this.config.onChange(() => {
       this.metrics.configReloads.inc({ result: 'ok' });
       if (this.reloadingFromPeer) return;
-      void this.redis.publish(CONFIG_CHANNEL, JSON.stringify({ from: this.processName, at: Date.now() }));
+      void this.redis.publish(
+        CONFIG_CHANNEL,
+        JSON.stringify({ from: this.processName, at: Date.now() }),
+      );
     });
     this.unsubscribe = this.redis.subscribe(CONFIG_CHANNEL, (message) => {
       void this.onPeerMessage(message);
@@ -46,7 +55,8 @@ export class ConfigSyncService implements OnApplicationBootstrap, OnApplicationS
   private async onPeerMessage(message: string): Promise<void> {
     let from = '';
     try {
-      from = String((JSON.parse(message) as { from?: unknown }).from ?? '');
+      const parsed = (JSON.parse(message) as { from?: unknown }).from;
+      from = typeof parsed === 'string' ? parsed : '';
     } catch {
       // a malformed message still means "reload"
     }

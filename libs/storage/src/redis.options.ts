@@ -23,6 +23,9 @@ export function commandConnectionOptions(s: RedisSettings, name: string): RedisO
     commandTimeout: s.commandTimeoutMs,
     connectTimeout: s.connectTimeoutMs,
     enableOfflineQueue: false,
+    // Commands issued in the same tick (e.g. round-robin INCRs of concurrent requests) share
+    // one write to the socket.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
     retryStrategy: reconnectDelay,

@@ -29,7 +29,10 @@ export class RedisService implements OnApplicationShutdown {
     readonly settings: RedisSettings,
     private readonly processName: string,
   ) {
-    this.command = new Redis(settings.url, commandConnectionOptions(settings, `${processName}:cmd`));
+    this.command = new Redis(
+      settings.url,
+      commandConnectionOptions(settings, `${processName}:cmd`),
+    );
     this.queue = new Redis(settings.url, queueConnectionOptions(settings, `${processName}:queue`));
     for (const conn of [this.command, this.queue]) this.watch(conn);
   }

@@ -7,7 +7,11 @@ export function errorFormatForPath(url: string): ErrorFormat {
   const path = url.split('?')[0];
   if (path.startsWith('/v1/messages') || /^\/api\/provider\/(anthropic|claude)\//.test(path))
     return 'claude';
-  if (path.startsWith('/v1beta') || path.startsWith('/v1internal') || /^\/api\/provider\/(google|gemini)/.test(path))
+  if (
+    path.startsWith('/v1beta') ||
+    path.startsWith('/v1internal') ||
+    /^\/api\/provider\/(google|gemini)/.test(path)
+  )
     return 'gemini';
   if (path.startsWith('/v1/') || path.startsWith('/api/provider/')) return 'openai';
   return 'plain';
@@ -18,7 +22,7 @@ function fromHttpException(e: HttpException): RenderableError {
   const res = e.getResponse();
   let message = e.message;
   if (typeof res === 'object' && res && 'message' in res) {
-    const m = (res as { message: unknown }).message;
+    const m = res.message;
     message = Array.isArray(m) ? m.join('; ') : String(m);
   }
   const type =
@@ -73,7 +77,9 @@ export class WireErrorFilter implements ExceptionFilter {
     } else if (isFastifyError(exception)) {
       err = fastifyError(exception, this.bodyLimitMb());
     } else {
-      this.logger.error(`request ${String(req.id)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+      this.logger.error(
+        `request ${String(req.id)} failed: ${(exception as Error)?.stack ?? String(exception)}`,
+      );
       err = AppError.of('INTERNAL');
     }
     if (reply.sent) return;

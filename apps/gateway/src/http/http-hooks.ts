@@ -5,7 +5,10 @@ import type { MetricsService } from '@app/metrics';
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Request id to use for a request: the caller's `x-request-id` when sane, otherwise a new one. */
-export function pickRequestId(header: string | string[] | undefined, generate: () => string): string {
+export function pickRequestId(
+  header: string | string[] | undefined,
+  generate: () => string,
+): string {
   const v = Array.isArray(header) ? header[0] : header;
   return v && VALID_REQUEST_ID.test(v) ? v : generate();
 }

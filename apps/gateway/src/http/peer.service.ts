@@ -17,7 +17,11 @@ export class PeerService {
 
   /** The client's address. */
   address(req: FastifyRequest): string {
-    return clientAddress(req.raw.socket.remoteAddress, req.headers['x-forwarded-for'], this.trusted);
+    return clientAddress(
+      req.raw.socket.remoteAddress,
+      req.headers['x-forwarded-for'],
+      this.trusted,
+    );
   }
 
   /** True when the client is on this machine (never because of a header from an untrusted peer). */

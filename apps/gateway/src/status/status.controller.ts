@@ -28,7 +28,12 @@ export class StatusController {
       message: 'Switchboard LLM API gateway',
       version: buildInfo().version,
       endpoints: {
-        openai: ['POST /v1/chat/completions', 'POST /v1/completions', 'POST /v1/responses', 'GET /v1/models'],
+        openai: [
+          'POST /v1/chat/completions',
+          'POST /v1/completions',
+          'POST /v1/responses',
+          'GET /v1/models',
+        ],
         claude: ['POST /v1/messages', 'POST /v1/messages/count_tokens'],
         gemini: ['GET /v1beta/models', 'POST /v1beta/models/{model}:generateContent'],
         status: 'GET /status',

@@ -55,7 +55,8 @@ export class HealthServer {
         res.writeHead(status, { 'content-type': type });
         res.end(body);
       };
-      if (req.method !== 'GET') return send(405, 'application/json', '{"error":"method not allowed"}');
+      if (req.method !== 'GET')
+        return send(405, 'application/json', '{"error":"method not allowed"}');
       if (path === '/health') {
         this.health().then(
           (h) => send(h.status === 'ok' ? 200 : 503, 'application/json', JSON.stringify(h)),

@@ -23,7 +23,11 @@ export class HeartbeatHandler {
 
   @OnJob(JobName.Heartbeat)
   async handle(_data: JobPayloads[JobName.Heartbeat]): Promise<JobStatus> {
-    await this.redis.command.hset(this.redis.key('worker', 'heartbeat'), this.processName, Date.now());
+    await this.redis.command.hset(
+      this.redis.key('worker', 'heartbeat'),
+      this.processName,
+      Date.now(),
+    );
     this.runs.inc();
     return JobStatus.Success;
   }

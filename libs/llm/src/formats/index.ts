@@ -11,14 +11,14 @@ import { antigravityCodec } from '@app/llm/formats/antigravity';
 
 /** One codec per wire format; adding a format means adding a folder and one line here. */
 export const CODECS: Readonly<Record<WireFormat, Codec>> = {
-  'openai': openaiCodec,
+  openai: openaiCodec,
   'openai-completions': openaiCompletionsCodec,
   'openai-responses': openaiResponsesCodec,
-  'codex': codexCodec,
-  'claude': claudeCodec,
-  'gemini': geminiCodec,
+  codex: codexCodec,
+  claude: claudeCodec,
+  gemini: geminiCodec,
   'gemini-cli': geminiCliCodec,
-  'antigravity': antigravityCodec,
+  antigravity: antigravityCodec,
 };
 
 export function codecFor(format: WireFormat): Codec {

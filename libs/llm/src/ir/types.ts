@@ -35,7 +35,8 @@ export const WIRE_FORMATS: readonly WireFormat[] = [
 ];
 
 /** Reasoning effort levels shared by every format (see util/thinking.ts for budgets). */
-export type ReasoningLevel = 'none' | 'auto' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
+export type ReasoningLevel =
+  'none' | 'auto' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max';
 
 export interface IRTextPart {
   type: 'text';
@@ -95,12 +96,7 @@ export interface IRReasoningPart {
 }
 
 export type IRPart =
-  | IRTextPart
-  | IRImagePart
-  | IRFilePart
-  | IRToolCallPart
-  | IRToolResultPart
-  | IRReasoningPart;
+  IRTextPart | IRImagePart | IRFilePart | IRToolCallPart | IRToolResultPart | IRReasoningPart;
 
 export interface IRMessage {
   role: 'user' | 'assistant';
@@ -118,10 +114,7 @@ export interface IRTool {
 }
 
 export type IRToolChoice =
-  | { type: 'auto' }
-  | { type: 'required' }
-  | { type: 'none' }
-  | { type: 'tool'; name: string };
+  { type: 'auto' } | { type: 'required' } | { type: 'none' } | { type: 'tool'; name: string };
 
 export interface IRReasoning {
   /** Effort level when the source said a level. */

@@ -1,8 +1,4 @@
-import type {
-  ProviderAdapter,
-  ProviderId,
-  UpstreamCall,
-} from '@app/llm/providers/provider.types';
+import type { ProviderAdapter, ProviderId, UpstreamCall } from '@app/llm/providers/provider.types';
 import type { WireFormat } from '@app/llm/ir/types';
 import { parseRetryAfterHeader } from '@app/llm/providers/retry-hints';
 

@@ -12,16 +12,16 @@ import { kimiProvider } from '@app/llm/providers/kimi';
 
 /** One adapter per upstream; adding a provider means adding a folder and one line here. */
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderAdapter>> = {
-  'gemini': geminiProvider,
-  'vertex': vertexProvider,
-  'claude': claudeProvider,
-  'codex': codexProvider,
+  gemini: geminiProvider,
+  vertex: vertexProvider,
+  claude: claudeProvider,
+  codex: codexProvider,
   'openai-compatibility': openaiCompatibilityProvider,
   'gemini-cli': geminiCliProvider,
-  'antigravity': antigravityProvider,
-  'qwen': qwenProvider,
-  'iflow': iflowProvider,
-  'kimi': kimiProvider,
+  antigravity: antigravityProvider,
+  qwen: qwenProvider,
+  iflow: iflowProvider,
+  kimi: kimiProvider,
 };
 
 export function providerFor(id: ProviderId): ProviderAdapter {

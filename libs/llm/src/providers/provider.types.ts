@@ -49,5 +49,9 @@ export interface ProviderAdapter {
   url(call: UpstreamCall): string;
   headers(call: UpstreamCall): Record<string, string>;
   /** Seconds until the upstream wants to be called again, from an error response. */
-  retryAfterSeconds(status: number, headers: Record<string, string | string[] | undefined>, body: string): number | undefined;
+  retryAfterSeconds(
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    body: string,
+  ): number | undefined;
 }

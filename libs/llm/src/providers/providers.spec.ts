@@ -1,5 +1,9 @@
 import { PROVIDERS, providerFor } from '@app/llm/providers';
-import { codexResetSeconds, geminiRetryDelay, parseRetryAfterHeader } from '@app/llm/providers/retry-hints';
+import {
+  codexResetSeconds,
+  geminiRetryDelay,
+  parseRetryAfterHeader,
+} from '@app/llm/providers/retry-hints';
 import type { UpstreamCall } from '@app/llm/providers/provider.types';
 
 const call = (over: Partial<UpstreamCall> = {}): UpstreamCall => ({
@@ -14,7 +18,9 @@ const call = (over: Partial<UpstreamCall> = {}): UpstreamCall => ({
 describe('provider adapters', () => {
   it('should build Gemini URLs for each action and put the key in x-goog-api-key', () => {
     const sut = providerFor('gemini');
-    expect(sut.url(call())).toBe('https://generativelanguage.googleapis.com/v1beta/models/m-1:generateContent');
+    expect(sut.url(call())).toBe(
+      'https://generativelanguage.googleapis.com/v1beta/models/m-1:generateContent',
+    );
     expect(sut.url(call({ stream: true, baseUrl: 'http://127.0.0.1:9/' }))).toBe(
       'http://127.0.0.1:9/v1beta/models/m-1:streamGenerateContent?alt=sse',
     );
@@ -26,8 +32,13 @@ describe('provider adapters', () => {
   it('should address Claude with x-api-key or a Bearer OAuth token and the version header', () => {
     const sut = providerFor('claude');
     expect(sut.url(call({ baseUrl: 'http://h' }))).toBe('http://h/v1/messages');
-    expect(sut.url(call({ action: 'count_tokens' }))).toBe('https://api.anthropic.com/v1/messages/count_tokens');
-    expect(sut.headers(call())).toMatchObject({ 'x-api-key': 'secret-token', 'anthropic-version': '2023-06-01' });
+    expect(sut.url(call({ action: 'count_tokens' }))).toBe(
+      'https://api.anthropic.com/v1/messages/count_tokens',
+    );
+    expect(sut.headers(call())).toMatchObject({
+      'x-api-key': 'secret-token',
+      'anthropic-version': '2023-06-01',
+    });
     const oauth = sut.headers(call({ oauth: true }));
     expect(oauth.authorization).toBe('Bearer secret-token');
     expect(oauth['anthropic-beta']).toContain('oauth');
@@ -48,7 +59,9 @@ describe('provider adapters', () => {
     for (const id of ['openai-compatibility', 'qwen', 'iflow', 'kimi'] as const) {
       const sut = providerFor(id);
       expect(sut.format).toBe('openai');
-      expect(sut.url(call({ baseUrl: 'http://127.0.0.1:1/v1' }))).toBe('http://127.0.0.1:1/v1/chat/completions');
+      expect(sut.url(call({ baseUrl: 'http://127.0.0.1:1/v1' }))).toBe(
+        'http://127.0.0.1:1/v1/chat/completions',
+      );
       expect(sut.headers(call()).authorization).toBe('Bearer secret-token');
     }
   });
@@ -57,7 +70,9 @@ describe('provider adapters', () => {
     expect(providerFor('gemini-cli').url(call({ stream: true }))).toBe(
       'https://cloudcode-pa.googleapis.com/v1internal:streamGenerateContent?alt=sse',
     );
-    expect(providerFor('antigravity').url(call({ baseUrl: 'http://x' }))).toBe('http://x/v1internal:generateContent');
+    expect(providerFor('antigravity').url(call({ baseUrl: 'http://x' }))).toBe(
+      'http://x/v1internal:generateContent',
+    );
   });
 
   it('should address Vertex by project and location with a service-account token', () => {
@@ -65,11 +80,15 @@ describe('provider adapters', () => {
     expect(sut.url(call({ oauth: true, project: 'p1', location: 'us-central1' }))).toBe(
       'https://aiplatform.googleapis.com/v1/projects/p1/locations/us-central1/publishers/google/models/m-1:generateContent',
     );
-    expect(sut.url(call())).toBe('https://aiplatform.googleapis.com/v1/publishers/google/models/m-1:generateContent');
+    expect(sut.url(call())).toBe(
+      'https://aiplatform.googleapis.com/v1/publishers/google/models/m-1:generateContent',
+    );
   });
 
   it('should let config headers override provider headers', () => {
-    const h = providerFor('openai-compatibility').headers(call({ headers: { 'X-Custom': 'a', Authorization: 'Bearer other' } }));
+    const h = providerFor('openai-compatibility').headers(
+      call({ headers: { 'X-Custom': 'a', Authorization: 'Bearer other' } }),
+    );
     expect(h['x-custom']).toBe('a');
     expect(h.authorization).toBe('Bearer other');
   });
@@ -97,8 +116,14 @@ describe('retry hints', () => {
     });
     expect(geminiRetryDelay(gemini)).toBe(37);
     expect(providerFor('gemini').retryAfterSeconds(429, { 'retry-after': '5' }, gemini)).toBe(37);
-    expect(providerFor('gemini').retryAfterSeconds(429, { 'retry-after': '5' }, 'not json')).toBe(5);
-    expect(codexResetSeconds(JSON.stringify({ error: { type: 'usage_limit_reached', resets_in_seconds: 120 } }))).toBe(120);
+    expect(providerFor('gemini').retryAfterSeconds(429, { 'retry-after': '5' }, 'not json')).toBe(
+      5,
+    );
+    expect(
+      codexResetSeconds(
+        JSON.stringify({ error: { type: 'usage_limit_reached', resets_in_seconds: 120 } }),
+      ),
+    ).toBe(120);
     expect(codexResetSeconds('{}')).toBeUndefined();
   });
 });

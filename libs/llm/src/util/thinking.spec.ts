@@ -40,7 +40,10 @@ describe('thinking levels', () => {
       model: 'claude-x',
       reasoning: { budget: 8192, includeThoughts: true },
     });
-    expect(parseModelSuffix('m(none)').reasoning).toEqual({ level: 'none', includeThoughts: false });
+    expect(parseModelSuffix('m(none)').reasoning).toEqual({
+      level: 'none',
+      includeThoughts: false,
+    });
     expect(parseModelSuffix('plain-model')).toEqual({ model: 'plain-model' });
     expect(parseModelSuffix('weird(banana)')).toEqual({ model: 'weird(banana)' });
   });

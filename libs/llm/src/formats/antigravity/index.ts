@@ -1,19 +1,11 @@
 import type { Codec } from '@app/llm/codec';
-import { TranslationError } from '@app/llm/util/errors';
+import { ANTIGRAVITY_ENVELOPE } from '@app/llm/formats/antigravity/request';
+import { createEnvelopeCodec } from '@app/llm/formats/gemini-cli';
 
-// Placeholder until the antigravity codec lands; every call fails loudly.
-const fail = (): never => {
-  throw new TranslationError('The antigravity wire format is not implemented yet');
-};
+/**
+ * Antigravity codec: the Code Assist envelope of Gemini CLI with Antigravity's own envelope
+ * fields (see request.ts for what differs). Responses and streams are identical to Gemini CLI.
+ */
+export const antigravityCodec: Codec = createEnvelopeCodec(ANTIGRAVITY_ENVELOPE);
 
-export const antigravityCodec: Codec = {
-  format: 'antigravity',
-  parseRequest: fail,
-  buildRequest: fail,
-  parseResponse: fail,
-  buildResponse: fail,
-  createStreamDecoder: fail,
-  createStreamEncoder: fail,
-  buildError: fail,
-  parseError: fail,
-};
+export { antigravitySessionId } from '@app/llm/formats/antigravity/request';

@@ -1,19 +1,20 @@
 import type { Codec } from '@app/llm/codec';
-import { TranslationError } from '@app/llm/util/errors';
+import { createEnvelopeCodec, type EnvelopeSpec } from '@app/llm/formats/gemini-cli/envelope';
 
-// Placeholder until the gemini-cli codec lands; every call fails loudly.
-const fail = (): never => {
-  throw new TranslationError('The gemini-cli wire format is not implemented yet');
-};
-
-export const geminiCliCodec: Codec = {
+/** Gemini CLI: the plain Code Assist envelope `{"model","project","request"}` / `{"response"}`. */
+const GEMINI_CLI_ENVELOPE: EnvelopeSpec = {
   format: 'gemini-cli',
-  parseRequest: fail,
-  buildRequest: fail,
-  parseResponse: fail,
-  buildResponse: fail,
-  createStreamDecoder: fail,
-  createStreamEncoder: fail,
-  buildError: fail,
-  parseError: fail,
+  ownKeys: new Set(['model', 'project', 'request']),
 };
+
+/** Gemini CLI (Code Assist `v1internal`) codec: the Gemini codec inside the envelope. */
+export const geminiCliCodec: Codec = createEnvelopeCodec(GEMINI_CLI_ENVELOPE);
+
+export {
+  buildEnvelopeRequest,
+  buildEnvelopeResponse,
+  createEnvelopeCodec,
+  parseEnvelopeRequest,
+  parseEnvelopeResponse,
+} from '@app/llm/formats/gemini-cli/envelope';
+export type { EnvelopeSpec } from '@app/llm/formats/gemini-cli/envelope';

@@ -1,19 +1,34 @@
 import type { Codec } from '@app/llm/codec';
-import { TranslationError } from '@app/llm/util/errors';
+import { buildGeminiError, parseGeminiError } from '@app/llm/formats/gemini/error';
+import { buildGeminiRequest, parseGeminiRequest } from '@app/llm/formats/gemini/request';
+import { buildGeminiResponse, parseGeminiResponse } from '@app/llm/formats/gemini/response';
+import { GeminiStreamDecoder, GeminiStreamEncoder } from '@app/llm/formats/gemini/stream';
 
-// Placeholder until the gemini codec lands; every call fails loudly.
-const fail = (): never => {
-  throw new TranslationError('The gemini wire format is not implemented yet');
-};
-
+/** Gemini `generateContent` / `streamGenerateContent` (API key and Vertex AI bodies). */
 export const geminiCodec: Codec = {
   format: 'gemini',
-  parseRequest: fail,
-  buildRequest: fail,
-  parseResponse: fail,
-  buildResponse: fail,
-  createStreamDecoder: fail,
-  createStreamEncoder: fail,
-  buildError: fail,
-  parseError: fail,
+  parseRequest: (body, ctx) => parseGeminiRequest(body, ctx, 'gemini'),
+  buildRequest: (ir, ctx) => buildGeminiRequest(ir, ctx, 'gemini'),
+  parseResponse: (body, ctx) => parseGeminiResponse(body, ctx, 'gemini'),
+  buildResponse: (ir, ctx) => buildGeminiResponse(ir, ctx, 'gemini'),
+  createStreamDecoder: (ctx) => new GeminiStreamDecoder(ctx),
+  createStreamEncoder: (ctx) => new GeminiStreamEncoder(ctx),
+  buildError: buildGeminiError,
+  parseError: parseGeminiError,
 };
+
+export {
+  buildGeminiError,
+  googleStatusName,
+  parseDurationSeconds,
+  parseGeminiError,
+  parseGeminiRetryDelay,
+} from '@app/llm/formats/gemini/error';
+export {
+  buildGeminiCountTokensRequest,
+  buildGeminiCountTokensResponse,
+  parseGeminiCountTokensRequest,
+  parseGeminiCountTokensResponse,
+} from '@app/llm/formats/gemini/count-tokens';
+export type { GeminiCountTokensResponse } from '@app/llm/formats/gemini/count-tokens';
+export { isGeminiFamily } from '@app/llm/formats/gemini/common';

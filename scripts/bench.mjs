@@ -1,0 +1,368 @@
+#!/usr/bin/env node
+// npm run bench — proxy throughput and added latency, measured, not asserted.
+//
+// Starts a fake OpenAI upstream, one gateway process (usage recording on, Redis on) and an
+// autocannon load generator, all on 127.0.0.1, then prints: direct-to-fake throughput,
+// through-gateway throughput and their ratio, p50/p99 latency added at a fixed 1,000 req/s, and
+// gateway RSS — for non-stream chat and a 20-chunk stream, OpenAI→OpenAI and Claude→OpenAI.
+//
+// Options: --duration <s> (default 10), --connections <n> (default 32), --json <file>,
+//          --usage off (usage statistics off, for comparison), --request-log on.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function arg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+const DURATION = Number(arg('duration', '10'));
+const CONNECTIONS = Number(arg('connections', '32'));
+const USAGE = arg('usage', 'on') !== 'off';
+const REQUEST_LOG = arg('request-log', 'off') === 'on';
+const JSON_OUT = arg('json', '');
+const KEY = 'sk-bench-client';
+const MODEL = 'bench-model';
+
+const children = [];
+const cleanups = [];
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+function start(cmd, args, env = {}) {
+  const child = spawn(cmd, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  children.push(child);
+  return { child, output: () => out };
+}
+
+async function waitHttp(url, ok = (s) => s === 200, timeoutMs = 30000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (ok(r.status)) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${url}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitRedis(port) {
+  const end = Date.now() + 10000;
+  while (Date.now() < end) {
+    const ok = await new Promise((res) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('error', () => res(false));
+      s.once('connect', () => s.write('PING\r\n'));
+      s.once('data', (d) => {
+        s.destroy();
+        res(d.toString().startsWith('+PONG'));
+      });
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('redis-server did not start');
+}
+
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Run autocannon; sample the gateway's RSS meanwhile. */
+async function load(
+  name,
+  { url, body, headers = {}, connections = CONNECTIONS, duration = DURATION, rate, pid },
+) {
+  let maxRss = 0;
+  const sampler = pid
+    ? setInterval(() => {
+        maxRss = Math.max(maxRss, rssMb(pid));
+      }, 200)
+    : undefined;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration,
+    pipelining: 1,
+    overallRate: rate,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  if (sampler) clearInterval(sampler);
+  const errors = result.errors + result.timeouts + (result.non2xx ?? 0);
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors,
+    total: result.requests.total,
+    maxRssMb: Math.round(maxRss),
+  };
+}
+
+function table(rows, cols) {
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? '').length)));
+  const line = (vals) => vals.map((v, i) => String(v ?? '').padEnd(widths[i])).join('  ');
+  console.log(line(cols));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(cols.map((c) => r[c])));
+}
+
+async function main() {
+  if (
+    !existsSync(join(root, 'dist/apps/gateway/src/main.js')) ||
+    !existsSync(join(root, 'dist/test/fakes/main.js'))
+  ) {
+    console.log('building…');
+    execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], {
+      stdio: 'inherit',
+      cwd: root,
+    });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Redis: our own, unless REDIS_URL is given.
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    const port = await freePort();
+    start('redis-server', [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
+    await waitRedis(port);
+    redisUrl = `redis://127.0.0.1:${port}`;
+  }
+
+  // The fake upstream: 20-chunk streams.
+  const fakePort = await freePort();
+  start(process.execPath, [
+    join(root, 'dist/test/fakes/main.js'),
+    '--port',
+    String(fakePort),
+    '--chunks',
+    '20',
+    '--max-records',
+    '0',
+    '--no-strict',
+  ]);
+  const fakeUrl = `http://127.0.0.1:${fakePort}`;
+  await waitHttp(`${fakeUrl}/v1/models`, (s) => s < 500);
+
+  // The gateway.
+  const gwPort = await freePort();
+  const configPath = join(dir, 'config.yaml');
+  writeFileSync(
+    configPath,
+    [
+      `port: ${gwPort}`,
+      `api-keys: ["${KEY}"]`,
+      `usage-statistics-enabled: ${USAGE}`,
+      `request-log: ${REQUEST_LOG}`,
+      'redis:',
+      '  key-prefix: "bench:"',
+      'openai-compatibility:',
+      '  - name: fake',
+      `    base-url: "${fakeUrl}/v1"`,
+      '    api-key-entries:',
+      '      - api-key: "sk-upstream"',
+      '    models:',
+      `      - name: ${MODEL}`,
+      '',
+    ].join('\n'),
+  );
+  const gw = start(process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
+    CONFIG_PATH: configPath,
+    REDIS_URL: redisUrl,
+    AUTH_DIR: join(dir, 'auths'),
+    DATA_DIR: join(dir, 'data'),
+    LOG_LEVEL: 'warn',
+    SB_PROCESS_NAME: 'gateway-bench',
+  });
+  const gwUrl = `http://127.0.0.1:${gwPort}`;
+  await waitHttp(`${gwUrl}/status`);
+  const pid = gw.child.pid;
+
+  const chat = {
+    model: MODEL,
+    messages: [{ role: 'user', content: 'Say hello to the benchmark.' }],
+  };
+  const chatStream = { ...chat, stream: true };
+  const claude = {
+    model: MODEL,
+    max_tokens: 256,
+    messages: [{ role: 'user', content: 'Say hello to the benchmark.' }],
+  };
+  const claudeStream = { ...claude, stream: true };
+  const auth = { authorization: `Bearer ${KEY}` };
+  const upstreamAuth = { authorization: 'Bearer sk-upstream' };
+
+  // Warm up JIT and pools.
+  await load('warmup', {
+    url: `${gwUrl}/v1/chat/completions`,
+    body: chat,
+    headers: auth,
+    duration: 2,
+  });
+
+  const rows = [];
+  const pair = async (label, directBody, gwPath, gwBody) => {
+    const direct = await load(`${label} direct`, {
+      url: `${fakeUrl}/v1/chat/completions`,
+      body: directBody,
+      headers: upstreamAuth,
+    });
+    const via = await load(`${label} gateway`, {
+      url: `${gwUrl}${gwPath}`,
+      body: gwBody,
+      headers: auth,
+      pid,
+    });
+    rows.push({ ...direct, ratio: '' });
+    rows.push({ ...via, ratio: `${((via.rps / direct.rps) * 100).toFixed(1)}%` });
+  };
+  await pair('openai→openai non-stream', chat, '/v1/chat/completions', chat);
+  await pair('openai→openai stream(20)', chatStream, '/v1/chat/completions', chatStream);
+  await pair('claude→openai non-stream', chat, '/v1/messages', claude);
+  await pair('claude→openai stream(20)', chatStream, '/v1/messages', claudeStream);
+
+  // Added latency at a fixed, moderate rate.
+  const latency = [];
+  for (const [label, directBody, path, body] of [
+    ['openai→openai non-stream', chat, '/v1/chat/completions', chat],
+    ['claude→openai non-stream', chat, '/v1/messages', claude],
+  ]) {
+    const d = await load(`${label} direct @1000/s`, {
+      url: `${fakeUrl}/v1/chat/completions`,
+      body: directBody,
+      headers: upstreamAuth,
+      rate: 1000,
+      connections: 10,
+    });
+    const g = await load(`${label} gateway @1000/s`, {
+      url: `${gwUrl}${path}`,
+      body,
+      headers: auth,
+      rate: 1000,
+      connections: 10,
+      pid,
+    });
+    latency.push({
+      name: label,
+      'p50 direct': d.p50,
+      'p50 gateway': g.p50,
+      'p50 added (ms)': (g.p50 - d.p50).toFixed(2),
+      'p99 added (ms)': (g.p99 - d.p99).toFixed(2),
+      errors: g.errors,
+    });
+  }
+
+  console.log(
+    `\nSwitchboard bench — ${CONNECTIONS} connections, ${DURATION}s per run, usage ${USAGE ? 'on' : 'off'}, request log ${REQUEST_LOG ? 'on' : 'off'}`,
+  );
+  console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+  table(
+    rows.map((r) => ({
+      run: r.name,
+      'req/s': Math.round(r.rps),
+      'p50 ms': r.p50,
+      'p99 ms': r.p99,
+      'gw/direct': r.ratio,
+      errors: r.errors,
+      'gw RSS MB': r.maxRssMb || '',
+    })),
+    ['run', 'req/s', 'p50 ms', 'p99 ms', 'gw/direct', 'errors', 'gw RSS MB'],
+  );
+  console.log('');
+  table(latency, [
+    'name',
+    'p50 direct',
+    'p50 gateway',
+    'p50 added (ms)',
+    'p99 added (ms)',
+    'errors',
+  ]);
+  const maxRss = Math.max(...rows.map((r) => r.maxRssMb || 0));
+  console.log(`\ngateway max RSS under load: ${maxRss} MB`);
+  if (JSON_OUT) {
+    mkdirSync(dirname(JSON_OUT), { recursive: true });
+    writeFileSync(
+      JSON_OUT,
+      JSON.stringify(
+        {
+          connections: CONNECTIONS,
+          duration: DURATION,
+          usage: USAGE,
+          rows,
+          latency,
+          maxRssMb: maxRss,
+        },
+        null,
+        2,
+      ),
+    );
+  }
+}
+
+async function shutdown(code) {
+  for (const c of children.reverse()) {
+    if (c.exitCode === null) c.kill('SIGTERM');
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const f of cleanups) f();
+  process.exit(code);
+}
+
+main().then(
+  () => shutdown(0),
+  (err) => {
+    console.error(err?.stack ?? err);
+    for (const c of children)
+      if (c.exitCode !== null && c.exitCode !== 0)
+        console.error('child output:', c.spawnargs.join(' '));
+    void shutdown(1);
+  },
+);
