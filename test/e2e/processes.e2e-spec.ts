@@ -1,4 +1,5 @@
 import { writeFileSync, renameSync } from 'node:fs';
+import { FakeUpstream } from '@test/fakes';
 import { distEntry, startNode, type ChildApp } from '@test/utils/child-app';
 import { freePort, tempConfigDir, testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
 
@@ -159,6 +160,89 @@ describe('gateway and worker processes', () => {
       expect(await gw.stop('SIGTERM')).toBe(0);
     } finally {
       cfg.cleanup();
+    }
+  }, 40000);
+
+  it('should refuse to start on an invalid config, listing every problem with its line', async () => {
+    const cfg = tempConfigDir(
+      [
+        'port: "eighty"',
+        'api-keys: 7',
+        'routing:',
+        '  strategy: sideways',
+        'redis:',
+        '  key-prefix: "x:"',
+      ].join('\n'),
+    );
+    try {
+      const gw = startNode(distEntry('apps/gateway/src/main.js'), {
+        CONFIG_PATH: cfg.path,
+        REDIS_URL: testRedisUrl(),
+        PORT: '',
+      });
+      started.push(gw);
+      expect(await gw.exited).toBe(1);
+      const out = gw.output();
+      expect(out).toMatch(/3 problems/);
+      expect(out).toMatch(/line 1: port/);
+      expect(out).toMatch(/line 2: api-keys/);
+      expect(out).toMatch(/line 4: routing\.strategy/);
+    } finally {
+      cfg.cleanup();
+    }
+  }, 30000);
+
+  it('should finish an in-flight request before exiting on SIGTERM', async () => {
+    const fake = await FakeUpstream.start();
+    const port = await freePort();
+    const cfg = tempConfigDir(
+      [
+        'api-keys: ["sk-drain"]',
+        'redis:',
+        `  key-prefix: "${uniquePrefix('drain')}"`,
+        'openai-compatibility:',
+        '  - name: fake',
+        `    base-url: "${fake.url}/v1"`,
+        '    api-key-entries:',
+        '      - api-key: "up"',
+        '    models:',
+        '      - name: slow-model',
+      ].join('\n'),
+    );
+    try {
+      const gw = startNode(distEntry('apps/gateway/src/main.js'), {
+        CONFIG_PATH: cfg.path,
+        REDIS_URL: testRedisUrl(),
+        PORT: String(port),
+      });
+      started.push(gw);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/status`)).ok, {
+        timeoutMs: 20000,
+        what: 'gateway up',
+      });
+      fake.slowFirstByte({ ms: 1500 });
+      const inFlight = fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-drain', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'slow-model',
+          messages: [{ role: 'user', content: 'drain me' }],
+        }),
+      });
+      await waitFor(() => fake.requests().length > 0, { what: 'the request to reach the fake' });
+      gw.child.kill('SIGTERM');
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(
+        ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0].message
+          .content,
+      ).toBe('echo: drain me');
+      expect(await gw.exited).toBe(0);
+      // Once draining, new connections are refused.
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      cfg.cleanup();
+      await fake.close();
     }
   }, 40000);
 });

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@app/config';
 import { RedisService } from '@app/storage';
@@ -23,7 +24,17 @@ async function main(): Promise<void> {
     name: 'gateway',
     drainMs: 15000,
     beforeClose: () => lifecycle.startDraining(),
-    close: () => app.close(),
+    close: async () => {
+      // Connections busy when the drain began turn idle (keep-alive) as their last response
+      // ends; close them as they do, or server.close() would wait for the clients to hang up.
+      const server = app.getHttpServer() as Server;
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
+    },
   });
 }
 
