@@ -352,8 +352,9 @@ export class FakeUpstream {
       body?.stream === true;
     if (this.maxRecords > 0) {
       this.records.push(rec);
-      if (this.records.length > this.maxRecords * 2)
+      if (this.records.length > this.maxRecords * 2) {
         this.records.splice(0, this.records.length - this.maxRecords);
+      }
     }
 
     // Credentials, when the fake was told to check them.

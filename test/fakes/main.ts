@@ -14,8 +14,9 @@ function numberFlag(args: readonly string[], name: string): number | undefined {
   const v = flag(args, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0)
+  if (!Number.isFinite(n) || n < 0) {
     throw new Error(`--${name} needs a non-negative number, got "${v}"`);
+  }
   return n;
 }
 

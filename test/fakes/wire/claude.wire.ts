@@ -88,8 +88,9 @@ export function parseClaude(body: JsonObject): ClaudeRequest {
 
 /** The 400 the real API gives for a request missing required fields, if any. */
 export function validateClaude(body: JsonObject, countOnly = false): Outgoing | undefined {
-  if (typeof body.model !== 'string' || body.model === '')
+  if (typeof body.model !== 'string' || body.model === '') {
     return invalidRequest('claude', 'model: Field required');
+  }
   if (!Array.isArray(body.messages)) return invalidRequest('claude', 'messages: Field required');
   if (!countOnly && typeof body.max_tokens !== 'number') {
     return invalidRequest('claude', 'max_tokens: Field required');
@@ -136,8 +137,9 @@ function toolInput(args: string): unknown {
 /** A non-stream `message`. */
 export function renderClaude(a: FakeAnswer): Outgoing {
   const content: JsonObject[] = [];
-  if (a.reasoning)
+  if (a.reasoning) {
     content.push({ type: 'thinking', thinking: a.reasoning, signature: signature(a) });
+  }
   if (a.text || a.toolCalls.length === 0) content.push({ type: 'text', text: a.text });
   for (const c of a.toolCalls) {
     content.push({

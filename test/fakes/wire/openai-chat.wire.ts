@@ -27,8 +27,9 @@ function contentText(content: unknown, tally: CharTally): string {
   if (typeof content === 'string') return tally.add(content);
   const texts: string[] = [];
   for (const part of asArray(content)) {
-    if (isObject(part) && (part.type === 'text' || part.type === undefined))
+    if (isObject(part) && (part.type === 'text' || part.type === undefined)) {
       texts.push(tally.add(part.text));
+    }
   }
   return texts.join('\n');
 }
@@ -93,8 +94,9 @@ export function validateChat(body: JsonObject): Outgoing | undefined {
   if (typeof body.model !== 'string' || body.model === '') {
     return invalidRequest('openai', 'you must provide a model parameter');
   }
-  if (!Array.isArray(body.messages))
+  if (!Array.isArray(body.messages)) {
     return invalidRequest('openai', "Missing required parameter: 'messages'.");
+  }
   if (body.messages.length === 0) {
     return invalidRequest(
       'openai',
@@ -179,10 +181,12 @@ export function renderChatStream(a: FakeAnswer, req: ChatRequest, o: RenderOptio
   if (a.reasoning) {
     // Reasoning hosts (DeepSeek, Qwen) null out whichever of the two fields is not streaming.
     chunk({ role: 'assistant', content: null, reasoning_content: '' });
-    for (const piece of splitText(a.reasoning, 2))
+    for (const piece of splitText(a.reasoning, 2)) {
       chunk({ content: null, reasoning_content: piece });
-    for (const piece of splitText(a.text, o.chunks))
+    }
+    for (const piece of splitText(a.text, o.chunks)) {
       chunk({ content: piece, reasoning_content: null });
+    }
   } else if (a.text || a.toolCalls.length === 0) {
     chunk({ role: 'assistant', content: '', refusal: null });
     for (const piece of splitText(a.text, o.chunks)) chunk({ content: piece });
