@@ -239,6 +239,16 @@ async function main() {
   const auth = { authorization: `Bearer ${KEY}` };
   const upstreamAuth = { authorization: 'Bearer sk-upstream' };
 
+  // Reference: a bare Fastify + undici pass-through on the same machine.
+  const barePort = await freePort();
+  start(process.execPath, [
+    join(root, 'dist/test/bench/bare-passthrough.js'),
+    fakeUrl,
+    String(barePort),
+  ]);
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  await waitHttp(`${bareUrl}/`, (s) => s === 404);
+
   // Warm up JIT and pools.
   await load('warmup', {
     url: `${gwUrl}/v1/chat/completions`,
@@ -263,7 +273,12 @@ async function main() {
     rows.push({ ...direct, ratio: '' });
     rows.push({ ...via, ratio: `${((via.rps / direct.rps) * 100).toFixed(1)}%` });
   };
+  const bare = await load('bare fastify+undici pass-through', {
+    url: `${bareUrl}/v1/chat/completions`,
+    body: chat,
+  });
   await pair('openai→openai non-stream', chat, '/v1/chat/completions', chat);
+  rows.splice(1, 0, { ...bare, ratio: `${((bare.rps / rows[0].rps) * 100).toFixed(1)}%` });
   await pair('openai→openai stream(20)', chatStream, '/v1/chat/completions', chatStream);
   await pair('claude→openai non-stream', chat, '/v1/messages', claude);
   await pair('claude→openai stream(20)', chatStream, '/v1/messages', claudeStream);

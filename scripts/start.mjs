@@ -118,7 +118,15 @@ function startChild(name, args, env, { restart = true } = {}) {
   children.set(name, entry);
   child.on('exit', (code, signal) => {
     if (shuttingDown || !restart) return;
-    // A member asked to restart (cluster API) or crashed: its supervisor (us) starts it again.
+    if (code === 0) {
+      // A clean exit (cluster POST /shutdown) stays down; when every member is down, so are we.
+      entry.stopped = true;
+      log(`${name} stopped`);
+      const apps = [...children.values()].filter((c) => c.name !== 'redis');
+      if (apps.every((c) => c.stopped)) void shutdown('all members stopped');
+      return;
+    }
+    // A member asked to restart (cluster API, exit 75) or crashed: its supervisor (us) starts it.
     entry.restarts += 1;
     const delay = Math.min(500 * entry.restarts, 5000);
     log(`${name} exited (${signal ?? code}); restarting in ${delay} ms`);

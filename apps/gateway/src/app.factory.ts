@@ -17,7 +17,11 @@ const DEFAULT_BODY_LIMIT_MB = 50;
  * call `app.listen(0, '127.0.0.1')` or Fastify's `inject`.
  */
 export async function createGatewayApp(
-  opts: { logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose')[] } = {},
+  opts: {
+    logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose')[];
+    /** Hold startup logs until the caller installs its logger (main.ts: the shared process log). */
+    bufferLogs?: boolean;
+  } = {},
 ): Promise<NestFastifyApplication> {
   // The body limit is fixed at listen time; read the config file once for it.
   const adapter = new FastifyAdapter({
@@ -31,7 +35,7 @@ export async function createGatewayApp(
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule, adapter, {
     logger: opts.logger ?? ['log', 'error', 'warn'],
-    bufferLogs: false,
+    bufferLogs: opts.bufferLogs ?? false,
     // Fastify's built-in JSON parser; Nest's builds a new parser function on every request.
     bodyParser: false,
     // Throw instead of process.exit so callers (main.ts, specs) report the real error.

@@ -3,7 +3,9 @@ import { ConfigModule } from '@app/config';
 import { MetricsModule } from '@app/metrics';
 import { ProxyModule } from '@app/proxy';
 import { ConfigSyncService, StorageModule } from '@app/storage';
+import { GATEWAY_CLUSTER } from '@app/gateway/cluster/gateway-cluster';
 import { PeerService } from '@app/gateway/http/peer.service';
+import { ManagementRoutesModule } from '@app/gateway/management/management-routes.module';
 import { ProxyRoutes } from '@app/gateway/proxy/proxy.routes';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { MetricsController } from '@app/gateway/metrics/metrics.controller';
@@ -12,14 +14,22 @@ import { StatusController } from '@app/gateway/status/status.controller';
 
 /** Wires the gateway: decisions live in libs/, this module only assembles them. */
 @Module({
-  imports: [ConfigModule, MetricsModule, StorageModule.forRoot('gateway'), ProxyModule],
-  controllers: [StatusController, MetricsController],
+  imports: [
+    ConfigModule,
+    MetricsModule,
+    StorageModule.forRoot('gateway'),
+    ProxyModule,
+    ManagementRoutesModule,
+    ...GATEWAY_CLUSTER.imports,
+  ],
+  controllers: [StatusController, MetricsController, ...GATEWAY_CLUSTER.controllers],
   providers: [
     LifecycleService,
     PeerService,
     ProviderSummaryService,
     ConfigSyncService,
     ProxyRoutes,
+    ...GATEWAY_CLUSTER.providers,
   ],
 })
 export class GatewayModule {}

@@ -1,14 +1,16 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@app/config';
+import { ProcessLogger } from '@app/logs';
 import { RedisService } from '@app/storage';
 import { createGatewayApp } from '@app/gateway/app.factory';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { installGracefulShutdown } from '@app/common';
 
 async function main(): Promise<void> {
-  const app = await createGatewayApp();
+  const app = await createGatewayApp({ bufferLogs: true });
+  // From here on every log line also goes to the cluster's shared process log.
+  app.useLogger(app.get(ProcessLogger));
   const config = app.get(ConfigService);
   const cfg = config.current;
   if (cfg['api-keys'].length === 0) {
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
     close: async () => {
       // Connections busy when the drain began turn idle (keep-alive) as their last response
       // ends; close them as they do, or server.close() would wait for the clients to hang up.
-      const server = app.getHttpServer() as Server;
+      const server = app.getHttpServer();
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       try {
         await app.close();

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { MembershipService } from '@app/cluster';
 import { installGracefulShutdown } from '@app/common';
 import { JobRepository } from '@app/jobs';
+import { ProcessLogger } from '@app/logs';
 import { MetricsService } from '@app/metrics';
 import { PROCESS_NAME, RedisService } from '@app/storage';
+import { WorkerMemberControl } from '@app/worker/cluster/worker-member.control';
 import { HealthServer } from '@app/worker/health/health.server';
 import { WorkerModule } from '@app/worker/worker.module';
 import { WorkerService } from '@app/worker/worker.service';
@@ -15,8 +18,11 @@ const DEFAULT_WORKER_PORT = 8318;
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, {
     logger: ['log', 'error', 'warn'],
+    // Held until the cluster logger takes over, so startup lines reach the shared log too.
+    bufferLogs: true,
     abortOnError: false,
   });
+  app.useLogger(app.get(ProcessLogger));
   const worker = app.get(WorkerService);
   const redis = app.get(RedisService);
   const health = new HealthServer({
@@ -33,6 +39,7 @@ async function main(): Promise<void> {
   installGracefulShutdown({
     name: 'worker',
     drainMs: 30000,
+    beforeClose: () => app.get(WorkerMemberControl).startDraining(),
     close: async () => {
       await worker.stop(); // lets running jobs finish, then closes queues
       await health.close();
@@ -40,6 +47,7 @@ async function main(): Promise<void> {
     },
   });
   await worker.start();
+  void app.get(MembershipService).beat(); // report the queues as running right away
 }
 
 main().catch((err: unknown) => {

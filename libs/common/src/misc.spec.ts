@@ -45,6 +45,9 @@ describe('common helpers', () => {
     expect(renderError('gemini', e)).toMatchObject({
       error: { code: 429, status: 'RESOURCE_EXHAUSTED' },
     });
+    expect(renderError('management', AppError.of('AUTH_INVALID_KEY'))).toEqual({
+      error: 'Invalid or missing API key',
+    });
     expect(renderError('plain', AppError.of('AUTH_INVALID_KEY'))).toEqual({
       error: { type: 'authentication_error', message: 'Invalid or missing API key' },
     });

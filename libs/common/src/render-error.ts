@@ -1,5 +1,5 @@
 /** The wire formats an error can be rendered in. */
-export type ErrorFormat = 'openai' | 'claude' | 'gemini' | 'plain';
+export type ErrorFormat = 'openai' | 'claude' | 'gemini' | 'plain' | 'management';
 
 /** What every renderer needs. */
 export interface RenderableError {
@@ -33,7 +33,8 @@ export function googleStatus(status: number): string {
 /**
  * Render an error body in a wire format: OpenAI `{"error":{message,type,code}}`, Claude
  * `{"type":"error","error":{type,message}}`, Gemini `{"error":{code,message,status}}`; `plain` is
- * the gateway's own surfaces (`{"error":{type,message}}`, as /status answers).
+ * the gateway's own surfaces (`{"error":{type,message}}`, as /status answers); `management` is
+ * CLIProxyAPI's management API shape (`{"error":"message"}`).
  */
 export function renderError(format: ErrorFormat, e: RenderableError): Record<string, unknown> {
   switch (format) {
@@ -45,6 +46,8 @@ export function renderError(format: ErrorFormat, e: RenderableError): Record<str
       return {
         error: { code: e.status, message: e.message, status: googleStatus(e.status), ...e.details },
       };
+    case 'management':
+      return { error: e.message };
     case 'plain':
       return {
         error: {

@@ -79,6 +79,35 @@ describe('configSchema', () => {
     expect(sut.routing.strategy).toBe('round-robin');
   });
 
+  it('should default the proxy extensions and check provider-base-urls', () => {
+    const sut = parse({});
+    expect(sut['provider-base-urls']).toEqual({});
+    expect(sut['upstream-timeouts']).toEqual({
+      'connect-seconds': 10,
+      'header-seconds': 300,
+      'idle-seconds': 300,
+    });
+    const set = parse({
+      'provider-base-urls': { 'gemini-cli': 'http://127.0.0.1:9000' },
+      'upstream-timeouts': { 'header-seconds': 0.5 },
+    });
+    expect(set['provider-base-urls']['gemini-cli']).toBe('http://127.0.0.1:9000');
+    expect(set['upstream-timeouts']['header-seconds']).toBe(0.5);
+    const bad = configSchema.safeParse({
+      'provider-base-urls': { 'gemini-cli': 'ftp://x', nope: 'http://x' },
+    });
+    expect(bad.success).toBe(false);
+    const messages = bad.success
+      ? []
+      : bad.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'provider-base-urls.gemini-cli: must be an http(s) URL',
+        expect.stringMatching(/^provider-base-urls\.nope: unknown provider/),
+      ]),
+    );
+  });
+
   it('should reject bad trusted-proxies and redis URLs', () => {
     const bad = configSchema.safeParse({
       'trusted-proxies': ['10.0.0.0/8', '::1', '10.0.0.0/33', 'example.com'],

@@ -59,6 +59,29 @@ function isIpOrCidr(entry: string): boolean {
   return bits !== '' && Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
 }
 
+/** Providers whose built-in base URL `provider-base-urls` may replace. */
+const BASE_URL_PROVIDERS: readonly string[] = [
+  'gemini',
+  'vertex',
+  'claude',
+  'codex',
+  'openai-compatibility',
+  'gemini-cli',
+  'antigravity',
+  'qwen',
+  'iflow',
+  'kimi',
+];
+
+function isHttpUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 function isRedisUrl(url: string): boolean {
   try {
     const u = new URL(url);
@@ -287,6 +310,33 @@ export const configSchema = z.object({
     })
     .default({}),
   'body-limit-mb': z.number().positive().default(50),
+  /** Replaces a provider's built-in base URL (auth files carry none): provider id → URL. */
+  'provider-base-urls': z
+    .record(
+      z.preprocess(scalarToString, z.string().trim().refine(isHttpUrl, 'must be an http(s) URL')),
+    )
+    .superRefine((map, ctx) => {
+      for (const key of Object.keys(map)) {
+        if (!BASE_URL_PROVIDERS.includes(key)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [key],
+            message: `unknown provider; use one of ${BASE_URL_PROVIDERS.join(', ')}`,
+          });
+        }
+      }
+    })
+    .default({}),
+  'upstream-timeouts': z
+    .object({
+      /** TCP/TLS connect limit (read at start-up). */
+      'connect-seconds': z.number().positive().default(10),
+      /** Time until the upstream's response headers; past it the next credential is tried. */
+      'header-seconds': z.number().positive().default(300),
+      /** Longest silence inside a response body before it is cut (read at start-up). */
+      'idle-seconds': z.number().positive().default(300),
+    })
+    .default({}),
   usage: z
     .object({
       'details-max-per-model': positive(1000),

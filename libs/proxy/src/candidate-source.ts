@@ -7,12 +7,15 @@ export interface Candidate {
   provider: ProviderId;
   /** Display label (email or masked key) — never a secret. */
   label: string;
+  /** The upstream model as resolved, with the client's thinking suffix (usage records). */
   upstreamModel: string;
-  /** The upstream model without a thinking suffix: the key of per-model runtime state. */
+  /** The upstream model without a thinking suffix: what is sent, and the key of runtime state. */
   stateModel: string;
+  /** Effective base URL (entry `base-url`, Qwen `resource_url`, `provider-base-urls`), if any. */
   baseUrl?: string;
+  /** Effective outbound proxy (entry, else global `proxy-url`); undefined = direct. */
   proxyUrl?: string;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   /** API key or OAuth access token. */
   token: string;
   oauth: boolean;
@@ -45,7 +48,12 @@ export interface ServedModel {
 export abstract class CandidateSource {
   abstract plan(model: string, opts: { provider?: string }): Promise<Plan>;
   /** An attempt failed with an upstream status (cooldown bookkeeping). */
-  abstract reportFailure(c: Candidate, status: number, retryAfterSec: number | undefined, message: string): Promise<void>;
+  abstract reportFailure(
+    c: Candidate,
+    status: number,
+    retryAfterSec: number | undefined,
+    message: string,
+  ): Promise<void>;
   /** An attempt succeeded (clears failure state). */
   abstract reportSuccess(c: Candidate): void;
   abstract listModels(opts: { provider?: string }): ServedModel[];

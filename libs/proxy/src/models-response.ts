@@ -4,12 +4,20 @@ import type { ServedModel } from '@app/proxy/candidate-source';
  * Render the served models as a model list: OpenAI `{object:"list",data}`, Claude
  * (`claude-cli` user agents) `{data,has_more,first_id,last_id}`, Gemini `{models}`.
  */
-export function modelsResponse(shape: 'openai' | 'claude' | 'gemini', models: ServedModel[]): Record<string, unknown> {
+export function modelsResponse(
+  shape: 'openai' | 'claude' | 'gemini',
+  models: ServedModel[],
+): Record<string, unknown> {
   switch (shape) {
     case 'openai':
       return {
         object: 'list',
-        data: models.map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: m.ownedBy })),
+        data: models.map((m) => ({
+          id: m.id,
+          object: 'model',
+          created: m.created,
+          owned_by: m.ownedBy,
+        })),
       };
     case 'claude':
       return {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { parseModelSuffix } from '@app/llm';
 import { METRIC_PREFIX, MetricsService } from '@app/metrics';
 import type { UsageRecord } from '@app/proxy/usage.types';
 
@@ -75,7 +76,8 @@ export class ProxyMetrics {
   /** Count a finished request. */
   observe(rec: UsageRecord): void {
     const provider = rec.provider || 'none';
-    const model = rec.provider ? rec.model : 'unrouted';
+    // Served names only: a thinking suffix (`model(8192)`) would let clients mint new series.
+    const model = rec.provider ? parseModelSuffix(rec.model).model : 'unrouted';
     this.requests.inc({
       route: rec.route,
       format: rec.clientFormat,
@@ -88,7 +90,8 @@ export class ProxyMetrics {
     if (t.total_tokens > 0) {
       this.tokens.inc({ provider, model, kind: 'input' }, t.input_tokens);
       this.tokens.inc({ provider, model, kind: 'output' }, t.output_tokens);
-      if (t.reasoning_tokens) this.tokens.inc({ provider, model, kind: 'reasoning' }, t.reasoning_tokens);
+      if (t.reasoning_tokens)
+        this.tokens.inc({ provider, model, kind: 'reasoning' }, t.reasoning_tokens);
       if (t.cached_tokens) this.tokens.inc({ provider, model, kind: 'cached' }, t.cached_tokens);
     }
   }

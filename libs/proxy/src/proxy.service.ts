@@ -2,38 +2,45 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { ConfigService, type AppConfig } from '@app/config';
+import { AppError, keyId, maskKey, matchesAny } from '@app/common';
 import {
-  AppError,
-  keyId,
-  maskKey,
-  matchesAny,
-  renderError,
-  type ErrorFormat,
-  type RenderableError,
-} from '@app/common';
-import {
+  applyModelSuffix,
   codecFor,
   createContext,
+  estimateTokens,
+  isRecord,
   parseClientRequest,
   providerFor,
   SSEParser,
+  StreamCollectError,
   StreamCollector,
-  StreamTranslator,
   TranslationError,
-  estimateTokens,
-  isRecord,
   type IRRequest,
+  type IRResponse,
   type IRUsage,
   type TranslationContext,
-  type WireError,
   type WireFormat,
 } from '@app/llm';
+import { parseClaudeCountTokensRequest } from '@app/llm/formats/claude';
+import { parseGeminiCountTokensRequest } from '@app/llm/formats/gemini';
+import { canCompact, compactResponseUsage } from '@app/llm/formats/openai-responses';
+import { isRetryable, isRoundRetryable } from '@app/routing';
 import { UpstreamHttp } from '@app/upstream';
 import { CandidateSource, type Candidate } from '@app/proxy/candidate-source';
+import { ClientResponse } from '@app/proxy/client-response';
 import type { ClientCall } from '@app/proxy/client-routes';
-import { pumpStream, type ClientSink } from '@app/proxy/stream-pump';
-import { isRetryableStatus } from '@app/proxy/retry.policy';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
+import { errorFormatOf, renderGatewayError, renderUpstreamError } from '@app/proxy/proxy-errors';
+import { pumpStream, type ClientSink, type StreamFailure } from '@app/proxy/stream-pump';
+import {
+  buildUpstreamRequest,
+  countsNatively,
+  readCapped,
+  transportFailure,
+  upstreamFailure,
+  type AttemptFailure,
+  type UpstreamRequest,
+} from '@app/proxy/upstream-request';
 import {
   nanoTimestamp,
   tokensFromUsage,
@@ -41,27 +48,13 @@ import {
   type UsageRecord,
 } from '@app/proxy/usage.types';
 
-/** The error format of each client wire format. */
-export function errorFormatOf(format: WireFormat): ErrorFormat {
-  switch (format) {
-    case 'claude':
-      return 'claude';
-    case 'gemini':
-    case 'gemini-cli':
-    case 'antigravity':
-      return 'gemini';
-    case 'openai':
-    case 'openai-completions':
-    case 'openai-responses':
-    case 'codex':
-      return 'openai';
-  }
-}
+export { errorFormatOf } from '@app/proxy/proxy-errors';
 
 /** Who is calling, from the client key. */
-interface ClientIdentity {
+export interface ClientIdentity {
   /** Usage key: the masked client key, or the route when access is open. */
   api: string;
+  /** Short non-reversible id of the client key ('' when access is open). */
   keyId: string;
 }
 
@@ -78,26 +71,37 @@ interface Outcome {
   stream: boolean;
 }
 
-/** A failed attempt whose error may go back to the client. */
-interface AttemptError {
-  status: number;
-  error: WireError;
-  /** The upstream format the error body came in (undefined = gateway-made). */
-  retryAfterSec?: number;
+/** Everything the steps of one request share. */
+interface Exchange {
+  readonly req: FastifyRequest;
+  readonly call: ClientCall;
+  readonly cfg: Readonly<AppConfig>;
+  readonly res: ClientResponse;
+  readonly body: Record<string, unknown>;
+  /** The parsed request; undefined for compact, which is relayed as the client sent it. */
+  readonly ir: IRRequest | undefined;
+  readonly ctx: TranslationContext;
+  /** The model as the client named it. */
+  readonly model: string;
+  readonly clientStreams: boolean;
+  readonly outcome: Outcome;
+  readonly started: number;
 }
 
-/** Max bytes of an upstream error body we read. */
-const MAX_ERROR_BODY = 64 * 1024;
+/** How one attempt ended: the client was answered, or a failure to fail over from. */
+type AttemptResult = 'done' | (AttemptFailure & { earlyStream?: boolean });
 
 /**
  * The proxy pipeline for one client request: authenticate, parse, plan credentials, try them in
- * order (failover before the first byte), translate, deliver (whole or streamed), and report one
- * usage record whatever happened.
+ * order (failover before the first byte, CLIProxyAPI's retry rounds), translate, deliver whole
+ * or streamed, and report exactly one usage record whatever happened.
  */
 @Injectable()
 export class ProxyService {
   private readonly logger = new Logger('Proxy');
   private paused = false;
+  /** Identity of keys that already matched, per key list (saves hashing them again). */
+  private identities = new WeakMap<readonly string[], Map<string, ClientIdentity>>();
 
   constructor(
     private readonly config: ConfigService,
@@ -117,26 +121,41 @@ export class ProxyService {
   }
 
   /** Check the client key; undefined when it is missing or wrong (caller answers 401). */
-  identify(req: FastifyRequest, keys: readonly string[], route: string): ClientIdentity | undefined {
+  identify(
+    req: FastifyRequest,
+    keys: readonly string[],
+    route: string,
+  ): ClientIdentity | undefined {
     if (keys.length === 0) return { api: route, keyId: '' };
     const key = extractKey(req);
     if (!key || !matchesAny(key, keys)) return undefined;
-    return { api: maskKey(key), keyId: keyId(key) };
+    let known = this.identities.get(keys);
+    if (!known) this.identities.set(keys, (known = new Map<string, ClientIdentity>()));
+    let who = known.get(key);
+    if (!who) known.set(key, (who = { api: maskKey(key), keyId: keyId(key) }));
+    return who;
   }
 
   /** Handle one proxied request end to end. */
   async handle(req: FastifyRequest, reply: FastifyReply, call: ClientCall): Promise<void> {
     const started = Date.now();
     const cfg = this.config.current;
-    const errFormat = errorFormatOf(call.format);
+    const format = errorFormatOf(call.format);
     if (this.paused) {
-      return this.sendGatewayError(reply, errFormat, AppError.of('SERVICE_UNAVAILABLE', {
+      const e = AppError.of('SERVICE_UNAVAILABLE', {
         reason: 'Proxy traffic is paused by an operator; retry later',
-      }), { 'retry-after': '30' });
+      });
+      void reply.status(e.status).header('retry-after', '30').send(renderGatewayError(format, e));
+      return;
     }
     const who = this.identify(req, cfg['api-keys'], call.route);
-    if (!who) return this.sendGatewayError(reply, errFormat, AppError.of('AUTH_INVALID_KEY'));
+    if (!who) {
+      const e = AppError.of('AUTH_INVALID_KEY');
+      void reply.status(e.status).send(renderGatewayError(format, e));
+      return;
+    }
 
+    const res = new ClientResponse(reply);
     const outcome: Outcome = {
       status: 0,
       failed: true,
@@ -146,336 +165,399 @@ export class ProxyService {
     };
     this.metrics.inFlight.inc();
     try {
-      await this.serve(req, reply, call, cfg, outcome, started);
+      await this.serve(req, res, call, cfg, outcome, started);
     } catch (err) {
       outcome.status = outcome.status || 500;
       outcome.errorClass = outcome.errorClass ?? 'internal_error';
-      this.logger.error(`request ${String(req.id)} failed: ${(err as Error)?.stack ?? String(err)}`);
-      if (!reply.sent && !reply.raw.headersSent) {
-        this.sendGatewayError(reply, errFormat, AppError.of('INTERNAL'));
-      } else if (!reply.raw.writableEnded) {
-        reply.raw.end();
-      }
+      this.logger.error(
+        `request ${String(req.id)} failed: ${(err as Error)?.stack ?? String(err)}`,
+      );
+      if (res.committed) res.end();
+      else res.sendJson(500, renderGatewayError(format, AppError.of('INTERNAL')));
     } finally {
+      res.stopKeepalive();
       this.metrics.inFlight.dec();
       this.finish(req, call, who, outcome, started);
     }
   }
 
+  /** Parse and validate the request, then run the attempts. */
   private async serve(
     req: FastifyRequest,
-    reply: FastifyReply,
+    res: ClientResponse,
     call: ClientCall,
     cfg: Readonly<AppConfig>,
     outcome: Outcome,
     started: number,
   ): Promise<void> {
-    const errFormat = errorFormatOf(call.format);
-    const body: unknown = req.body;
-    if (!isRecord(body)) {
+    const format = errorFormatOf(call.format);
+    const invalid = (detail: string): void => {
       outcome.status = 400;
       outcome.errorClass = 'invalid_request_error';
-      return this.sendGatewayError(reply, errFormat, AppError.of('INVALID_REQUEST', {
-        detail: 'Request body must be a JSON object',
-      }));
-    }
+      res.sendJson(400, renderGatewayError(format, AppError.of('INVALID_REQUEST', { detail })));
+    };
+    const body: unknown = req.body;
+    if (!isRecord(body)) return invalid('Request body must be a JSON object');
 
-    // Parse the client request into the IR once; it also validates the body.
-    const ctx = createContext({ upstreamModel: call.model ?? '', requestedModel: call.model ?? '' });
+    const bodyModel = typeof body.model === 'string' ? body.model : undefined;
+    const ctx = createContext({ upstreamModel: call.model ?? bodyModel ?? '' });
     ctx.stream = call.stream;
     ctx.geminiStreamMode = call.geminiAlt;
-    let ir: IRRequest;
+    let ir: IRRequest | undefined;
     try {
-      ir = parseClientRequest(call.format, body, ctx);
+      ir = parseRequest(call, body, ctx);
     } catch (err) {
-      outcome.status = 400;
-      outcome.errorClass = 'invalid_request_error';
-      const detail = err instanceof TranslationError ? err.message : 'Request body is not valid for this endpoint';
-      return this.sendGatewayError(reply, errFormat, AppError.of('INVALID_REQUEST', { detail }));
+      return invalid(
+        err instanceof TranslationError
+          ? err.message
+          : 'Request body is not valid for this endpoint',
+      );
     }
-    const requestedModel = call.model ?? (typeof body.model === 'string' ? body.model : ir.model);
-    outcome.model = requestedModel;
-    outcome.stream = call.action === 'generate' && ir.stream;
-    if (!requestedModel) {
-      outcome.status = 400;
-      outcome.errorClass = 'invalid_request_error';
-      return this.sendGatewayError(reply, errFormat, AppError.of('INVALID_REQUEST', { detail: 'model is required' }));
+    const model = call.model ?? bodyModel ?? ir?.model ?? '';
+    if (!model) return invalid('model is required');
+    if (call.action === 'compact' && body.stream === true) {
+      return invalid('Streaming is not supported for /v1/responses/compact');
     }
-    ctx.requestedModel = requestedModel;
+    ctx.requestedModel = model;
+    const clientStreams = call.action === 'generate' && ir?.stream === true;
+    outcome.model = model;
+    outcome.stream = clientStreams;
 
-    // Client disconnects abort the upstream request at once.
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort();
+    // CLIProxyAPI's nonstream-keepalive-interval: blank lines while a JSON answer is pending.
+    if (!clientStreams) res.startJsonKeepalive(cfg['nonstream-keepalive-interval'] * 1000);
+
+    const x: Exchange = {
+      req,
+      call,
+      cfg,
+      res,
+      body,
+      ir,
+      ctx,
+      model,
+      clientStreams,
+      outcome,
+      started,
     };
-    reply.raw.once('close', onClose);
-
-    const maxCreds = cfg['max-retry-credentials'] > 0 ? cfg['max-retry-credentials'] : Infinity;
-    const rounds = 1 + Math.max(0, cfg['request-retry']);
-    let lastError: AttemptError | undefined;
-    for (let round = 0; round < rounds; round++) {
-      const plan = await this.candidates.plan(requestedModel, { provider: call.provider });
-      if (plan.kind === 'none') {
-        outcome.status = 503;
-        outcome.errorClass = 'no_credentials';
-        return this.sendGatewayError(reply, errFormat, AppError.of('NO_CREDENTIALS', { model: requestedModel }));
-      }
-      if (plan.kind === 'cooldown') {
-        const wait = plan.retryAfterSec;
-        if (round + 1 < rounds && wait <= cfg['max-retry-interval']) {
-          await sleep(wait * 1000, abort.signal);
-          if (abort.signal.aborted) {
-            this.clientGone(outcome);
-            return;
-          }
-          continue;
-        }
-        outcome.status = 429;
-        outcome.errorClass = 'model_cooldown';
-        const seconds = Math.max(1, Math.ceil(wait));
-        return this.sendGatewayError(
-          reply,
-          errFormat,
-          AppError.of('MODEL_COOLDOWN', { model: requestedModel }, { details: { reset_seconds: seconds } }),
-          { 'retry-after': String(seconds) },
-        );
-      }
-      let tried = 0;
-      for (const cand of plan.candidates) {
-        if (tried >= maxCreds) break;
-        if (abort.signal.aborted) {
-          this.clientGone(outcome);
-          return;
-        }
-        tried++;
-        outcome.attempts++;
-        outcome.candidate = cand;
-        const result = await this.attempt(req, reply, call, ir, ctx, cand, abort, outcome, started);
-        if (result === 'done') return;
-        lastError = result;
-        if (!isRetryableStatus(result.status, result.error)) break;
-        if (outcome.attempts > 1) this.metrics.failovers.inc({ provider: cand.provider });
-      }
-      if (lastError && !isRetryableStatus(lastError.status, lastError.error)) break;
-      if (lastError && ![403, 408, 500, 502, 503, 504, 429].includes(lastError.status)) break;
-    }
-    const e = lastError ?? { status: 502, error: { status: 502, type: 'api_error', message: 'No upstream answered' } };
-    outcome.status = e.status;
-    outcome.errorClass = e.error.type;
-    const headers: Record<string, string> = {};
-    if (e.retryAfterSec !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(e.retryAfterSec)));
-    this.sendUpstreamError(reply, call.format, e, headers);
+    await this.run(x);
   }
 
   /**
-   * One try against one credential. Returns 'done' when the client has been answered (success,
-   * or a stream already started), otherwise the error to fail over from.
+   * CLIProxyAPI's retry rounds. A round tries the available credentials in the selector's order
+   * (at most `max-retry-credentials`), failing over on every error except invalid requests. When
+   * a round is exhausted and the last status is 403/408/429/5xx, up to `request-retry` more
+   * rounds follow, first waiting for the earliest cooldown if it ends within
+   * `max-retry-interval` seconds.
    */
-  private async attempt(
-    req: FastifyRequest,
-    reply: FastifyReply,
-    call: ClientCall,
-    ir: IRRequest,
-    ctx: TranslationContext,
-    cand: Candidate,
-    abort: AbortController,
-    outcome: Outcome,
-    started: number,
-  ): Promise<'done' | AttemptError> {
+  private async run(x: Exchange): Promise<void> {
+    const cfg = x.cfg;
+    const perRound = cfg['max-retry-credentials'] > 0 ? cfg['max-retry-credentials'] : Infinity;
+    const rounds = 1 + Math.max(0, cfg['request-retry']);
+    const maxWaitSec = Math.max(0, cfg['max-retry-interval']);
+    let bootstraps = x.clientStreams ? Math.max(0, cfg.streaming['bootstrap-retries']) : 0;
+    let last: AttemptFailure | undefined;
+
+    for (let round = 0; round < rounds; round++) {
+      if (round > 0 && (!last || !isRoundRetryable(last.status))) break;
+      let plan = await this.candidates.plan(x.model, { provider: x.call.provider });
+      if (plan.kind === 'cooldown' && round > 0 && plan.retryAfterSec <= maxWaitSec) {
+        await sleep(plan.retryAfterSec * 1000, x.res.signal);
+        if (x.res.gone) {
+          this.clientGone(x.outcome);
+          return;
+        }
+        plan = await this.candidates.plan(x.model, { provider: x.call.provider });
+      }
+      if (plan.kind === 'none') {
+        if (last) break;
+        const model = x.call.provider ? `${x.model} (provider ${x.call.provider})` : x.model;
+        return this.refuse(x, AppError.of('NO_CREDENTIALS', { model }));
+      }
+      if (plan.kind === 'cooldown') {
+        // The next round waits for it (see above) when allowed to.
+        if (round + 1 < rounds && plan.retryAfterSec <= maxWaitSec) continue;
+        // An upstream's own error says more than "cooling down".
+        if (last) break;
+        const seconds = Math.max(1, Math.ceil(plan.retryAfterSec));
+        return this.refuse(
+          x,
+          AppError.of(
+            'MODEL_COOLDOWN',
+            { model: x.model },
+            { details: { reset_seconds: seconds }, headers: { 'retry-after': String(seconds) } },
+          ),
+        );
+      }
+
+      const candidates =
+        x.call.action === 'compact'
+          ? plan.candidates.filter((c) => canCompact(providerFor(c.provider).format))
+          : plan.candidates;
+      if (candidates.length === 0) {
+        if (last) break;
+        return this.refuse(
+          x,
+          AppError.of('INVALID_REQUEST', {
+            detail: `/v1/responses/compact needs an OpenAI Responses or Codex upstream; model ${x.model} is served by ${plan.candidates[0]?.provider ?? 'none'}`,
+          }),
+        );
+      }
+
+      let tried = 0;
+      for (const cand of candidates) {
+        if (tried >= perRound) break;
+        if (x.res.gone) {
+          this.clientGone(x.outcome);
+          return;
+        }
+        if (last) this.metrics.failovers.inc({ provider: cand.provider });
+        tried++;
+        x.outcome.attempts++;
+        x.outcome.candidate = cand;
+        const r = await this.attempt(x, cand, bootstraps > 0);
+        if (r === 'done') return;
+        if (r.earlyStream) bootstraps--;
+        last = r;
+        if (!isRetryable(r.status, r.body)) return this.sendFailure(x, r);
+      }
+    }
+    this.sendFailure(
+      x,
+      last ?? {
+        status: 502,
+        error: { status: 502, type: 'api_error', message: 'No upstream answered' },
+        body: '',
+      },
+    );
+  }
+
+  /**
+   * One try against one credential. 'done' when the client has been answered (success, or a
+   * stream already started), otherwise the failure to fail over from.
+   */
+  private async attempt(x: Exchange, cand: Candidate, mayHold: boolean): Promise<AttemptResult> {
+    const { call, ctx } = x;
     const adapter = providerFor(cand.provider);
-    const upstreamFormat = adapter.format;
-    ctx.upstreamModel = cand.upstreamModel;
+    ctx.upstreamModel = cand.stateModel;
     ctx.project = cand.project;
     ctx.toolNameMap.clear();
 
-    // Token counting: native when the upstream speaks the client's format, else estimated.
-    if (call.action === 'count_tokens') {
-      if (!(adapter.countsTokens && upstreamFormat === call.format)) {
-        const n = estimateTokens(ir);
-        outcome.status = 200;
-        outcome.failed = false;
-        outcome.usage = undefined;
-        void reply.send(call.format === 'claude' ? { input_tokens: n } : { totalTokens: n });
-        return 'done';
-      }
+    if (call.action === 'count_tokens' && !countsNatively(adapter, call.format)) {
+      return this.answerEstimate(x);
     }
-
-    const clientStreams = call.action === 'generate' && ir.stream;
-    const upstreamStreams = call.action === 'generate' && (clientStreams || adapter.alwaysStreams);
-    const upstreamBody = codecFor(upstreamFormat).buildRequest(
-      { ...ir, model: cand.upstreamModel, stream: upstreamStreams },
-      ctx,
-    );
-    const url = adapter.url({
-      baseUrl: cand.baseUrl,
-      model: cand.upstreamModel,
-      stream: upstreamStreams,
-      action: call.action,
-      token: cand.token,
-      oauth: cand.oauth,
-      headers: cand.headers,
-      accountId: cand.accountId,
-      project: cand.project,
-      location: cand.location,
-    });
-    const headers = adapter.headers({
-      model: cand.upstreamModel,
-      stream: upstreamStreams,
-      action: call.action,
-      token: cand.token,
-      oauth: cand.oauth,
-      headers: cand.headers,
-      accountId: cand.accountId,
-      project: cand.project,
-      location: cand.location,
-    });
-    headers['x-request-id'] = String(req.id);
+    let up: UpstreamRequest;
+    try {
+      up = buildUpstreamRequest(
+        call,
+        x.ir,
+        x.body,
+        ctx,
+        cand,
+        adapter,
+        x.clientStreams,
+        String(x.req.id),
+      );
+    } catch (err) {
+      if (!(err instanceof TranslationError)) throw err;
+      // This upstream cannot express the request; the client has to change it.
+      const message = `${cand.provider} cannot serve this request: ${err.message}`;
+      return {
+        status: 400,
+        error: { status: 400, type: 'invalid_request_error', message },
+        body: '',
+      };
+    }
 
     const t0 = Date.now();
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.http.request(url, {
+      res = await this.http.request(up.url, {
         method: 'POST',
-        headers,
-        body: JSON.stringify(upstreamBody),
-        signal: abort.signal,
+        headers: up.headers,
+        body: up.body,
+        signal: x.res.signal,
         proxyUrl: cand.proxyUrl,
+        headersTimeoutMs: x.cfg['upstream-timeouts']['header-seconds'] * 1000,
       });
     } catch (err) {
-      if (abort.signal.aborted) {
-        this.clientGone(outcome);
-        return 'done';
-      }
-      const message = `Upstream ${cand.provider} is unreachable: ${(err as Error).message}`;
-      await this.candidates.reportFailure(cand, 502, undefined, message);
-      this.metrics.upstreamErrors.inc({ provider: cand.provider, status: '502' });
-      return { status: 502, error: { status: 502, type: 'api_error', message } };
+      if (x.res.gone) return this.clientGone(x.outcome);
+      return this.failed(cand, transportFailure(err, cand.provider, this.timeouts(x)));
     }
     this.metrics.upstreamTtfb.observe({ provider: cand.provider }, (Date.now() - t0) / 1000);
 
-    if (res.statusCode >= 400) {
-      const text = await readCapped(res.body, MAX_ERROR_BODY);
-      const retryAfterSec = adapter.retryAfterSeconds(res.statusCode, res.headers, text);
-      const error = safeParseError(upstreamFormat, res.statusCode, text);
-      await this.candidates.reportFailure(cand, res.statusCode, retryAfterSec, error.message);
-      this.metrics.upstreamErrors.inc({ provider: cand.provider, status: String(res.statusCode) });
-      return { status: res.statusCode, error, retryAfterSec };
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      let text = '';
+      try {
+        text = await readCapped(res.body);
+      } catch {
+        if (x.res.gone) return this.clientGone(x.outcome);
+      }
+      return this.failed(cand, upstreamFailure(adapter, res.statusCode, res.headers, text));
     }
+    if (call.action !== 'generate') return this.relayJson(x, cand, res);
+    if (x.clientStreams) return this.deliverStream(x, cand, adapter.format, res, mayHold);
+    return this.deliverWhole(x, cand, adapter.format, up.streams, res);
+  }
 
-    // Success from here on: the client is answered by this attempt.
-    this.candidates.reportSuccess(cand);
-    if (clientStreams) {
-      await this.deliverStream(reply, call, upstreamFormat, res, ctx, abort, outcome, started);
-    } else {
-      await this.deliverWhole(reply, call, upstreamFormat, upstreamStreams, res, ctx, abort, outcome);
-    }
+  /** Count tokens locally (the upstream has no count endpoint in the client's format). */
+  private answerEstimate(x: Exchange): 'done' {
+    const n = x.ir ? estimateTokens(x.ir) : 0;
+    x.outcome.status = 200;
+    x.outcome.failed = false;
+    x.res.sendJson(200, x.call.format === 'claude' ? { input_tokens: n } : { totalTokens: n });
     return 'done';
   }
 
+  /** Count-tokens and compact answers go back as the upstream wrote them. */
+  private async relayJson(
+    x: Exchange,
+    cand: Candidate,
+    res: Dispatcher.ResponseData,
+  ): Promise<AttemptResult> {
+    let text: string;
+    let json: unknown;
+    try {
+      text = await res.body.text();
+      json = JSON.parse(text);
+    } catch (err) {
+      if (x.res.gone) return this.clientGone(x.outcome);
+      return this.failed(cand, this.unreadable(err, cand, x));
+    }
+    if (x.call.action === 'compact') x.outcome.usage = compactResponseUsage(json);
+    this.candidates.reportSuccess(cand);
+    x.outcome.status = 200;
+    x.outcome.failed = false;
+    x.res.sendJson(200, text);
+    return 'done';
+  }
+
+  /** A non-stream answer: parse (or collect a streaming-only upstream), translate, send. */
   private async deliverWhole(
-    reply: FastifyReply,
-    call: ClientCall,
+    x: Exchange,
+    cand: Candidate,
     upstreamFormat: WireFormat,
     upstreamStreamed: boolean,
     res: Dispatcher.ResponseData,
-    ctx: TranslationContext,
-    abort: AbortController,
-    outcome: Outcome,
-  ): Promise<void> {
-    let payload: Record<string, unknown>;
+  ): Promise<AttemptResult> {
+    let irRes: IRResponse;
     try {
-      if (upstreamStreamed) {
-        // The upstream only streams (Codex): collect the stream into one response.
-        const collector = new StreamCollector(ctx);
-        const decoder = codecFor(upstreamFormat).createStreamDecoder(ctx);
-        const parser = new SSEParser();
-        const text = new TextDecoder();
-        for await (const chunk of res.body) {
-          for (const ev of parser.push(text.decode(chunk as Buffer, { stream: true }))) {
-            for (const irEv of decoder.push(ev)) collector.push(irEv);
-          }
-        }
-        for (const ev of parser.end()) for (const irEv of decoder.push(ev)) collector.push(irEv);
-        for (const irEv of decoder.end()) collector.push(irEv);
-        const irRes = collector.result();
-        outcome.usage = irRes.usage;
-        payload = codecFor(call.format).buildResponse({ ...irRes, model: ctx.requestedModel }, ctx);
-      } else {
-        const text = await res.body.text();
-        const json: unknown = JSON.parse(text);
-        if (call.action === 'count_tokens') {
-          outcome.status = 200;
-          outcome.failed = false;
-          void reply.header('content-type', 'application/json').send(text);
-          return;
-        }
-        const irRes = codecFor(upstreamFormat).parseResponse(json, ctx);
-        outcome.usage = irRes.usage;
-        payload = codecFor(call.format).buildResponse({ ...irRes, model: ctx.requestedModel }, ctx);
-      }
+      irRes = upstreamStreamed
+        ? await collectStream(res.body, upstreamFormat, x.ctx)
+        : codecFor(upstreamFormat).parseResponse(JSON.parse(await res.body.text()), x.ctx);
     } catch (err) {
-      if (abort.signal.aborted) return void this.clientGone(outcome);
-      outcome.status = 502;
-      outcome.errorClass = 'upstream_error';
-      const message = `Upstream returned an unreadable response: ${(err as Error).message}`;
-      this.sendUpstreamError(reply, call.format, { status: 502, error: { status: 502, type: 'api_error', message } }, {});
-      return;
+      if (x.res.gone) return this.clientGone(x.outcome);
+      if (err instanceof StreamCollectError) {
+        return this.failed(cand, { status: err.status, error: err.toWireError(), body: '' });
+      }
+      return this.failed(cand, this.unreadable(err, cand, x));
     }
-    outcome.status = 200;
-    outcome.failed = false;
-    void reply.header('content-type', 'application/json').send(JSON.stringify(payload));
+    const payload = codecFor(x.call.format).buildResponse(
+      { ...irRes, model: x.ctx.requestedModel },
+      x.ctx,
+    );
+    this.candidates.reportSuccess(cand);
+    x.outcome.usage = irRes.usage;
+    x.outcome.status = 200;
+    x.outcome.failed = false;
+    x.res.sendJson(200, payload);
+    return 'done';
   }
 
+  /**
+   * A streamed answer, translated event by event. With bootstrap retries left the client stream
+   * opens only with the first translated chunk, so an upstream that fails before it can be
+   * replaced by the next credential without the client noticing.
+   */
   private async deliverStream(
-    reply: FastifyReply,
-    call: ClientCall,
+    x: Exchange,
+    cand: Candidate,
     upstreamFormat: WireFormat,
     res: Dispatcher.ResponseData,
-    ctx: TranslationContext,
-    abort: AbortController,
-    outcome: Outcome,
-    started: number,
-  ): Promise<void> {
-    const cfg = this.config.current;
-    const translator = new StreamTranslator(upstreamFormat, call.format, ctx);
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': translator.contentType,
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': String(reply.request.id),
-    });
-    raw.flushHeaders();
-    outcome.ttfbMs = Date.now() - started;
-    this.metrics.openStreams.inc();
-    const sink = rawSink(raw);
+    hold: boolean,
+  ): Promise<AttemptResult> {
+    const decoder = codecFor(upstreamFormat).createStreamDecoder(x.ctx);
+    const encoder = codecFor(x.call.format).createStreamEncoder(x.ctx);
+    let opened = false;
+    const sink: ClientSink = {
+      open: () => {
+        opened = true;
+        x.res.openStream(encoder.contentType);
+        x.outcome.ttfbMs = Date.now() - x.started;
+        this.metrics.openStreams.inc();
+      },
+      write: (chunk) => x.res.write(chunk),
+      waitDrain: () => x.res.waitDrain(),
+      get closed() {
+        return x.res.gone;
+      },
+    };
+    const timeouts = this.timeouts(x);
     try {
-      const result = await pumpStream({
+      const r = await pumpStream({
         body: res.body,
-        translator,
+        decoder,
+        encoder,
         sink,
-        signal: abort.signal,
-        keepaliveMs: translator.contentType.startsWith('text/event-stream')
-          ? (cfg.streaming?.['keepalive-seconds'] ?? 0) * 1000
-          : 0,
+        signal: x.res.signal,
+        keepaliveMs: x.cfg.streaming['keepalive-seconds'] * 1000,
+        // A Gemini JSON-array stream cannot carry SSE comments; whitespace between elements is valid.
+        keepaliveChunk: encoder.contentType.startsWith('text/event-stream') ? undefined : '\n',
+        holdUntilFirstChunk: hold,
+        classify: (err) => streamFailure(transportFailure(err, cand.provider, timeouts)),
       });
-      outcome.usage = result.usage;
-      if (result.outcome === 'client_abort') {
-        abort.abort();
-        this.clientGone(outcome);
-      } else if (result.outcome === 'upstream_error') {
-        outcome.status = 502;
-        outcome.errorClass = 'upstream_stream_error';
-      } else {
-        outcome.status = 200;
-        outcome.failed = false;
+      const failure: StreamFailure = r.error ?? {
+        status: 502,
+        type: 'api_error',
+        message: 'The upstream stream failed',
+      };
+      switch (r.outcome) {
+        case 'completed':
+          this.candidates.reportSuccess(cand);
+          x.outcome.usage = r.usage;
+          x.outcome.status = 200;
+          x.outcome.failed = false;
+          return 'done';
+        case 'client_abort':
+          x.outcome.usage = partialUsage(r.usage, x.ir, r.outputChars);
+          return this.clientGone(x.outcome);
+        case 'upstream_error':
+          x.outcome.usage = partialUsage(r.usage, x.ir, r.outputChars);
+          x.outcome.status = failure.status;
+          x.outcome.errorClass = 'upstream_stream_error';
+          await this.failed(cand, attemptFailure(failure));
+          return 'done';
+        case 'failed_before_first_byte':
+          break;
       }
+      res.body.destroy();
+      return { ...(await this.failed(cand, attemptFailure(failure))), earlyStream: true };
     } finally {
-      this.metrics.openStreams.dec();
-      if (!raw.writableEnded) raw.end();
+      if (opened) {
+        this.metrics.openStreams.dec();
+        x.res.end();
+      }
     }
+  }
+
+  /** Report a failed attempt for cooldown bookkeeping and metrics. */
+  private async failed(cand: Candidate, f: AttemptFailure): Promise<AttemptFailure> {
+    await this.candidates.reportFailure(cand, f.status, f.retryAfterSec, f.error.message);
+    this.metrics.upstreamErrors.inc({ provider: cand.provider, status: String(f.status) });
+    return f;
+  }
+
+  /** A 2xx whose body could not be read or parsed. */
+  private unreadable(err: unknown, cand: Candidate, x: Exchange): AttemptFailure {
+    if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
+      return transportFailure(err, cand.provider, this.timeouts(x));
+    }
+    const message = `Upstream ${cand.provider} returned an unreadable response: ${(err as Error).message}`;
+    return { status: 502, error: { status: 502, type: 'api_error', message }, body: '' };
+  }
+
+  private timeouts(x: Exchange): { headerSeconds: number; idleSeconds: number } {
+    const t = x.cfg['upstream-timeouts'];
+    return { headerSeconds: t['header-seconds'], idleSeconds: t['idle-seconds'] };
   }
 
   private clientGone(outcome: Outcome): 'done' {
@@ -485,34 +567,22 @@ export class ProxyService {
     return 'done';
   }
 
-  private sendGatewayError(
-    reply: FastifyReply,
-    format: ErrorFormat,
-    e: AppError | RenderableError,
-    headers: Record<string, string> = {},
-  ): void {
-    if (reply.sent) return;
-    const extra = e instanceof AppError ? e.headers : {};
-    void reply
-      .status(e.status)
-      .headers({ ...extra, ...headers })
-      .send(renderError(format, e));
+  /** Answer with a gateway-made error in the client's format. */
+  private refuse(x: Exchange, e: AppError): void {
+    x.outcome.status = e.status;
+    x.outcome.errorClass = e.code ?? e.type;
+    x.res.sendJson(e.status, renderGatewayError(errorFormatOf(x.call.format), e), e.headers);
   }
 
-  private sendUpstreamError(
-    reply: FastifyReply,
-    clientFormat: WireFormat,
-    e: AttemptError,
-    headers: Record<string, string>,
-  ): void {
-    if (reply.sent) return;
-    let body: Record<string, unknown>;
-    try {
-      body = codecFor(clientFormat).buildError(e.error);
-    } catch {
-      body = renderError(errorFormatOf(clientFormat), e.error);
+  /** Relay the last upstream failure: its status and message, in the client's format. */
+  private sendFailure(x: Exchange, f: AttemptFailure): void {
+    x.outcome.status = f.status;
+    x.outcome.errorClass = f.error.type;
+    const headers: Record<string, string> = {};
+    if (f.retryAfterSec !== undefined && f.retryAfterSec > 0) {
+      headers['retry-after'] = String(Math.max(1, Math.ceil(f.retryAfterSec)));
     }
-    void reply.status(e.status).headers(headers).send(body);
+    x.res.sendJson(f.status, renderUpstreamError(x.call.format, f.error), headers);
   }
 
   private finish(
@@ -554,12 +624,92 @@ export class ProxyService {
   }
 }
 
+/** Parse the client body for its action (count-tokens bodies have their own shape). */
+function parseRequest(
+  call: ClientCall,
+  body: Record<string, unknown>,
+  ctx: TranslationContext,
+): IRRequest | undefined {
+  if (call.action === 'compact') return undefined;
+  if (call.action === 'count_tokens') {
+    if (call.format === 'claude') return applyModelSuffix(parseClaudeCountTokensRequest(body, ctx));
+    if (call.format === 'gemini') return applyModelSuffix(parseGeminiCountTokensRequest(body, ctx));
+  }
+  return parseClientRequest(call.format, body, ctx);
+}
+
+/** Collect a streaming-only upstream (Codex) into one response for a non-stream client. */
+async function collectStream(
+  body: Dispatcher.ResponseData['body'],
+  format: WireFormat,
+  ctx: TranslationContext,
+): Promise<IRResponse> {
+  const collector = new StreamCollector(ctx);
+  const decoder = codecFor(format).createStreamDecoder(ctx);
+  const parser = new SSEParser();
+  const text = new TextDecoder();
+  let finished = false;
+  const feed = (events: ReturnType<typeof decoder.push>): void => {
+    for (const ev of events) {
+      if (ev.type === 'finish' || ev.type === 'error') finished = true;
+      collector.push(ev);
+    }
+  };
+  for await (const chunk of body) {
+    for (const ev of parser.push(text.decode(chunk as Buffer, { stream: true }))) {
+      feed(decoder.push(ev));
+    }
+  }
+  for (const ev of parser.end()) feed(decoder.push(ev));
+  if (!finished) {
+    throw new StreamCollectError(
+      502,
+      'api_error',
+      'The upstream stream ended before the response was complete',
+    );
+  }
+  feed(decoder.end());
+  return collector.result();
+}
+
+function streamFailure(f: AttemptFailure): StreamFailure {
+  return { status: f.status, type: f.error.type, message: f.error.message };
+}
+
+function attemptFailure(f: StreamFailure): AttemptFailure {
+  return {
+    status: f.status,
+    error: { status: f.status, type: f.type, message: f.message },
+    body: f.message,
+  };
+}
+
+/**
+ * Usage of a stream cut short: what the upstream reported so far, with the input estimated when
+ * it reported none and the output at least what was seen (about 4 characters per token).
+ */
+export function partialUsage(
+  seen: IRUsage | undefined,
+  ir: IRRequest | undefined,
+  outputChars: number,
+): IRUsage {
+  const input = seen?.inputTokens || (ir ? estimateTokens(ir) : 0);
+  const output = Math.max(seen?.outputTokens ?? 0, Math.ceil(outputChars / 4));
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    reasoningTokens: seen?.reasoningTokens ?? 0,
+    cachedTokens: seen?.cachedTokens ?? 0,
+    totalTokens: input + output,
+  };
+}
+
 /** Client key from the usual headers or `?key=`. */
 function extractKey(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
-  if (typeof auth === 'string') {
-    const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-    if (m) return m[1].trim();
+  if (typeof auth === 'string' && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') {
+    const k = auth.slice(7).trim();
+    if (k) return k;
   }
   const x = req.headers['x-api-key'];
   if (typeof x === 'string' && x) return x.trim();
@@ -569,61 +719,16 @@ function extractKey(req: FastifyRequest): string | undefined {
   return typeof q === 'string' && q ? q : undefined;
 }
 
-function rawSink(raw: FastifyReply['raw']): ClientSink {
-  let closed = false;
-  raw.once('close', () => {
-    closed = true;
-  });
-  return {
-    write: (chunk) => raw.write(chunk),
-    waitDrain: () =>
-      new Promise<void>((resolve) => {
-        if (closed) return resolve();
-        const done = () => {
-          raw.off('drain', done);
-          raw.off('close', done);
-          resolve();
-        };
-        raw.once('drain', done);
-        raw.once('close', done);
-      }),
-    get closed() {
-      return closed || raw.destroyed;
-    },
-  };
-}
-
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const b = chunk as Buffer;
-    if (size + b.length > max) {
-      parts.push(b.subarray(0, max - size));
-      size = max;
-      body.destroy();
-      break;
-    }
-    parts.push(b);
-    size += b.length;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}
-
-function safeParseError(format: WireFormat, status: number, text: string): WireError {
-  try {
-    return codecFor(format).parseError(status, text);
-  } catch {
-    return { status, type: status === 429 ? 'rate_limit_error' : 'api_error', message: text.slice(0, 500) || `HTTP ${status}` };
-  }
-}
-
+/** Wait `ms`, or less when `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

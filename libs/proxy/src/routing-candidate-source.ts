@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@app/config';
 import { PROVIDERS, type ProviderId } from '@app/llm';
 import { CredentialService, type Credential, type RouteCandidate } from '@app/routing';
 import {
@@ -8,15 +9,56 @@ import {
   type ServedModel,
 } from '@app/proxy/candidate-source';
 
-/** Base URL of a Qwen account: its `resource_url` host, OpenAI-style under /v1. */
-function qwenBaseUrl(resourceUrl: string | undefined): string | undefined {
-  if (!resourceUrl) return undefined;
-  const host = resourceUrl.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-  return `https://${host}/v1`;
+/** What candidate building reads from config.yaml. */
+export interface CandidateSettings {
+  /** `provider-base-urls`: provider id → base URL replacing the built-in one. */
+  readonly baseUrls: Readonly<Record<string, string | undefined>>;
+  /** Global `proxy-url` ('' = none). */
+  readonly proxyUrl: string;
+}
+
+const SCHEME = /^https?:\/\//i;
+const TRAILING_SLASHES = /\/+$/;
+
+/**
+ * Base URL of a Qwen account from its `resource_url`: CLIProxyAPI's `https://<host>/v1`. A value
+ * that already names a scheme is kept as written (a relay or test server over plain http).
+ */
+export function qwenBaseUrl(resourceUrl: string | undefined): string | undefined {
+  const raw = resourceUrl?.trim().replace(TRAILING_SLASHES, '');
+  if (!raw) return undefined;
+  return SCHEME.test(raw) ? `${raw}/v1` : `https://${raw}/v1`;
+}
+
+/** `direct` and `none` on an entry mean "no proxy, not even the global one". */
+function effectiveProxy(own: string | undefined, global: string): string | undefined {
+  const pick = own?.trim() || global.trim();
+  if (!pick) return undefined;
+  const lower = pick.toLowerCase();
+  return lower === 'direct' || lower === 'none' ? undefined : pick;
+}
+
+/**
+ * Where a credential is called: the entry's own `base-url`, else a Qwen account's
+ * `resource_url`, else `provider-base-urls`, else the adapter default (undefined).
+ */
+export function effectiveBaseUrl(
+  c: Credential,
+  baseUrls: CandidateSettings['baseUrls'],
+): string | undefined {
+  if (c.baseUrl) return c.baseUrl;
+  if (c.provider === 'qwen') {
+    const own = qwenBaseUrl(c.secret.resourceUrl);
+    if (own) return own;
+  }
+  return baseUrls[c.provider] || undefined;
 }
 
 /** The credential as the proxy calls it, or undefined when it cannot be called over HTTP. */
-export function toCandidate(rc: RouteCandidate): Candidate | undefined {
+export function toCandidate(
+  rc: RouteCandidate,
+  settings: CandidateSettings = { baseUrls: {}, proxyUrl: '' },
+): Candidate | undefined {
   const c: Credential = rc.credential;
   if (!(c.provider in PROVIDERS)) return undefined; // aistudio travels over the WebSocket relay
   const token = c.token;
@@ -29,9 +71,9 @@ export function toCandidate(rc: RouteCandidate): Candidate | undefined {
     label: c.label,
     upstreamModel: rc.upstreamModel,
     stateModel: rc.stateModel,
-    baseUrl: c.baseUrl ?? (c.provider === 'qwen' ? qwenBaseUrl(secret.resourceUrl) : undefined),
-    proxyUrl: c.proxyUrl,
-    headers: { ...c.headers },
+    baseUrl: effectiveBaseUrl(c, settings.baseUrls),
+    proxyUrl: effectiveProxy(c.proxyUrl, settings.proxyUrl),
+    headers: c.headers,
     token,
     oauth: c.kind === 'oauth',
     accountId: secret.accountId,
@@ -45,7 +87,10 @@ export function toCandidate(rc: RouteCandidate): Candidate | undefined {
 export class RoutingCandidateSource extends CandidateSource {
   private readonly logger = new Logger('Routing');
 
-  constructor(private readonly routing: CredentialService) {
+  constructor(
+    private readonly routing: CredentialService,
+    private readonly config: ConfigService,
+  ) {
     super();
   }
 
@@ -53,15 +98,25 @@ export class RoutingCandidateSource extends CandidateSource {
     const r = await this.routing.pick(model, { provider: opts.provider });
     if (r.kind === 'none') return { kind: 'none' };
     if (r.kind === 'cooldown') return { kind: 'cooldown', retryAfterSec: r.retryAfterSeconds };
+    const cfg = this.config.current;
+    const settings: CandidateSettings = {
+      baseUrls: cfg['provider-base-urls'],
+      proxyUrl: cfg['proxy-url'],
+    };
     const candidates: Candidate[] = [];
     for (const rc of r.candidates) {
-      const cand = toCandidate(rc);
+      const cand = toCandidate(rc, settings);
       if (cand) candidates.push(cand);
     }
     return candidates.length > 0 ? { kind: 'ok', candidates } : { kind: 'none' };
   }
 
-  async reportFailure(c: Candidate, status: number, retryAfterSec: number | undefined, message: string): Promise<void> {
+  async reportFailure(
+    c: Candidate,
+    status: number,
+    retryAfterSec: number | undefined,
+    message: string,
+  ): Promise<void> {
     try {
       await this.routing.reportFailure({
         authIndex: c.authIndex,

@@ -1,14 +1,15 @@
 import {
-  JSONArrayStreamParser,
   SSEParser,
-  StreamTranslator,
   type IRStreamEvent,
   type IRUsage,
-  type SSEEvent,
+  type StreamDecoder,
+  type StreamEncoder,
 } from '@app/llm';
 
 /** Where translated stream output goes (the client socket), with backpressure. */
 export interface ClientSink {
+  /** Send the response headers; called once, right before the first chunk. */
+  open(): void;
   /** Write a chunk; false means "wait for drain before writing more". */
   write(chunk: string): boolean;
   /** Resolves when the sink can take more, or when it closed. */
@@ -17,50 +18,94 @@ export interface ClientSink {
   readonly closed: boolean;
 }
 
-export type PumpOutcome = 'completed' | 'upstream_error' | 'client_abort';
+export type PumpOutcome =
+  /** The upstream finished and the client stream was terminated normally. */
+  | 'completed'
+  /** The upstream failed after the client got bytes; an error event ended the client stream. */
+  | 'upstream_error'
+  /** The client went away. */
+  | 'client_abort'
+  /** The upstream failed before anything was sent (only with `holdUntilFirstChunk`). */
+  | 'failed_before_first_byte';
+
+/** What went wrong upstream, with the status to report for the credential. */
+export interface StreamFailure {
+  status: number;
+  type: string;
+  message: string;
+}
 
 export interface PumpResult {
   outcome: PumpOutcome;
+  /** The last usage the upstream reported. */
   usage?: IRUsage;
-  /** What went wrong upstream (mid-stream failures). */
-  error?: string;
-  /** Client-format chunks written. */
+  error?: StreamFailure;
+  /** Client chunks written (keep-alives not counted). */
   chunks: number;
+  /** Characters of generated text, reasoning and tool arguments seen (for estimates). */
+  outputChars: number;
 }
 
 export interface PumpOptions {
+  /** The upstream body (SSE). */
   body: AsyncIterable<Buffer | string>;
-  translator: StreamTranslator;
+  decoder: StreamDecoder;
+  encoder: StreamEncoder;
   sink: ClientSink;
-  /** Aborts the upstream read (client disconnect). */
+  /** Aborted when the client disconnects (the upstream read is cancelled with it). */
   signal: AbortSignal;
-  /** Upstream framing: SSE (default) or a streamed JSON array (Gemini without alt=sse). */
-  upstreamFraming?: 'sse' | 'json-array';
-  /** Write an SSE comment this often while the upstream is silent (0 = never). */
+  /** Write `keepaliveChunk` this often while nothing else was written (0 = never). */
   keepaliveMs?: number;
-  /** Keepalive bytes for the client format (SSE comment by default). */
   keepaliveChunk?: string;
-  /** Events already read before the pump started (bootstrap), replayed first. */
-  prelude?: SSEEvent[];
+  /**
+   * Do not open the client stream until the first translated chunk exists; an upstream failure
+   * before that is returned as `failed_before_first_byte` instead of written, so the caller can
+   * retry on another credential invisibly (`streaming.bootstrap-retries`).
+   */
+  holdUntilFirstChunk?: boolean;
+  /** Classify a read error (timeouts, resets) for the client message and the cooldown. */
+  classify?: (err: unknown) => StreamFailure;
 }
 
-const decoder = () => new TextDecoder('utf-8');
+const SSE_KEEPALIVE = ': keep-alive\n\n';
+
+/** Thrown inside the pump when the upstream fails while nothing was sent yet. */
+class EarlyFailure extends Error {
+  constructor(readonly failure: StreamFailure) {
+    super(failure.message);
+  }
+}
+
+function defaultClassify(err: unknown): StreamFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  return { status: 502, type: 'api_error', message: `The upstream stream failed: ${message}` };
+}
 
 /**
- * Moves one upstream stream to the client: frames upstream bytes into events (never by network
- * reads), translates event by event, writes each translated chunk at once, honours backpressure,
- * sends keepalives while the upstream is silent, and always terminates the client stream in its
- * own format — with an error event when the upstream dies or ends early, never a silent 200.
+ * Moves one upstream SSE stream to the client: frames bytes into events (never by network
+ * reads), translates event by event, writes each chunk at once with backpressure, sends
+ * keep-alives while the upstream is silent, and always terminates the client stream in its own
+ * format — with an error event when the upstream dies, stalls or ends early, never silently.
  */
-export async function pumpStream(opts: PumpOptions): Promise<PumpResult> {
-  const { translator, sink } = opts;
-  const parser = opts.upstreamFraming === 'json-array' ? new JSONArrayStreamParser() : new SSEParser();
-  const text = decoder();
+export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
+  const { sink, encoder } = o;
+  const parser = new SSEParser();
+  const text = new TextDecoder('utf-8');
+  const classify = o.classify ?? defaultClassify;
+  let holding = o.holdUntilFirstChunk === true;
   let chunks = 0;
+  let outputChars = 0;
+  let usage: IRUsage | undefined;
   let finished = false;
+  let ended = false;
+  let failure: StreamFailure | undefined;
   let lastWrite = Date.now();
 
   const write = async (out: string[]): Promise<void> => {
+    if (holding) {
+      holding = false;
+      sink.open();
+    }
     for (const chunk of out) {
       if (sink.closed) return;
       chunks++;
@@ -68,56 +113,107 @@ export async function pumpStream(opts: PumpOptions): Promise<PumpResult> {
       if (!sink.write(chunk)) await sink.waitDrain();
     }
   };
-  const feed = async (events: SSEEvent[]): Promise<void> => {
+
+  const emit = async (events: IRStreamEvent[]): Promise<void> => {
     for (const ev of events) {
-      const out = translator.push(ev);
-      if (translator.sawFinish) finished = true;
-      await write(out);
+      if (ended) return;
+      switch (ev.type) {
+        case 'text_delta':
+        case 'reasoning_delta':
+          outputChars += ev.text.length;
+          break;
+        case 'tool_call_delta':
+          outputChars += ev.argumentsDelta.length;
+          break;
+        case 'usage':
+          usage = ev.usage;
+          break;
+        case 'finish':
+          finished = true;
+          break;
+        case 'error':
+          finished = true;
+          failure = { status: ev.status, type: ev.errorType, message: ev.message };
+          if (holding) throw new EarlyFailure(failure);
+          break;
+        case 'end':
+          ended = true;
+          break;
+        case 'start':
+        case 'reasoning_signature':
+        case 'tool_call_start':
+        case 'tool_call_end':
+          break;
+      }
+      const out = encoder.push(ev);
+      if (out.length > 0) await write(out);
     }
   };
 
+  const fail = async (f: StreamFailure): Promise<void> => {
+    failure = f;
+    if (holding) throw new EarlyFailure(f);
+    await emit([
+      { type: 'error', status: f.status, errorType: f.type, message: f.message },
+      { type: 'end' },
+    ]);
+  };
+
   let timer: NodeJS.Timeout | undefined;
-  if (opts.keepaliveMs && opts.keepaliveMs > 0) {
-    const chunk = opts.keepaliveChunk ?? ': keep-alive\n\n';
-    timer = setInterval(() => {
-      if (!sink.closed && Date.now() - lastWrite >= opts.keepaliveMs!) {
+  const keepaliveMs = o.keepaliveMs ?? 0;
+  if (keepaliveMs > 0) {
+    const chunk = o.keepaliveChunk ?? SSE_KEEPALIVE;
+    timer = setInterval(
+      () => {
+        if (holding || ended || sink.closed || Date.now() - lastWrite < keepaliveMs) return;
         lastWrite = Date.now();
         sink.write(chunk);
-      }
-    }, Math.max(50, Math.floor(opts.keepaliveMs / 2)));
+      },
+      Math.max(20, Math.floor(keepaliveMs / 4)),
+    );
     timer.unref();
   }
 
+  const result = (outcome: PumpOutcome): PumpResult => ({
+    outcome,
+    usage,
+    error: failure,
+    chunks,
+    outputChars,
+  });
+
   try {
-    if (opts.prelude) await feed(opts.prelude);
-    for await (const raw of opts.body) {
-      if (sink.closed || opts.signal.aborted) break;
+    if (!holding) sink.open();
+    for await (const raw of o.body) {
+      if (sink.closed || o.signal.aborted) return result('client_abort');
       const s = typeof raw === 'string' ? raw : text.decode(raw, { stream: true });
-      await feed(parser.push(s));
+      const events = parser.push(s);
+      for (const ev of events) await emit(o.decoder.push(ev));
     }
-    if (sink.closed || opts.signal.aborted) {
-      return { outcome: 'client_abort', usage: translator.lastUsage, chunks };
+    if (sink.closed || o.signal.aborted) return result('client_abort');
+    for (const ev of parser.end()) await emit(o.decoder.push(ev));
+    if (!finished) {
+      await fail({
+        status: 502,
+        type: 'api_error',
+        message: 'The upstream stream ended before the response was complete',
+      });
+      return result('upstream_error');
     }
-    if (parser instanceof SSEParser) await feed(parser.end());
-    if (!finished && !translator.hasEnded) {
-      await write(upstreamError(translator, 'The upstream stream ended before the response was complete'));
-      return { outcome: 'upstream_error', usage: translator.lastUsage, error: 'truncated', chunks };
-    }
-    await write(translator.end());
-    return { outcome: 'completed', usage: translator.lastUsage, chunks };
+    await emit(o.decoder.end());
+    if (!ended) await emit([{ type: 'end' }]);
+    return result(failure ? 'upstream_error' : 'completed');
   } catch (err) {
-    if (sink.closed || opts.signal.aborted) {
-      return { outcome: 'client_abort', usage: translator.lastUsage, chunks };
+    if (err instanceof EarlyFailure) return result('failed_before_first_byte');
+    if (sink.closed || o.signal.aborted) return result('client_abort');
+    try {
+      await fail(classify(err));
+    } catch (inner) {
+      if (inner instanceof EarlyFailure) return result('failed_before_first_byte');
+      throw inner;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    await write(upstreamError(translator, `The upstream stream failed: ${message}`));
-    return { outcome: 'upstream_error', usage: translator.lastUsage, error: message, chunks };
+    return result('upstream_error');
   } finally {
     if (timer) clearInterval(timer);
   }
-}
-
-function upstreamError(translator: StreamTranslator, message: string): string[] {
-  const ev: IRStreamEvent = { type: 'error', status: 502, errorType: 'api_error', message };
-  return [...translator.inject(ev), ...translator.inject({ type: 'end' })];
 }

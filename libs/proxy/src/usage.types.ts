@@ -79,6 +79,31 @@ export abstract class UsageRecorder {
   abstract record(rec: UsageRecord): void;
 }
 
+/** Anything that takes usage records (the usage store, the request log, …). */
+export interface UsageSink {
+  record(rec: UsageRecord): void;
+}
+
+/**
+ * The usage hook fanned out to several sinks; one failing sink never stops the others nor
+ * reaches the request path.
+ */
+export class FanOutUsageRecorder extends UsageRecorder {
+  constructor(private readonly sinks: readonly UsageSink[]) {
+    super();
+  }
+
+  record(rec: UsageRecord): void {
+    for (const sink of this.sinks) {
+      try {
+        sink.record(rec);
+      } catch {
+        // Sinks buffer and report their own failures; the proxy must not see them.
+      }
+    }
+  }
+}
+
 /** In-memory recorder: totals and the last records (bounded). */
 export class MemoryUsageRecorder extends UsageRecorder {
   readonly recent: UsageRecord[] = [];

@@ -1,4 +1,4 @@
-import { cooldownFor, isRetryable } from '@app/routing/cooldown.policy';
+import { cooldownFor, isRetryable, isRoundRetryable } from '@app/routing/cooldown.policy';
 
 const MIN = 60_000;
 
@@ -106,5 +106,15 @@ describe(isRetryable.name, () => {
   it('should not treat successes as retryable', () => {
     expect(isRetryable(200)).toBe(false);
     expect(isRetryable(304)).toBe(false);
+  });
+});
+
+describe(isRoundRetryable.name, () => {
+  it.each([403, 408, 429, 500, 502, 503, 504])('should allow another round after %p', (status) => {
+    expect(isRoundRetryable(status)).toBe(true);
+  });
+
+  it.each([400, 401, 402, 404, 422, 501])('should end the request after %p', (status) => {
+    expect(isRoundRetryable(status)).toBe(false);
   });
 });

@@ -83,3 +83,14 @@ export function isRetryable(status: number, body?: string): boolean {
   if (status === 400) return !!body && CREDENTIAL_FAULT_400.test(body);
   return true;
 }
+
+/** Statuses that earn another round over the credentials under `request-retry` (CLIProxyAPI's list). */
+const NEXT_ROUND_STATUSES: ReadonlySet<number> = new Set([403, 408, 429, 500, 502, 503, 504]);
+
+/**
+ * Whether a request whose last attempt failed with `status` may start another round over the
+ * credentials (`request-retry`); other failures end the request once a round is exhausted.
+ */
+export function isRoundRetryable(status: number): boolean {
+  return NEXT_ROUND_STATUSES.has(status);
+}

@@ -14,6 +14,7 @@ export function errorFormatForPath(url: string): ErrorFormat {
   )
     return 'gemini';
   if (path.startsWith('/v1/') || path.startsWith('/api/provider/')) return 'openai';
+  if (path.startsWith('/v0/management')) return 'management';
   return 'plain';
 }
 
@@ -84,7 +85,10 @@ export class WireErrorFilter implements ExceptionFilter {
     }
     if (reply.sent) return;
     for (const [k, v] of Object.entries(headers)) void reply.header(k, v);
-    void reply.status(err.status).send(renderError(format, err));
+    // An unknown management route answers like any unknown route (so does a disabled
+    // management API): the 404 must not reveal that the management API exists.
+    const shape = format === 'management' && err.status === 404 ? 'plain' : format;
+    void reply.status(err.status).send(renderError(shape, err));
   }
 }
 

@@ -21,5 +21,6 @@ describe('gateway http helpers', () => {
     expect(errorFormatForPath('/v1/chat/completions')).toBe('openai');
     expect(errorFormatForPath('/api/provider/anthropic/v1/messages')).toBe('claude');
     expect(errorFormatForPath('/status')).toBe('plain');
+    expect(errorFormatForPath('/v0/management/usage')).toBe('management');
   });
 });

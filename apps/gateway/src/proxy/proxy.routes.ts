@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigService } from '@app/config';
-import { AppError, renderError } from '@app/common';
+import { AppError } from '@app/common';
 import type { WireFormat } from '@app/llm';
 import {
   CandidateSource,
@@ -11,6 +11,7 @@ import {
   errorFormatOf,
   geminiMethodCall,
   modelsResponse,
+  renderGatewayError,
   splitModelAction,
   type ClientCall,
 } from '@app/proxy';
@@ -58,13 +59,21 @@ export class ProxyRoutes implements OnModuleInit {
         if (prefix) paths.push(prefix + r.path.replace(/^\/v1/, ''));
         for (const path of paths) {
           f.post(path, (req, reply) =>
-            this.proxy.handle(req, reply, { format: r.format, action: r.action, route: path, provider: this.pinned(req) }),
+            this.proxy.handle(req, reply, {
+              format: r.format,
+              action: r.action,
+              route: path,
+              provider: this.pinned(req),
+            }),
           );
         }
       }
       const modelPaths = prefix ? [`${prefix}/v1/models`, `${prefix}/models`] : ['/v1/models'];
-      for (const path of modelPaths) f.get(path, (req, reply) => this.listModels(req, reply, 'openai', path));
-      f.get(`${prefix}/v1beta/models`, (req, reply) => this.listModels(req, reply, 'gemini', `${prefix}/v1beta/models`));
+      for (const path of modelPaths)
+        f.get(path, (req, reply) => this.listModels(req, reply, 'openai', path));
+      f.get(`${prefix}/v1beta/models`, (req, reply) =>
+        this.listModels(req, reply, 'gemini', `${prefix}/v1beta/models`),
+      );
       const geminiPath = `${prefix}/v1beta/models/:modelAction`;
       f.post(geminiPath, (req, reply) => this.gemini(req, reply, geminiPath));
       f.get(geminiPath, (req, reply) => this.geminiModel(req, reply, geminiPath));
@@ -82,7 +91,11 @@ export class ProxyRoutes implements OnModuleInit {
     const parts = splitModelAction((req.params as Params).modelAction ?? '');
     const method = parts && geminiMethodCall(parts.method, (req.query as Query).alt);
     if (!parts || !method) {
-      return this.notFound(reply, 'gemini', `Unknown Gemini method in ${req.url.split('?')[0]}; use :generateContent, :streamGenerateContent or :countTokens`);
+      return this.notFound(
+        reply,
+        'gemini',
+        `Unknown Gemini method in ${req.url.split('?')[0]}; use :generateContent, :streamGenerateContent or :countTokens`,
+      );
     }
     return this.proxy.handle(req, reply, {
       format: 'gemini',
@@ -97,13 +110,22 @@ export class ProxyRoutes implements OnModuleInit {
   private async codeAssist(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const method = ((req.params as Params)['*'] ?? '').replace(/^:/, '');
     if (!this.config.current['enable-gemini-cli-endpoint']) {
-      return this.notFound(reply, 'gemini', 'The Gemini CLI endpoint is disabled; set enable-gemini-cli-endpoint: true in config.yaml');
+      return this.notFound(
+        reply,
+        'gemini',
+        'The Gemini CLI endpoint is disabled; set enable-gemini-cli-endpoint: true in config.yaml',
+      );
     }
     const call = geminiMethodCall(method, (req.query as Query).alt);
     if (!call) return this.notFound(reply, 'gemini', `Unknown Code Assist method: ${method}`);
     const body = req.body as { model?: unknown } | undefined;
     const model = typeof body?.model === 'string' ? body.model : undefined;
-    return this.proxy.handle(req, reply, { format: 'gemini-cli', route: '/v1internal:{method}', model, ...call });
+    return this.proxy.handle(req, reply, {
+      format: 'gemini-cli',
+      route: '/v1internal:{method}',
+      model,
+      ...call,
+    });
   }
 
   private async listModels(
@@ -114,7 +136,7 @@ export class ProxyRoutes implements OnModuleInit {
   ): Promise<void> {
     const fmt = style === 'gemini' ? 'gemini' : 'openai';
     if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
-      return void reply.status(401).send(renderError(fmt, AppError.of('AUTH_INVALID_KEY')));
+      return void reply.status(401).send(renderGatewayError(fmt, AppError.of('AUTH_INVALID_KEY')));
     }
     const models = this.candidates.listModels({ provider: this.pinned(req) });
     const ua = String(req.headers['user-agent'] ?? '');
@@ -122,20 +144,37 @@ export class ProxyRoutes implements OnModuleInit {
     return void reply.send(modelsResponse(shape, models));
   }
 
-  private async geminiModel(req: FastifyRequest, reply: FastifyReply, route: string): Promise<void> {
+  private async geminiModel(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    route: string,
+  ): Promise<void> {
     if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
-      return void reply.status(401).send(renderError('gemini', AppError.of('AUTH_INVALID_KEY')));
+      return void reply
+        .status(401)
+        .send(renderGatewayError('gemini', AppError.of('AUTH_INVALID_KEY')));
     }
     const id = (req.params as Params).modelAction ?? '';
-    const model = this.candidates.listModels({ provider: this.pinned(req) }).find((m) => m.id === id);
-    if (!model) return this.notFound(reply, 'gemini', `Model ${id} is not served by this gateway; see GET /v1beta/models`);
+    const model = this.candidates
+      .listModels({ provider: this.pinned(req) })
+      .find((m) => m.id === id);
+    if (!model)
+      return this.notFound(
+        reply,
+        'gemini',
+        `Model ${id} is not served by this gateway; see GET /v1beta/models`,
+      );
     const list = modelsResponse('gemini', [model]) as { models: unknown[] };
     return void reply.send(list.models[0]);
   }
 
   private notFound(reply: FastifyReply, format: WireFormat, message: string): void {
-    void reply
-      .status(404)
-      .send(renderError(errorFormatOf(format), { status: 404, type: 'not_found_error', message }));
+    void reply.status(404).send(
+      renderGatewayError(errorFormatOf(format), {
+        status: 404,
+        type: 'not_found_error',
+        message,
+      }),
+    );
   }
 }

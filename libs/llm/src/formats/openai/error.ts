@@ -85,6 +85,9 @@ function readError(status: number, parsed: unknown, body: string): WireError {
       message = err;
     }
     message ??= str(parsed.message);
+    // The Codex backend answers `{"detail": "…"}` (or `{"detail": {"message": …}}`).
+    const detail = parsed.detail;
+    message ??= str(detail) ?? (isRecord(detail) ? str(detail.message) : undefined);
   }
   message ??= body.trim() || `Upstream answered with HTTP ${status}`;
   const type =

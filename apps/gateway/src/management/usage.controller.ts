@@ -1,0 +1,48 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ManagementError, ManagementRoute } from '@app/management';
+import {
+  parseImportPayload,
+  parseUsageQuery,
+  UsageService,
+  type UsageExport,
+  type UsageFilter,
+  type UsageImportResult,
+  type UsageSnapshot,
+} from '@app/usage';
+
+function filterOf(query: unknown): UsageFilter {
+  const parsed = parseUsageQuery(query);
+  if (!parsed.ok) throw new ManagementError(400, parsed.error);
+  return parsed.filter;
+}
+
+/** `/v0/management/usage` (+ `/export`, `/import`): the shared usage statistics. */
+@Controller('v0/management/usage')
+@ManagementRoute()
+export class UsageController {
+  constructor(private readonly usage: UsageService) {}
+
+  /** The snapshot, narrowed by `from`/`to`, `api` and `model` when given. */
+  @Get()
+  async snapshot(
+    @Query() query: unknown,
+  ): Promise<{ usage: UsageSnapshot; failed_requests: number }> {
+    const usage = await this.usage.snapshot(filterOf(query));
+    return { usage, failed_requests: usage.failure_count };
+  }
+
+  /** The snapshot wrapped for backup or migration (version 1). */
+  @Get('export')
+  async exportUsage(@Query() query: unknown): Promise<UsageExport> {
+    return this.usage.exportUsage(filterOf(query));
+  }
+
+  /** Merge an export (version 0 or 1), skipping records already present. */
+  @Post('import')
+  @HttpCode(200)
+  async importUsage(@Body() body: unknown): Promise<UsageImportResult> {
+    const parsed = parseImportPayload(body);
+    if (!parsed.ok) throw new ManagementError(400, parsed.error);
+    return this.usage.importUsage(parsed.entries);
+  }
+}

@@ -1,0 +1,40 @@
+import type { HealthReport, MemberKind } from '@app/cluster/member.types';
+
+/**
+ * What a member lets the cluster do to it. Each app provides one: the gateway pauses its proxy
+ * routes (they answer 503 while management and the cluster API stay up); the worker pauses its
+ * queues. Health comes from the member's own checks.
+ */
+export abstract class MemberControl {
+  abstract readonly kind: MemberKind;
+  /** Stop taking work; the process keeps running. */
+  abstract pause(): Promise<void>;
+  /** Take work again. */
+  abstract resume(): Promise<void>;
+  /** True while paused by `stop`. */
+  abstract get paused(): boolean;
+  /** True once the process has begun shutting down (draining). */
+  abstract get draining(): boolean;
+  /** Run the member's own checks (bounded time; never throws). */
+  abstract health(): Promise<HealthReport>;
+}
+
+/** Injection token for how a member leaves: `(exitCode) => void` (tests replace it). */
+export const MEMBER_EXIT = 'SB_MEMBER_EXIT';
+
+/** How a member leaves the process after a cluster command. */
+export type MemberExit = (code: number) => void;
+
+/** Exit code after `restart`: non-zero, so `restart: on-failure` policies bring it back. */
+export const RESTART_EXIT_CODE = 75;
+
+/**
+ * Leave through the process's own graceful shutdown (SIGTERM handler: drain, close, exit 0) and
+ * make a clean exit end with `code` instead (a failed drain keeps its own non-zero code).
+ */
+export function exitGracefully(code: number): void {
+  process.once('exit', () => {
+    if (!process.exitCode) process.exitCode = code;
+  });
+  process.kill(process.pid, 'SIGTERM');
+}

@@ -1,0 +1,97 @@
+import type { ProcessLogStore } from '@app/logs/process-log.store';
+import { ProcessLogger } from '@app/logs/process-logger';
+import {
+  decodeProcessLog,
+  encodeProcessLog,
+  formatProcessLog,
+  MAX_MESSAGE_CHARS,
+} from '@app/logs/process-log.entry';
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+describe(ProcessLogger.name, () => {
+  let appended: [string, string, string][];
+  let sut: ProcessLogger;
+  let out: jest.SpyInstance;
+  let err: jest.SpyInstance;
+
+  beforeEach(() => {
+    appended = [];
+    const store = {
+      append: (level: string, context: string, message: string) =>
+        appended.push([level, context, message]),
+    } as unknown as ProcessLogStore;
+    sut = new ProcessLogger(store);
+    out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+
+  afterEach(() => {
+    out.mockRestore();
+    err.mockRestore();
+  });
+
+  it('should print as Nest does and store the line with its level and context', () => {
+    sut.log('listening on http://0.0.0.0:8317', 'Gateway');
+    expect(String(out.mock.calls[0][0]).replace(ANSI, '')).toMatch(
+      /LOG \[Gateway\] listening on http:\/\/0\.0\.0\.0:8317/,
+    );
+    expect(appended).toEqual([['info', 'Gateway', 'listening on http://0.0.0.0:8317']]);
+  });
+
+  it('should store errors with their stack, printed to stderr', () => {
+    sut.error('request failed', 'Error: boom\n    at x', 'Proxy');
+    expect(err).toHaveBeenCalled();
+    expect(appended).toEqual([['error', 'Proxy', 'request failed\nError: boom\n    at x']]);
+  });
+
+  it('should neither print nor store levels that are off', () => {
+    sut.debug('noisy detail', 'Proxy');
+    sut.verbose('noisier', 'Proxy');
+    expect(out).not.toHaveBeenCalled();
+    expect(appended).toEqual([]);
+  });
+
+  it('should store objects as JSON', () => {
+    sut.warn({ a: 1 }, 'Ctx');
+    expect(appended).toEqual([['warn', 'Ctx', '{"a":1}']]);
+  });
+});
+
+describe('process log entries', () => {
+  it('should round-trip through stream fields and cut huge messages', () => {
+    const fields = encodeProcessLog(
+      1_700_000_000_000,
+      'worker-1',
+      'warn',
+      'Jobs',
+      'x'.repeat(MAX_MESSAGE_CHARS + 5),
+    );
+    const e = decodeProcessLog('1700000000001-3', ['j', fields]);
+    expect(e).toMatchObject({
+      id: '1700000000001-3',
+      ts: 1_700_000_000_000,
+      process: 'worker-1',
+      level: 'warn',
+      context: 'Jobs',
+    });
+    expect(e.message.length).toBeLessThan(MAX_MESSAGE_CHARS + 20);
+    expect(e.message.endsWith('(cut)')).toBe(true);
+  });
+
+  it('should fall back to the stream id time and a known level, and survive garbage', () => {
+    expect(decodeProcessLog('5-0', ['x', 'y'])).toMatchObject({
+      ts: 5,
+      message: '',
+      level: 'info',
+    });
+    expect(decodeProcessLog('5-0', ['j', '{not json'])).toMatchObject({ ts: 5, message: '' });
+    const e = decodeProcessLog('1700000000999-0', ['j', '[1, null, "g", "bogus", "", "hi"]']);
+    expect(e.ts).toBe(1_700_000_000_999);
+    expect(e.level).toBe('info');
+    expect(formatProcessLog({ ...e, process: 'g', context: '' })).toMatch(
+      /^\[[\d\- :]{19}\] \[info\] \[g\] hi$/,
+    );
+  });
+});

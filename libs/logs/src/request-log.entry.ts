@@ -1,0 +1,106 @@
+import type { UsageRecord, UsageTokens } from '@app/proxy';
+import { numAt, readEntry, strAt } from '@app/logs/stream-entry';
+
+/** One proxied request in the shared request log, as the cluster API returns it. */
+export interface RequestLogEntry {
+  /** Redis stream id (`<ms>-<seq>`): unique, ordered, usable as a cursor. */
+  id: string;
+  /** The gateway's request id (`x-request-id`). */
+  request_id: string;
+  /** ISO-8601 time the request finished. */
+  timestamp: string;
+  method: string;
+  /** Route pattern (`/v1/chat/completions`, `/v1beta/models/:modelAction`). */
+  path: string;
+  status: number;
+  duration_ms: number;
+  /** Model as the client asked for it. */
+  model: string;
+  /** Provider the request was routed to ('' when it never reached one). */
+  provider: string;
+  /** Credential index (auth index) that served it. */
+  auth_index: string;
+  /** Masked client key (or the route when the proxy is open). */
+  key: string;
+  /** Short stable id of the client key ('' when open). */
+  key_id: string;
+  /** Gateway replica that served it. */
+  process: string;
+  stream: boolean;
+  failed: boolean;
+  /** Normalised error class for failures, null on success. */
+  error_class: string | null;
+  tokens: UsageTokens;
+}
+
+/** Proxied generation routes are all POST. */
+const PROXY_METHOD = 'POST';
+
+/** Entry encoding version (first element of the JSON array). */
+const V1 = 1;
+
+/**
+ * The stream entry of a usage record: a positional JSON array (one field per entry keeps both
+ * the write and Redis's work small; this runs once per proxied request).
+ */
+export function encodeRequestLog(rec: UsageRecord, processName: string): string {
+  const t = rec.tokens;
+  return JSON.stringify([
+    V1,
+    rec.requestId,
+    rec.timestamp,
+    PROXY_METHOD,
+    rec.route,
+    rec.status,
+    Math.round(rec.latencyMs),
+    rec.model,
+    rec.provider,
+    rec.authIndex,
+    rec.api,
+    rec.clientKeyId,
+    processName,
+    rec.stream ? 1 : 0,
+    rec.failed ? 1 : 0,
+    rec.errorClass ?? '',
+    t.input_tokens,
+    t.output_tokens,
+    t.reasoning_tokens,
+    t.cached_tokens,
+    t.total_tokens,
+  ]);
+}
+
+/** A stream entry back into a request-log entry (malformed parts defaulted, never thrown). */
+export function decodeRequestLog(id: string, fields: readonly string[]): RequestLogEntry {
+  const a = readEntry(fields);
+  let timestamp = strAt(a[2]);
+  if (!timestamp) {
+    const ms = Number(id.slice(0, id.indexOf('-')));
+    if (ms) timestamp = new Date(ms).toISOString();
+  }
+  return {
+    id,
+    request_id: strAt(a[1]),
+    timestamp,
+    method: strAt(a[3]) || PROXY_METHOD,
+    path: strAt(a[4]),
+    status: numAt(a[5]),
+    duration_ms: numAt(a[6]),
+    model: strAt(a[7]),
+    provider: strAt(a[8]),
+    auth_index: strAt(a[9]),
+    key: strAt(a[10]),
+    key_id: strAt(a[11]),
+    process: strAt(a[12]),
+    stream: a[13] === 1,
+    failed: a[14] === 1,
+    error_class: strAt(a[15]) || null,
+    tokens: {
+      input_tokens: numAt(a[16]),
+      output_tokens: numAt(a[17]),
+      reasoning_tokens: numAt(a[18]),
+      cached_tokens: numAt(a[19]),
+      total_tokens: numAt(a[20]),
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { keyId } from '@app/common';
+import type { UsageRecord } from '@app/proxy';
+import { decodeRequestLog, encodeRequestLog } from '@app/logs/request-log.entry';
+import {
+  DEFAULT_REQUEST_LIMIT,
+  MAX_REQUEST_LIMIT,
+  isEmptyRequestFilter,
+  matchesRequestFilter,
+  parseRequestFilter,
+  parseRequestQuery,
+} from '@app/logs/request-log.query';
+import { LogQueryError } from '@app/logs/log-query.errors';
+
+const CLIENT_KEY = 'sk-client-0123456789abcdef';
+
+function record(over: Partial<UsageRecord> = {}): UsageRecord {
+  return {
+    requestId: 'req-1',
+    timestamp: '2025-03-04T05:06:07.123456789Z',
+    api: 'sk-…cdef',
+    clientKeyId: keyId(CLIENT_KEY),
+    model: 'gpt-4o',
+    upstreamModel: 'gpt-4o',
+    provider: 'openai',
+    source: 'o***@example.com',
+    authIndex: 'a1b2',
+    credentialId: 'cred-1',
+    clientFormat: 'openai',
+    route: '/v1/chat/completions',
+    stream: true,
+    status: 200,
+    failed: false,
+    latencyMs: 123.6,
+    attempts: 1,
+    tokens: {
+      input_tokens: 10,
+      output_tokens: 20,
+      reasoning_tokens: 3,
+      cached_tokens: 4,
+      total_tokens: 30,
+    },
+    ...over,
+  };
+}
+
+const entryOf = (over: Partial<UsageRecord> = {}) =>
+  decodeRequestLog('1741064767123-0', ['j', encodeRequestLog(record(over), 'gateway-2')]);
+
+describe('request log entries', () => {
+  it('should keep every field through a stream round trip', () => {
+    expect(entryOf({ status: 502, failed: true, errorClass: 'upstream_error' })).toEqual({
+      id: '1741064767123-0',
+      request_id: 'req-1',
+      timestamp: '2025-03-04T05:06:07.123456789Z',
+      method: 'POST',
+      path: '/v1/chat/completions',
+      status: 502,
+      duration_ms: 124,
+      model: 'gpt-4o',
+      provider: 'openai',
+      auth_index: 'a1b2',
+      key: 'sk-…cdef',
+      key_id: keyId(CLIENT_KEY),
+      process: 'gateway-2',
+      stream: true,
+      failed: true,
+      error_class: 'upstream_error',
+      tokens: {
+        input_tokens: 10,
+        output_tokens: 20,
+        reasoning_tokens: 3,
+        cached_tokens: 4,
+        total_tokens: 30,
+      },
+    });
+    expect(entryOf().error_class).toBeNull();
+  });
+
+  it('should never store the raw client key', () => {
+    expect(encodeRequestLog(record(), 'g')).not.toContain(CLIENT_KEY);
+  });
+});
+
+describe(parseRequestQuery.name, () => {
+  it('should default the limit to 100 and cap it at 1000', () => {
+    expect(parseRequestQuery({}).limit).toBe(DEFAULT_REQUEST_LIMIT);
+    expect(parseRequestQuery({ limit: '5000' }).limit).toBe(MAX_REQUEST_LIMIT);
+    expect(() => parseRequestQuery({ limit: 'all' })).toThrow(LogQueryError);
+    expect(() => parseRequestQuery({ min_status: 'x' })).toThrow(LogQueryError);
+  });
+
+  it('should know an empty filter', () => {
+    expect(isEmptyRequestFilter(parseRequestFilter({ limit: '3' }))).toBe(true);
+    expect(isEmptyRequestFilter(parseRequestFilter({ model: 'm' }))).toBe(false);
+  });
+});
+
+describe(matchesRequestFilter.name, () => {
+  const ok = entryOf();
+  const failed = entryOf({ status: 503, failed: true, provider: 'Claude', model: 'claude-x' });
+  const f = (q: Record<string, string>) => parseRequestFilter(q);
+
+  it('should filter by the provider the request was routed to (subdomain)', () => {
+    expect(matchesRequestFilter(ok, f({ subdomain: 'OpenAI' }))).toBe(true);
+    expect(matchesRequestFilter(failed, f({ subdomain: 'openai' }))).toBe(false);
+    expect(matchesRequestFilter(failed, f({ subdomain: 'claude' }))).toBe(true);
+  });
+
+  it('should filter by status range, method and model', () => {
+    expect(matchesRequestFilter(ok, f({ min_status: '500' }))).toBe(false);
+    expect(matchesRequestFilter(failed, f({ min_status: '500' }))).toBe(true);
+    expect(matchesRequestFilter(failed, f({ min_status: '400', max_status: '499' }))).toBe(false);
+    expect(matchesRequestFilter(ok, f({ method: 'post' }))).toBe(true);
+    expect(matchesRequestFilter(ok, f({ method: 'GET' }))).toBe(false);
+    expect(matchesRequestFilter(ok, f({ model: 'gpt-4o' }))).toBe(true);
+    expect(matchesRequestFilter(ok, f({ model: 'gpt-4' }))).toBe(false);
+  });
+
+  it('should match a key given raw, as its id, or masked as listed', () => {
+    expect(matchesRequestFilter(ok, f({ key: CLIENT_KEY }))).toBe(true);
+    expect(matchesRequestFilter(ok, f({ key: keyId(CLIENT_KEY) }))).toBe(true);
+    expect(matchesRequestFilter(ok, f({ key: 'sk-…cdef' }))).toBe(true);
+    expect(matchesRequestFilter(ok, f({ key: 'sk-other-key-000000000' }))).toBe(false);
+  });
+});

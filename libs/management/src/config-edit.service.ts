@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigRepository, ConfigService } from '@app/config';
+import { readYamlValue, setYamlValue, type YamlPath } from '@app/management/yaml-edit';
+
+/** The outcome of a config edit. */
+export type ConfigEditResult =
+  { ok: true; changed: boolean } | { ok: false; status: 400 | 500; error: string };
+
+/** Decides the new value from the one on disk; undefined leaves the file alone. */
+export type ConfigUpdater = (current: unknown) => { value: unknown } | undefined;
+
+/**
+ * Edits single keys of config.yaml for the management API: the rest of the file (comments
+ * included) is kept, the result is validated before it is written atomically, and the reload
+ * that follows is announced to every replica by ConfigSyncService.
+ */
+@Injectable()
+export class ConfigEditService {
+  // Edits run one at a time: each reads the file the previous one wrote.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly config: ConfigService,
+    private readonly repo: ConfigRepository,
+  ) {}
+
+  /** Set the key at `path` to `value`. */
+  set(path: YamlPath, value: unknown): Promise<ConfigEditResult> {
+    return this.update(path, () => ({ value }));
+  }
+
+  /** Read the key at `path` from disk and replace it with what `updater` returns. */
+  update(path: YamlPath, updater: ConfigUpdater): Promise<ConfigEditResult> {
+    const run = this.queue.then(() => this.apply(path, updater));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(path: YamlPath, updater: ConfigUpdater): Promise<ConfigEditResult> {
+    // The file, not the last loaded text: another replica may have written it a moment ago.
+    const text = (await this.repo.read(this.config.path)) ?? this.config.text;
+    const next = updater(readYamlValue(text, path));
+    if (!next) return { ok: true, changed: false };
+    const edited = setYamlValue(text, path, next.value);
+    if (!edited.ok) return { ok: false, status: 500, error: edited.error };
+    if (edited.text === text) return { ok: true, changed: false };
+    const written = await this.config.writeText(edited.text);
+    if (!written.ok) {
+      return {
+        ok: false,
+        status: 400,
+        error: `config rejected: ${written.errors.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+      };
+    }
+    return { ok: true, changed: written.changed };
+  }
+}

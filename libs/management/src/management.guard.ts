@@ -1,0 +1,27 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ManagementAuthService } from '@app/management/management-auth.service';
+import { ManagementDisabledError, ManagementError } from '@app/management/management.errors';
+import { extractManagementKey, setVersionHeaders } from '@app/management/management-key';
+
+/**
+ * Guards every `/v0/management/*` route: 404 as for an unknown route when no management key
+ * exists, version headers on every other answer, then ManagementAuthService's verdict.
+ */
+@Injectable()
+export class ManagementGuard implements CanActivate {
+  constructor(private readonly auth: ManagementAuthService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<FastifyRequest>();
+    if (!this.auth.isEnabled()) throw new ManagementDisabledError(req.method, req.url);
+    setVersionHeaders(http.getResponse<FastifyReply>());
+    const verdict = await this.auth.authenticate(
+      this.auth.clientAddress(req),
+      extractManagementKey(req.headers),
+    );
+    if (!verdict.ok) throw new ManagementError(verdict.status, verdict.message);
+    return true;
+  }
+}

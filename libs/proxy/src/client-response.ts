@@ -1,0 +1,120 @@
+import type { FastifyReply } from 'fastify';
+
+/** A JSON body: already serialised text, or an object to serialise. */
+export type JsonBody = string | Record<string, unknown>;
+
+/**
+ * The client side of one proxied request: answers it once (JSON or a stream), knows whether the
+ * status line already went out, and aborts `signal` the moment the client disconnects so the
+ * upstream call is cancelled at once.
+ */
+export class ClientResponse {
+  /** Aborted when the client goes away before the response is complete. */
+  readonly signal: AbortSignal;
+  private readonly abort = new AbortController();
+  private opened = false;
+  private keepalive: NodeJS.Timeout | undefined;
+
+  constructor(private readonly reply: FastifyReply) {
+    this.signal = this.abort.signal;
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) this.abort.abort();
+    });
+  }
+
+  /** True once the client went away. */
+  get gone(): boolean {
+    return this.signal.aborted || this.reply.raw.destroyed;
+  }
+
+  /** True once a status line was sent (a stream, or a non-stream keep-alive committed 200). */
+  get committed(): boolean {
+    return this.opened || this.reply.sent || this.reply.raw.headersSent;
+  }
+
+  /**
+   * CLIProxyAPI's `nonstream-keepalive-interval`: while a non-stream answer is pending, send a
+   * blank line every `intervalMs` (JSON parsers skip leading whitespace) so idle timeouts in
+   * between do not cut the request. The first one commits status 200.
+   */
+  startJsonKeepalive(intervalMs: number): void {
+    if (intervalMs <= 0 || this.keepalive) return;
+    this.keepalive = setInterval(() => {
+      if (this.gone || this.reply.raw.writableEnded) return this.stopKeepalive();
+      if (!this.opened) this.open(200, { 'content-type': 'application/json' });
+      this.reply.raw.write('\n');
+    }, intervalMs);
+    this.keepalive.unref();
+  }
+
+  /** Stop non-stream keep-alives (before the answer is written). */
+  stopKeepalive(): void {
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = undefined;
+  }
+
+  /**
+   * Answer with a JSON body. Once a keep-alive committed the status, only the body can still
+   * go out (as CLIProxyAPI does): the status stays 200.
+   */
+  sendJson(status: number, body: JsonBody, headers?: Record<string, string>): void {
+    this.stopKeepalive();
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    if (this.opened) {
+      if (!this.reply.raw.writableEnded) this.reply.raw.end(text);
+      return;
+    }
+    if (this.reply.sent || this.gone) return;
+    void this.reply
+      .status(status)
+      .headers(headers ?? {})
+      .header('content-type', 'application/json')
+      .send(text);
+  }
+
+  /** Send the headers of a stream (200, no caching, no proxy buffering). */
+  openStream(contentType: string): void {
+    this.stopKeepalive();
+    this.open(200, {
+      'content-type': contentType,
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+  }
+
+  /** Write a chunk of an open response; false means "wait for drain". */
+  write(chunk: string): boolean {
+    return this.reply.raw.write(chunk);
+  }
+
+  /** Resolves when the socket can take more, or when it closed. */
+  waitDrain(): Promise<void> {
+    const raw = this.reply.raw;
+    return new Promise<void>((resolve) => {
+      if (raw.destroyed) return resolve();
+      const done = (): void => {
+        raw.off('drain', done);
+        raw.off('close', done);
+        resolve();
+      };
+      raw.once('drain', done);
+      raw.once('close', done);
+    });
+  }
+
+  /** Finish an open response (idempotent). */
+  end(): void {
+    this.stopKeepalive();
+    if (this.opened && !this.reply.raw.writableEnded) this.reply.raw.end();
+  }
+
+  private open(status: number, headers: Record<string, string>): void {
+    if (this.opened) return;
+    this.opened = true;
+    // Fastify must stop managing the response once raw writes begin.
+    this.reply.hijack();
+    this.reply.raw.writeHead(status, { ...headers, 'x-request-id': String(this.reply.request.id) });
+    this.reply.raw.flushHeaders();
+  }
+}

@@ -1,0 +1,186 @@
+import type { Dispatcher } from 'undici';
+import {
+  codecFor,
+  type IRRequest,
+  type ProviderAdapter,
+  type TranslationContext,
+  type UpstreamCall,
+  type WireError,
+  type WireFormat,
+} from '@app/llm';
+import { buildClaudeCountTokensRequest } from '@app/llm/formats/claude';
+import { buildGeminiCountTokensRequest } from '@app/llm/formats/gemini';
+import { buildCompactRequest } from '@app/llm/formats/openai-responses';
+import type { Candidate } from '@app/proxy/candidate-source';
+import type { ClientCall } from '@app/proxy/client-routes';
+
+/** An attempt that failed before anything reached the client: what to report and relay. */
+export interface AttemptFailure {
+  status: number;
+  error: WireError;
+  /** The upstream's retry hint in seconds (Retry-After, RetryInfo, resets_in_seconds). */
+  retryAfterSec?: number;
+  /** Raw upstream error body ('' for transport failures): the retry policy reads it. */
+  body: string;
+}
+
+/** One upstream call, ready to send. */
+export interface UpstreamRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** The upstream answers with SSE. */
+  streams: boolean;
+}
+
+/** Max bytes of an upstream error body read (the rest is dropped). */
+export const MAX_ERROR_BODY = 64 * 1024;
+
+/**
+ * Whether a count-tokens request goes to the upstream's own endpoint: only when the upstream
+ * speaks the client's format (Claude → Claude, Gemini → Gemini/Vertex); otherwise the proxy
+ * answers with a local estimate.
+ */
+export function countsNatively(adapter: ProviderAdapter, clientFormat: WireFormat): boolean {
+  return (
+    adapter.countsTokens &&
+    adapter.format === clientFormat &&
+    (clientFormat === 'claude' || clientFormat === 'gemini')
+  );
+}
+
+/** The upstream body for an action: translated generation, count-tokens, or compact. */
+function upstreamBody(
+  call: ClientCall,
+  ir: IRRequest | undefined,
+  rawBody: Record<string, unknown>,
+  ctx: TranslationContext,
+  cand: Candidate,
+  format: WireFormat,
+  streams: boolean,
+): Record<string, unknown> {
+  if (call.action === 'compact') return buildCompactRequest(rawBody, format, ctx);
+  if (!ir) throw new Error(`${call.action} needs a parsed request`);
+  // The thinking suffix (`model(high)`) already became reasoning settings in the IR.
+  const model = cand.stateModel;
+  if (call.action === 'count_tokens') {
+    return format === 'claude'
+      ? buildClaudeCountTokensRequest({ ...ir, model }, ctx)
+      : buildGeminiCountTokensRequest({ ...ir, model }, ctx);
+  }
+  return codecFor(format).buildRequest({ ...ir, model, stream: streams }, ctx);
+}
+
+/** Build the upstream call of one attempt (URL, headers, body). */
+export function buildUpstreamRequest(
+  call: ClientCall,
+  ir: IRRequest | undefined,
+  rawBody: Record<string, unknown>,
+  ctx: TranslationContext,
+  cand: Candidate,
+  adapter: ProviderAdapter,
+  clientStreams: boolean,
+  requestId: string,
+): UpstreamRequest {
+  const generate = call.action === 'generate';
+  const streams = generate && (clientStreams || adapter.alwaysStreams);
+  const target: UpstreamCall = {
+    baseUrl: cand.baseUrl,
+    model: cand.stateModel,
+    stream: streams,
+    action: call.action,
+    token: cand.token,
+    oauth: cand.oauth,
+    headers: cand.headers,
+    accountId: cand.accountId,
+    project: cand.project,
+    location: cand.location,
+  };
+  const body = upstreamBody(call, ir, rawBody, ctx, cand, adapter.format, streams);
+  const headers = adapter.headers(target);
+  // Streaming-only upstreams still answer compact and count calls with plain JSON.
+  if (!streams) headers.accept = 'application/json';
+  headers['x-request-id'] = requestId;
+  return { url: adapter.url(target), headers, body: JSON.stringify(body), streams };
+}
+
+/** Read at most `max` bytes of a body as text (the rest is discarded). */
+export async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  max = MAX_ERROR_BODY,
+): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const b = chunk as Buffer;
+    if (size + b.length > max) {
+      parts.push(b.subarray(0, max - size));
+      body.destroy();
+      break;
+    }
+    parts.push(b);
+    size += b.length;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** An upstream error response → the failure to report and relay. */
+export function upstreamFailure(
+  adapter: ProviderAdapter,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): AttemptFailure {
+  let error: WireError;
+  try {
+    error = codecFor(adapter.format).parseError(status, text);
+  } catch {
+    error = {
+      status,
+      type: status === 429 ? 'rate_limit_error' : 'api_error',
+      message: text.slice(0, 500) || `HTTP ${status}`,
+    };
+  }
+  // The relayed status is the upstream's, whatever its body says.
+  error.status = status;
+  return {
+    status,
+    error,
+    body: text,
+    retryAfterSec: adapter.retryAfterSeconds(status, headers, text),
+  };
+}
+
+/** The error code undici puts on its errors. */
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+type Timeouts = { headerSeconds: number; idleSeconds: number };
+
+/** undici's timeout errors, by code, and what to tell the client about each. */
+const TIMEOUT_MESSAGES: Readonly<
+  Record<string, ((provider: string, t: Timeouts) => string) | undefined>
+> = {
+  UND_ERR_HEADERS_TIMEOUT: (p, t) =>
+    `Upstream ${p} did not answer within ${t.headerSeconds} s (upstream-timeouts.header-seconds)`,
+  UND_ERR_BODY_TIMEOUT: (p, t) =>
+    `Upstream ${p} sent nothing for ${t.idleSeconds} s (upstream-timeouts.idle-seconds)`,
+  UND_ERR_CONNECT_TIMEOUT: (p) => `Could not connect to upstream ${p} in time`,
+};
+
+/** Status and message for a failed read or connect (timeouts → 504, everything else → 502). */
+export function transportFailure(
+  err: unknown,
+  provider: string,
+  timeouts: Timeouts,
+): AttemptFailure {
+  const timeout = TIMEOUT_MESSAGES[errorCode(err) ?? ''];
+  const status = timeout ? 504 : 502;
+  const message = timeout
+    ? timeout(provider, timeouts)
+    : `Upstream ${provider} failed: ${err instanceof Error ? err.message : String(err)}`;
+  const type = status === 504 ? 'timeout_error' : 'api_error';
+  return { status, error: { status, type, message }, body: '' };
+}
