@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { CappedStreamWriter, type StreamRedis } from '@app/logs/capped-stream.writer';
-import { RingBuffer } from '@app/logs/ring-buffer';
+import { RingBuffer } from '@app/common';
 
 /** A Redis stand-in: records each batch written; `fail` makes the next calls reject. */
 class FakeRedis extends EventEmitter implements StreamRedis {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RingBuffer } from '@app/logs/ring-buffer';
+import { RingBuffer } from '@app/common';
 import { ENTRY_FIELD } from '@app/logs/stream-entry';
 
 /** The part of RedisService a writer needs (tests pass a fake). */

@@ -5,7 +5,7 @@ import { RedisService } from '@app/storage';
 import { errorLogName, formatErrorLog, type ErrorLogInput } from '@app/logs/error-log.format';
 import { ErrorLogRepository } from '@app/logs/error-log.repository';
 import { LogsMetrics } from '@app/logs/logs.metrics';
-import { RingBuffer } from '@app/logs/ring-buffer';
+import { RingBuffer } from '@app/common';
 
 /** Failed requests waiting to be written (each can carry bodies, so few). */
 const QUEUE_MAX = 200;

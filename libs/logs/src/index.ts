@@ -1,5 +1,4 @@
 export * from '@app/logs/secret-mask';
-export * from '@app/logs/ring-buffer';
 export * from '@app/logs/stream-entry';
 export * from '@app/logs/capped-stream.writer';
 export * from '@app/logs/log-query.errors';

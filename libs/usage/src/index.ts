@@ -4,7 +4,6 @@ export * from '@app/usage/usage-entry';
 export * from '@app/usage/usage-snapshot';
 export * from '@app/usage/usage-import';
 export * from '@app/usage/usage-query';
-export * from '@app/usage/bounded-queue';
 export * from '@app/usage/usage.metrics';
 export * from '@app/usage/usage.repository';
 export * from '@app/usage/redis-usage.recorder';

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigService } from '@app/config';
 import { UsageRecorder, type UsageRecord } from '@app/proxy/usage.types';
 import { PROCESS_NAME } from '@app/storage/process-name';
-import { BoundedQueue } from '@app/usage/bounded-queue';
+import { RingBuffer } from '@app/common';
 import { entryFromRecord, type UsageEntry } from '@app/usage/usage-entry';
 import { UsageMetrics } from '@app/usage/usage.metrics';
 import { UsageRepository } from '@app/usage/usage.repository';
@@ -58,7 +58,7 @@ export class RedisUsageRecorder
 {
   private readonly logger = new Logger('Usage');
   private readonly opts: UsageRecorderOptions;
-  private readonly buffer: BoundedQueue<UsageRecord>;
+  private readonly buffer: RingBuffer<UsageRecord>;
   /** This process boot: with `seq` it lets Redis recognise a batch it has already applied. */
   private readonly boot: string;
   private seq = 0;
@@ -82,7 +82,7 @@ export class RedisUsageRecorder
   ) {
     super();
     this.opts = { ...DEFAULT_RECORDER_OPTIONS, ...options };
-    this.buffer = new BoundedQueue<UsageRecord>(this.opts.bufferMax);
+    this.buffer = new RingBuffer<UsageRecord>(this.opts.bufferMax);
     this.boot = `${processName}:${randomBytes(6).toString('hex')}`;
     metrics.setBufferedReader(() => this.buffered);
   }
@@ -90,7 +90,7 @@ export class RedisUsageRecorder
   /** Queue one finished request (no-op when `usage-statistics-enabled` is false). */
   record(rec: UsageRecord): void {
     if (!this.config.current['usage-statistics-enabled']) return;
-    if (this.buffer.push(rec) > 0) this.onDropped();
+    if (this.buffer.push(rec)) this.onDropped();
     // A full batch is worth writing now rather than at the next tick.
     if (this.buffer.length >= this.opts.batchSize && !this.soon && !this.flushing) {
       this.soon = true;

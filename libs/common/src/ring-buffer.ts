@@ -1,6 +1,7 @@
 /**
  * A FIFO of fixed capacity that drops its OLDEST item when full: when Redis is down for long,
- * the newest log lines are the ones worth keeping. Ring storage, so neither end shifts an array.
+ * the newest log lines and usage records are the ones worth keeping. Ring storage, so neither
+ * end shifts an array. Used by every write-behind buffer (usage, request log, process log).
  */
 export class RingBuffer<T> {
   private readonly slots: (T | undefined)[];
