@@ -1,10 +1,7 @@
 import type { StreamEncoder, TranslationContext } from '@app/llm/codec';
 import type { IRStreamEvent, IRUsage } from '@app/llm/ir/types';
-import { formatSSE } from '@app/llm/sse/sse-parser';
 import { nowSeconds } from '@app/llm/util/ids';
-import { buildOpenAIError } from '@app/llm/formats/openai/error';
-import { buildUsage } from '@app/llm/formats/openai/response';
-import { DONE_FRAME } from '@app/llm/formats/openai/stream';
+import { openAIEndFrames, openAIErrorFrames } from '@app/llm/formats/openai/stream';
 import { idWithPrefix } from '@app/llm/formats/openai/wire';
 import { STATE_ECHO } from '@app/llm/formats/openai-completions/request';
 import { toCompletionFinishReason } from '@app/llm/formats/openai-completions/response';
@@ -50,25 +47,11 @@ export class CompletionsStreamEncoder implements StreamEncoder {
         this.usage = event.usage;
         break;
       case 'error':
-        out.push(
-          formatSSE(
-            JSON.stringify(
-              buildOpenAIError({
-                status: event.status,
-                type: event.errorType,
-                message: event.message,
-              }),
-            ),
-          ),
-          DONE_FRAME,
-        );
+        out.push(...openAIErrorFrames(event));
         this.done = true;
         break;
       case 'end':
-        if (this.usage && this.ctx.includeUsage) {
-          out.push(`${this.prefix}],"usage":${JSON.stringify(buildUsage(this.usage))}}\n\n`);
-        }
-        out.push(DONE_FRAME);
+        out.push(...openAIEndFrames(this.prefix, this.ctx.includeUsage ? this.usage : undefined));
         this.done = true;
         break;
       case 'start':

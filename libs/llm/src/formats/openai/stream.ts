@@ -35,6 +35,26 @@ interface ChoiceCalls {
   finished: boolean;
 }
 
+/** Frames that end an OpenAI-family stream with an error: the error chunk, then `[DONE]`. */
+export function openAIErrorFrames(event: Extract<IRStreamEvent, { type: 'error' }>): string[] {
+  const body = buildOpenAIError({
+    status: event.status,
+    type: event.errorType,
+    message: event.message,
+  });
+  return [formatSSE(JSON.stringify(body)), DONE_FRAME];
+}
+
+/**
+ * Frames that end an OpenAI-family stream: a usage chunk (`choices: []`, built on the encoder's
+ * chunk prefix) when usage is given, then `[DONE]`.
+ */
+export function openAIEndFrames(prefix: string, usage: IRUsage | undefined): string[] {
+  return usage
+    ? [`${prefix}],"usage":${JSON.stringify(buildUsage(usage))}}\n\n`, DONE_FRAME]
+    : [DONE_FRAME];
+}
+
 /** Decodes an OpenAI-compatible chat stream into IR events. */
 export class OpenAIStreamDecoder implements StreamDecoder {
   private started = false;
@@ -260,25 +280,11 @@ export class OpenAIStreamEncoder implements StreamEncoder {
         this.usage = event.usage;
         break;
       case 'error':
-        out.push(
-          formatSSE(
-            JSON.stringify(
-              buildOpenAIError({
-                status: event.status,
-                type: event.errorType,
-                message: event.message,
-              }),
-            ),
-          ),
-          DONE_FRAME,
-        );
+        out.push(...openAIErrorFrames(event));
         this.done = true;
         break;
       case 'end':
-        if (this.usage && this.ctx.includeUsage) {
-          out.push(`${this.prefix}],"usage":${JSON.stringify(buildUsage(this.usage))}}\n\n`);
-        }
-        out.push(DONE_FRAME);
+        out.push(...openAIEndFrames(this.prefix, this.ctx.includeUsage ? this.usage : undefined));
         this.done = true;
         break;
     }
