@@ -1,8 +1,9 @@
 import type { TranslationContext } from '@app/llm/codec';
-import type { IRRequest, IRSampling, IRTextPart } from '@app/llm/ir/types';
+import type { IRRequest, IRTextPart } from '@app/llm/ir/types';
 import { TranslationError } from '@app/llm/util/errors';
 import { isRecord } from '@app/llm/util/json';
-import { num, str } from '@app/llm/formats/openai/wire';
+import { str } from '@app/llm/formats/openai/wire';
+import { readCommonSampling, writeCommonSampling } from '@app/llm/formats/openai/request';
 
 /**
  * ctx.state key: the prompt text to repeat before the completion (`echo: true`), so responses
@@ -42,7 +43,7 @@ export function parseCompletionsRequest(body: unknown, ctx: TranslationContext):
     model,
     system: [],
     messages: [{ role: 'user', content }],
-    sampling: readSampling(body),
+    sampling: readCommonSampling(body),
     stream: body.stream === true,
     sourceFormat: 'openai-completions',
     extra: {},
@@ -70,31 +71,6 @@ function readPrompt(prompt: unknown): string[] {
   throw new TranslationError('prompt is required (a string or an array of strings)', 'prompt');
 }
 
-function readSampling(body: Record<string, unknown>): IRSampling {
-  const s: IRSampling = {};
-  const temperature = num(body.temperature);
-  if (temperature !== undefined) s.temperature = temperature;
-  const topP = num(body.top_p);
-  if (topP !== undefined) s.topP = topP;
-  // The legacy API defaults max_tokens to 16; an absent value is left to the upstream's default.
-  const maxTokens = num(body.max_tokens);
-  if (maxTokens !== undefined) s.maxTokens = maxTokens;
-  if (typeof body.stop === 'string') s.stop = [body.stop];
-  else if (Array.isArray(body.stop)) {
-    const stop = body.stop.filter((v): v is string => typeof v === 'string');
-    if (stop.length > 0) s.stop = stop;
-  }
-  const n = num(body.n);
-  if (n !== undefined) s.n = n;
-  const seed = num(body.seed);
-  if (seed !== undefined) s.seed = seed;
-  const presence = num(body.presence_penalty);
-  if (presence !== undefined) s.presencePenalty = presence;
-  const frequency = num(body.frequency_penalty);
-  if (frequency !== undefined) s.frequencyPenalty = frequency;
-  return s;
-}
-
 /**
  * Build a legacy completions body. A request that came from this format gets its prompts back;
  * a chat conversation is flattened to its texts, one paragraph each.
@@ -118,11 +94,7 @@ export function buildCompletionsRequest(
   if (s.maxTokens !== undefined) out.max_tokens = s.maxTokens;
   if (s.temperature !== undefined) out.temperature = s.temperature;
   if (s.topP !== undefined) out.top_p = s.topP;
-  if (s.stop && s.stop.length > 0) out.stop = s.stop;
-  if (s.n !== undefined) out.n = s.n;
-  if (s.seed !== undefined) out.seed = s.seed;
-  if (s.presencePenalty !== undefined) out.presence_penalty = s.presencePenalty;
-  if (s.frequencyPenalty !== undefined) out.frequency_penalty = s.frequencyPenalty;
+  writeCommonSampling(out, s);
   if (sameFormat && typeof ctx.state[STATE_ECHO] === 'string') out.echo = true;
   if (ir.stream) {
     out.stream = true;

@@ -484,18 +484,18 @@ function parseReasoning(effort: unknown): IRReasoning | undefined {
   return { level: effort, includeThoughts: effort !== 'none' };
 }
 
-function parseSampling(body: Record<string, unknown>, ctx: TranslationContext): IRSampling {
+/**
+ * The sampling fields Chat Completions and legacy Completions share: temperature, top_p,
+ * max_tokens, stop (string or array), n, seed and the two penalties.
+ */
+export function readCommonSampling(body: Record<string, unknown>): IRSampling {
   const s: IRSampling = {};
   const temperature = num(body.temperature);
   if (temperature !== undefined) s.temperature = temperature;
   const topP = num(body.top_p);
   if (topP !== undefined) s.topP = topP;
-  const topK = num(body.top_k);
-  if (topK !== undefined) s.topK = topK;
-  const maxCompletion = num(body.max_completion_tokens);
-  const maxTokens = maxCompletion ?? num(body.max_tokens);
+  const maxTokens = num(body.max_tokens);
   if (maxTokens !== undefined) s.maxTokens = maxTokens;
-  if (maxCompletion !== undefined) ctx.state[STATE_MAX_TOKENS_FIELD] = 'max_completion_tokens';
   const stop = body.stop;
   if (typeof stop === 'string') s.stop = [stop];
   else if (Array.isArray(stop)) {
@@ -510,6 +510,27 @@ function parseSampling(body: Record<string, unknown>, ctx: TranslationContext): 
   if (presence !== undefined) s.presencePenalty = presence;
   const frequency = num(body.frequency_penalty);
   if (frequency !== undefined) s.frequencyPenalty = frequency;
+  return s;
+}
+
+/** Write the sampling fields both OpenAI request formats share after the token limit. */
+export function writeCommonSampling(out: Record<string, unknown>, s: IRSampling): void {
+  if (s.stop && s.stop.length > 0) out.stop = s.stop;
+  if (s.n !== undefined) out.n = s.n;
+  if (s.seed !== undefined) out.seed = s.seed;
+  if (s.presencePenalty !== undefined) out.presence_penalty = s.presencePenalty;
+  if (s.frequencyPenalty !== undefined) out.frequency_penalty = s.frequencyPenalty;
+}
+
+function parseSampling(body: Record<string, unknown>, ctx: TranslationContext): IRSampling {
+  const s = readCommonSampling(body);
+  const topK = num(body.top_k);
+  if (topK !== undefined) s.topK = topK;
+  const maxCompletion = num(body.max_completion_tokens);
+  if (maxCompletion !== undefined) {
+    s.maxTokens = maxCompletion;
+    ctx.state[STATE_MAX_TOKENS_FIELD] = 'max_completion_tokens';
+  }
   return s;
 }
 
@@ -598,11 +619,7 @@ export function buildOpenAIRequest(
         : 'max_tokens';
     out[field] = s.maxTokens;
   }
-  if (s.stop && s.stop.length > 0) out.stop = s.stop;
-  if (s.n !== undefined) out.n = s.n;
-  if (s.seed !== undefined) out.seed = s.seed;
-  if (s.presencePenalty !== undefined) out.presence_penalty = s.presencePenalty;
-  if (s.frequencyPenalty !== undefined) out.frequency_penalty = s.frequencyPenalty;
+  writeCommonSampling(out, s);
 
   if (ir.responseFormat) out.response_format = buildResponseFormat(ir.responseFormat);
 
