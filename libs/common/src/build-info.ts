@@ -8,13 +8,16 @@ export interface BuildInfo {
   date: string;
 }
 
-/** The directory holding package.json, found by walking up from this file. */
-export function packageRoot(from = __dirname): string {
-  let dir = from;
+let cachedRoot: string | undefined;
+
+/** The directory holding package.json, found by walking up from this file (src and dist alike). */
+export function packageRoot(): string {
+  if (cachedRoot) return cachedRoot;
+  let dir = __dirname;
   for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (existsSync(join(dir, 'package.json'))) return (cachedRoot = dir);
     const up = dirname(dir);
-    if (up === dir) return process.cwd();
+    if (up === dir) return (cachedRoot = process.cwd());
     dir = up;
   }
 }

@@ -7,3 +7,4 @@ export * from '@app/common/build-info';
 export * from '@app/common/process-name';
 export * from '@app/common/shutdown';
 export * from '@app/common/ring-buffer';
+export * from '@app/common/client-key';

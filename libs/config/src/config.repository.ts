@@ -1,13 +1,7 @@
+import { packageRoot } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import {
-  existsSync,
-  unwatchFile,
-  watch as watchDir,
-  watchFile,
-  type FSWatcher,
-  type Stats,
-} from 'node:fs';
+import { unwatchFile, watch as watchDir, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
@@ -25,19 +19,8 @@ export interface WatchOptions {
   pollMs?: number;
 }
 
-let cachedRoot: string | undefined;
-
-/** The directory holding package.json, found by walking up from this file (works from src and dist). */
-export function packageRoot(): string {
-  if (cachedRoot) return cachedRoot;
-  let dir = __dirname;
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return (cachedRoot = dir);
-    const parent = dirname(dir);
-    if (parent === dir) return (cachedRoot = process.cwd());
-    dir = parent;
-  }
-}
+/** The directory holding package.json (re-exported: config specs and the loader use it). */
+export { packageRoot };
 
 // What fs.watchFile reports for a file that does not exist.
 const MISSING_SIGNATURE = '0:0:0';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { ConfigService, type AppConfig } from '@app/config';
-import { AppError, keyId, maskKey, matchesAny } from '@app/common';
+import { AppError, extractClientKey, keyId, maskKey, matchesAny } from '@app/common';
 import {
   applyModelSuffix,
   codecFor,
@@ -127,7 +127,7 @@ export class ProxyService {
     route: string,
   ): ClientIdentity | undefined {
     if (keys.length === 0) return { api: route, keyId: '' };
-    const key = extractKey(req);
+    const key = extractClientKey(req);
     if (!key || !matchesAny(key, keys)) return undefined;
     let known = this.identities.get(keys);
     if (!known) this.identities.set(keys, (known = new Map<string, ClientIdentity>()));
@@ -702,21 +702,6 @@ export function partialUsage(
     cachedTokens: seen?.cachedTokens ?? 0,
     totalTokens: input + output,
   };
-}
-
-/** Client key from the usual headers or `?key=`. */
-function extractKey(req: FastifyRequest): string | undefined {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') {
-    const k = auth.slice(7).trim();
-    if (k) return k;
-  }
-  const x = req.headers['x-api-key'];
-  if (typeof x === 'string' && x) return x.trim();
-  const g = req.headers['x-goog-api-key'];
-  if (typeof g === 'string' && g) return g.trim();
-  const q = (req.query as Record<string, unknown> | undefined)?.key;
-  return typeof q === 'string' && q ? q : undefined;
 }
 
 /** Wait `ms`, or less when `signal` aborts. */

@@ -2,9 +2,15 @@ import { Controller, Get, HttpCode, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hostname } from 'node:os';
 import { ConfigService } from '@app/config';
-import { AppError, buildInfo, formatUptime, matchesAny, renderError } from '@app/common';
+import {
+  AppError,
+  buildInfo,
+  extractClientKey,
+  formatUptime,
+  matchesAny,
+  renderError,
+} from '@app/common';
 import { RedisService } from '@app/storage';
-import { extractClientKey } from '@app/gateway/http/client-key';
 import { PeerService } from '@app/gateway/http/peer.service';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { ProviderSummaryService } from '@app/gateway/status/provider-summary.service';

@@ -3,7 +3,11 @@ import type { IRRequest, IRTextPart } from '@app/llm/ir/types';
 import { TranslationError } from '@app/llm/util/errors';
 import { isRecord } from '@app/llm/util/json';
 import { str } from '@app/llm/formats/openai/wire';
-import { readCommonSampling, writeCommonSampling } from '@app/llm/formats/openai/request';
+import {
+  readCommonSampling,
+  writeCommonSampling,
+  writeStreamFlags,
+} from '@app/llm/formats/openai/request';
 
 /**
  * ctx.state key: the prompt text to repeat before the completion (`echo: true`), so responses
@@ -96,15 +100,7 @@ export function buildCompletionsRequest(
   if (s.topP !== undefined) out.top_p = s.topP;
   writeCommonSampling(out, s);
   if (sameFormat && typeof ctx.state[STATE_ECHO] === 'string') out.echo = true;
-  if (ir.stream) {
-    out.stream = true;
-    const passed = out.stream_options;
-    out.stream_options = isRecord(passed)
-      ? { ...passed, include_usage: true }
-      : { include_usage: true };
-  } else {
-    delete out.stream_options;
-  }
+  writeStreamFlags(out, ir.stream);
   if (ir.user !== undefined) out.user = ir.user;
   return out;
 }

@@ -485,6 +485,23 @@ function parseReasoning(effort: unknown): IRReasoning | undefined {
 }
 
 /**
+ * `stream` and `stream_options` for both OpenAI request formats: a stream always asks for the
+ * usage chunk (the gateway accounts usage from it); a non-stream request drops stream_options,
+ * which the API rejects there.
+ */
+export function writeStreamFlags(out: Record<string, unknown>, stream: boolean): void {
+  if (stream) {
+    out.stream = true;
+    const passed = out.stream_options;
+    out.stream_options = isRecord(passed)
+      ? { ...passed, include_usage: true }
+      : { include_usage: true };
+  } else {
+    delete out.stream_options;
+  }
+}
+
+/**
  * The sampling fields Chat Completions and legacy Completions share: temperature, top_p,
  * max_tokens, stop (string or array), n, seed and the two penalties.
  */
@@ -623,17 +640,7 @@ export function buildOpenAIRequest(
 
   if (ir.responseFormat) out.response_format = buildResponseFormat(ir.responseFormat);
 
-  if (ir.stream) {
-    out.stream = true;
-    // The gateway accounts usage from the stream, so always ask for the usage chunk.
-    const passed = out.stream_options;
-    out.stream_options = isRecord(passed)
-      ? { ...passed, include_usage: true }
-      : { include_usage: true };
-  } else {
-    // The API rejects stream_options on non-stream requests.
-    delete out.stream_options;
-  }
+  writeStreamFlags(out, ir.stream);
 
   if (ir.user !== undefined) out.user = ir.user;
   if (ir.metadata && OPENAI_FAMILY.has(ir.sourceFormat)) out.metadata = ir.metadata;
