@@ -16,9 +16,9 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@app/(config|storage|metrics|jobs|llm|common|upstream|routing|proxy|usage|management|cluster|logs)$':
+  '^@app/(config|storage|metrics|jobs|llm|common|upstream|routing|proxy|usage|management|cluster|logs|oauth|quota)$':
     '<rootDir>/libs/$1/src',
-  '^@app/(config|storage|metrics|jobs|llm|common|upstream|routing|proxy|usage|management|cluster|logs)/(.*)$':
+  '^@app/(config|storage|metrics|jobs|llm|common|upstream|routing|proxy|usage|management|cluster|logs|oauth|quota)/(.*)$':
     '<rootDir>/libs/$1/src/$2',
   '^@app/(gateway|worker)/(.*)$': '<rootDir>/apps/$1/src/$2',
   '^@test/(.*)$': '<rootDir>/test/$1',

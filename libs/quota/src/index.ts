@@ -1,0 +1,2 @@
+export * from '@app/quota/quota.types';
+export * from '@app/quota/quota-snapshot.repository';

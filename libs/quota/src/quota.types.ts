@@ -1,0 +1,50 @@
+/**
+ * Providers the quota API knows. `agy` is Antigravity and `ghcp` GitHub Copilot, as the control
+ * API spells them; the others are the credential provider ids.
+ */
+export const QUOTA_PROVIDERS = [
+  'agy',
+  'gemini',
+  'codex',
+  'qwen',
+  'iflow',
+  'kiro',
+  'ghcp',
+  'claude',
+  'kimi',
+] as const;
+
+/** A provider id as `/api/cliproxy/quota/:provider/:accountId` accepts it. */
+export type QuotaProvider = (typeof QUOTA_PROVIDERS)[number];
+
+/** One quota window (Claude `five_hour`, Codex primary) or one model's quota (Antigravity). */
+export interface QuotaWindow {
+  name: string;
+  /** Remaining share, 0–100. */
+  percentage: number;
+  /** ISO time the window resets, when the provider says. */
+  resetTime?: string;
+}
+
+/** The normalized snapshot the worker stores after each poll. */
+export interface QuotaSnapshot {
+  success: boolean;
+  provider: QuotaProvider;
+  accountId: string;
+  /** Per-model quotas (Antigravity, Gemini CLI buckets). */
+  models?: QuotaWindow[];
+  /** Time windows (Claude, Codex, Kimi, Copilot). */
+  windows?: QuotaWindow[];
+  tier?: string;
+  plan?: string;
+  /** ISO time of the poll. */
+  lastUpdated: string;
+  error?: string;
+  isForbidden?: boolean;
+  isExpired?: boolean;
+}
+
+/** True when `value` is a provider id the quota API accepts. */
+export function isQuotaProvider(value: string): value is QuotaProvider {
+  return (QUOTA_PROVIDERS as readonly string[]).includes(value);
+}
