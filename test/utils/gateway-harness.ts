@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createGatewayApp } from '@app/gateway/app.factory';
 import { RedisService } from '@app/storage';
 import { tempConfigDir, testRedisUrl } from '@test/utils/env';
@@ -12,12 +13,29 @@ export interface TestGateway {
   close: () => Promise<void>;
 }
 
+/** Options of `startGateway`. */
+export interface StartGatewayOptions {
+  /**
+   * Use this config file instead of a fresh temp one (replicas sharing one file, as on a shared
+   * volume): `yamlText` is written only when the file does not exist, and `close()` leaves the
+   * file in place.
+   */
+  configPath?: string;
+}
+
 /**
  * Boot a gateway in this process on a free loopback port, from a config.yaml text. Several can
- * run side by side (replicas sharing the test Redis); each reads its own config file.
+ * run side by side (replicas sharing the test Redis); each reads its own config file unless
+ * `configPath` names a shared one.
  */
-export async function startGateway(yamlText: string, name = 'gateway-test'): Promise<TestGateway> {
-  const cfg = tempConfigDir(yamlText);
+export async function startGateway(
+  yamlText: string,
+  name = 'gateway-test',
+  options: StartGatewayOptions = {},
+): Promise<TestGateway> {
+  const cfg = options.configPath
+    ? sharedConfig(options.configPath, yamlText)
+    : tempConfigDir(yamlText);
   const saved = {
     CONFIG_PATH: process.env.CONFIG_PATH,
     SB_PROCESS_NAME: process.env.SB_PROCESS_NAME,
@@ -46,4 +64,9 @@ export async function startGateway(yamlText: string, name = 'gateway-test'): Pro
       cfg.cleanup();
     },
   };
+}
+
+function sharedConfig(path: string, yamlText: string): { path: string; cleanup: () => void } {
+  if (!existsSync(path)) writeFileSync(path, yamlText);
+  return { path, cleanup: () => undefined };
 }

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ConfigRepository,
+  ConfigService,
+  formatConfigIssues,
+  maskConfig,
+  type ConfigIssue,
+} from '@app/config';
+import { ConfigEditService } from '@app/management/config-edit.service';
+import { ManagementError } from '@app/management/management.errors';
+import type { YamlPath } from '@app/management/yaml-edit';
+import type { EditResult } from '@app/management/config-routes/list-edit';
+import { ConfigLockRepository } from '@app/management/config-routes/config-lock.repository';
+
+/** The outcome of replacing config.yaml (PUT /config.yaml). */
+export type ReplaceTextResult =
+  | { ok: true; changed: boolean }
+  | {
+      ok: false;
+      /** CLIProxyAPI's error codes: the text does not parse, or parses but is not a valid config. */
+      error: 'invalid_yaml' | 'invalid_config';
+      /** Every problem, one per line, with its line number. */
+      message: string;
+      issues: ConfigIssue[];
+    };
+
+const SYNTAX = 'YAML syntax:';
+
+/**
+ * config.yaml for the management routes: reads, single-key edits and whole-file replacement.
+ * Every write runs under the cluster-wide config lock and through ConfigService (validated
+ * first, written atomically, reloaded and announced to every replica).
+ */
+@Injectable()
+export class ConfigRoutesService {
+  constructor(
+    private readonly config: ConfigService,
+    private readonly repo: ConfigRepository,
+    private readonly edit: ConfigEditService,
+    private readonly lock: ConfigLockRepository,
+  ) {}
+
+  /** The config in force, every secret masked (GET /config). */
+  masked(): Record<string, unknown> {
+    return maskConfig(this.config.current);
+  }
+
+  /** The text of config.yaml as it is on disk; undefined when the file is missing. */
+  readText(): Promise<string | undefined> {
+    return this.repo.read(this.config.path);
+  }
+
+  /** Set the key at `path`; throws ManagementError when the result is not a valid config. */
+  set(path: YamlPath, value: unknown): Promise<void> {
+    return this.update(path, () => ({ ok: true, value }));
+  }
+
+  /**
+   * Read the key at `path` from the file, let `edit` decide its new value, write it. A refusal
+   * from `edit` (or an invalid result) is thrown as a ManagementError and nothing is written.
+   */
+  async update(path: YamlPath, edit: (current: unknown) => EditResult<unknown>): Promise<void> {
+    let refusal: { status: number; error: string } | undefined;
+    const result = await this.locked(() =>
+      this.edit.update(path, (current) => {
+        const next = edit(current);
+        if (next.ok) return { value: next.value };
+        refusal = next;
+        return undefined;
+      }),
+    );
+    if (refusal) throw new ManagementError(refusal.status, refusal.error);
+    if (!result.ok) throw new ManagementError(result.status, result.error);
+  }
+
+  /** Validate `text` as a whole config.yaml and, when valid, make it the file. */
+  async replaceText(text: string): Promise<ReplaceTextResult> {
+    const written = await this.locked(() => this.config.writeText(text));
+    if (written.ok) return { ok: true, changed: written.changed };
+    const syntax =
+      written.errors.length > 0 && written.errors.every((e) => e.message.startsWith(SYNTAX));
+    return {
+      ok: false,
+      error: syntax ? 'invalid_yaml' : 'invalid_config',
+      message: formatConfigIssues(written.errors, 'config.yaml'),
+      issues: written.errors,
+    };
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = await this.lock.acquire();
+    if (lock === 'busy') {
+      throw new ManagementError(
+        503,
+        'config.yaml is being edited by another replica; try again in a moment',
+        { 'Retry-After': '1' },
+      );
+    }
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+}
