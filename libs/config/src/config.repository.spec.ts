@@ -5,6 +5,7 @@ import {
   renameSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,28 @@ describe(ConfigRepository.name, () => {
     it('should fail without touching the target when the directory does not exist', async () => {
       await expect(sut.writeAtomic(join(dir, 'nope', 'config.yaml'), 'x')).rejects.toThrow();
       expect(readdirSync(dir)).toEqual([]);
+    });
+  });
+
+  describe('removeStaleTemps', () => {
+    it('should delete old temp files of the target only, and keep young ones', async () => {
+      const file = join(dir, 'config.yaml');
+      writeFileSync(file, 'a: 1\n');
+      const old = join(dir, '.config.yaml.123.abcd1234.tmp');
+      const young = join(dir, '.config.yaml.456.ef567890.tmp');
+      const other = join(dir, '.other.yaml.123.abcd1234.tmp');
+      for (const f of [old, young, other]) writeFileSync(f, 'partial');
+      const past = new Date(Date.now() - 120_000);
+      utimesSync(old, past, past);
+      utimesSync(other, past, past);
+      expect(await sut.removeStaleTemps(file)).toBe(1);
+      expect(readdirSync(dir).sort()).toEqual(
+        ['.config.yaml.456.ef567890.tmp', '.other.yaml.123.abcd1234.tmp', 'config.yaml'].sort(),
+      );
+    });
+
+    it('should answer 0 when the directory does not exist', async () => {
+      expect(await sut.removeStaleTemps(join(dir, 'nope', 'config.yaml'))).toBe(0);
     });
   });
 

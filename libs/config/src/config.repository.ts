@@ -2,7 +2,7 @@ import { packageRoot } from '@app/common';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { unwatchFile, watch as watchDir, watchFile, type FSWatcher, type Stats } from 'node:fs';
-import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 
 /** File name of the example config shipped at the package root. */
@@ -181,6 +181,36 @@ export class ConfigRepository {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Delete temp files a killed writer left beside `path` (`.<name>.<pid>.<hex>.tmp`). Only
+   * files older than `minAgeMs` go: a younger one may belong to a writer that is still running.
+   * Returns how many were removed.
+   */
+  async removeStaleTemps(path: string, minAgeMs = 60_000): Promise<number> {
+    const dir = dirname(path);
+    const prefix = `.${basename(path)}.`;
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    const cutoff = Date.now() - minAgeMs;
+    for (const n of names) {
+      if (!n.startsWith(prefix) || !n.endsWith('.tmp')) continue;
+      const file = join(dir, n);
+      try {
+        if ((await stat(file)).mtimeMs > cutoff) continue;
+        await unlink(file);
+        removed++;
+      } catch {
+        // Gone already (another process cleaned it) or unreadable: nothing to do.
+      }
+    }
+    return removed;
   }
 
   /** Write `text` to a fresh temp file beside `path`, flushed to disk; returns its path. */

@@ -91,6 +91,8 @@ export class ConfigService implements OnModuleDestroy {
       this.options.examplePath ?? EXAMPLE_CONFIG_FILE,
     );
     if (created) this.logger.log(`created ${this.path} from ${EXAMPLE_CONFIG_FILE}`);
+    const stale = await this.repo.removeStaleTemps(this.path);
+    if (stale > 0) this.logger.warn(`removed ${stale} temp file(s) left by an interrupted write`);
     const text = await this.repo.read(this.path);
     if (text === undefined) throw new Error(`${this.path} does not exist`);
     const result = parseConfig(text);
