@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import multipart from '@fastify/multipart';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ConfigService } from '@app/config';
+import { UPLOAD_LIMITS } from '@app/management/tools';
 import { MetricsService } from '@app/metrics';
 import { GatewayModule } from '@app/gateway/gateway.module';
 import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
@@ -48,7 +50,15 @@ export async function createGatewayApp(
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit ??= limitMb() * 1024 * 1024;
   });
+  // PUT /v0/management/config.yaml takes the file as its raw body (text/plain is built in).
+  fastify.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, body),
+  );
   installHttpHooks(fastify, app.get(MetricsService));
+  // Multipart bodies (auth-file uploads) are read only by the routes that ask for them.
+  await app.register(multipart, { limits: UPLOAD_LIMITS });
   const filter = new WireErrorFilter(limitMb);
   app.useGlobalFilters(filter);
   Logger.log(`config: ${config.path}`, 'Gateway');

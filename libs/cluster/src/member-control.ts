@@ -19,6 +19,15 @@ export abstract class MemberControl {
   abstract health(): Promise<HealthReport>;
 }
 
+/**
+ * Injection token (optional) for how many client sessions (open streams, WebSockets) this member
+ * holds; reported in every heartbeat so a cluster-wide count is one read of the member hashes.
+ */
+export const MEMBER_SESSIONS = 'SB_MEMBER_SESSIONS';
+
+/** Counts this member's open client sessions (never throws). */
+export type SessionCounter = () => number | Promise<number>;
+
 /** Injection token for how a member leaves: `(exitCode) => void` (tests replace it). */
 export const MEMBER_EXIT = 'SB_MEMBER_EXIT';
 

@@ -41,6 +41,8 @@ export interface MemberRecord {
   env: Record<string, string>;
   /** Last heartbeat (ms since epoch). */
   updated: number;
+  /** Open client sessions (streams, WebSockets) at the last heartbeat; gateways only. */
+  sessions?: number;
 }
 
 /** A member in `GET /api/v1/processes`. */

@@ -39,6 +39,7 @@ export function recordFromHash(h: Record<string, string>): MemberRecord | undefi
     healthcheck: parseJson<HealthReport & { checked_at: string }>(h.healthcheck),
     env: parseJson<Record<string, string>>(h.env) ?? {},
     updated: Number(h.updated) || 0,
+    sessions: Math.max(0, Number(h.sessions) || 0),
   };
 }
 
@@ -89,6 +90,7 @@ export class MembershipRepository {
         healthcheck: rec.healthcheck ? JSON.stringify(rec.healthcheck) : '',
         env: JSON.stringify(rec.env),
         updated: String(rec.updated),
+        sessions: String(rec.sessions ?? 0),
       })
       .expire(this.hashKey(rec.name), RECORD_TTL_SECONDS)
       .set(this.beatKey(rec.name), String(rec.updated), 'PX', ttlMs);

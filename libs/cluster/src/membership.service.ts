@@ -24,10 +24,12 @@ import { ClusterTokenService } from '@app/cluster/cluster-token.service';
 import { redactEnv } from '@app/cluster/env-redact';
 import {
   MEMBER_EXIT,
+  MEMBER_SESSIONS,
   MemberControl,
   RESTART_EXIT_CODE,
   exitGracefully,
   type MemberExit,
+  type SessionCounter,
 } from '@app/cluster/member-control';
 import type { HealthReport, MemberRecord, ReportedStatus } from '@app/cluster/member.types';
 import { MembershipRepository } from '@app/cluster/membership.repository';
@@ -90,6 +92,7 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
     @Inject(PROCESS_NAME) readonly name: string,
     @Optional() @Inject(MEMBERSHIP_OPTIONS) options?: Partial<MembershipOptions>,
     @Optional() @Inject(MEMBER_EXIT) exit?: MemberExit,
+    @Optional() @Inject(MEMBER_SESSIONS) private readonly sessions?: SessionCounter,
   ) {
     this.opts = { ...DEFAULT_MEMBERSHIP_OPTIONS, ...options };
     this.exit = exit ?? exitGracefully;
@@ -241,8 +244,9 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
     try {
       const health = await this.checkHealth();
       this.lastHealth = { ...health, checked_at: new Date().toISOString() };
+      const sessions = await this.countSessions();
       const now = Date.now();
-      await this.repo.save(this.record(now), this.opts.ttlMs, this.tokens.hash);
+      await this.repo.save(this.record(now, sessions), this.opts.ttlMs, this.tokens.hash);
     } catch (err) {
       const now = Date.now();
       if (now - this.lastErrorLog > LOG_EVERY_MS) {
@@ -252,7 +256,15 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  private record(now: number): MemberRecord {
+  private async countSessions(): Promise<number> {
+    try {
+      return Math.max(0, (await this.sessions?.()) ?? 0);
+    } catch {
+      return 0;
+    }
+  }
+
+  private record(now: number, sessions: number): MemberRecord {
     return {
       name: this.name,
       kind: this.control.kind,
@@ -266,6 +278,7 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
       healthcheck: this.lastHealth,
       env: this.env,
       updated: now,
+      sessions,
     };
   }
 

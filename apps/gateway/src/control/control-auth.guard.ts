@@ -1,0 +1,35 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { isLoopback } from '@app/common';
+import { extractManagementKey, ManagementAuthService } from '@app/management';
+import { ControlError } from '@app/gateway/control/control.errors';
+
+/**
+ * Control API auth (DESIGN.md 2.3): a client on this machine (socket peer, or a trusted proxy's
+ * client) needs no key; anyone else needs the management key, with the management API's rules
+ * (`allow-remote`, bans after 5 failures shared by every replica).
+ */
+@Injectable()
+export class ControlAuthGuard implements CanActivate {
+  constructor(private readonly auth: ManagementAuthService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    const address = this.auth.clientAddress(req);
+    if (isLoopback(address)) return true;
+    const verdict = await this.auth.authenticate(address, extractManagementKey(req.headers));
+    if (verdict.ok) return true;
+    if (verdict.status === 404) {
+      throw new ControlError(
+        401,
+        'Unauthorized',
+        'remote access to the control API needs the management key: set remote-management.secret-key in config.yaml',
+      );
+    }
+    throw new ControlError(
+      verdict.status,
+      verdict.status === 403 ? 'Forbidden' : 'Unauthorized',
+      verdict.message,
+    );
+  }
+}

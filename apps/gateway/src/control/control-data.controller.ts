@@ -1,0 +1,128 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ErrorLogRepository, type ErrorLogFile } from '@app/logs';
+import {
+  AuthFilesService,
+  isAccountId,
+  isErrorLogName,
+  summarizeErrorLog,
+  type AuthFileBrief,
+  type ErrorLogSummary,
+} from '@app/management/tools';
+import {
+  isQuotaProvider,
+  QUOTA_PROVIDERS,
+  QuotaSnapshotRepository,
+  type QuotaSnapshot,
+} from '@app/quota';
+import { ControlError } from '@app/gateway/control/control.errors';
+import { ControlRoute } from '@app/gateway/control/control.decorators';
+
+function one(v: unknown): unknown {
+  return Array.isArray(v) ? (v as unknown[])[0] : v;
+}
+
+/**
+ * The dashboard's data routes: error logs (listed with the status code and model each one is
+ * about), auth files, and the worker's latest quota snapshot per account.
+ */
+@Controller('api/cliproxy')
+@ControlRoute()
+export class ControlDataController {
+  constructor(
+    private readonly errorLogs: ErrorLogRepository,
+    private readonly files: AuthFilesService,
+    private readonly quotas: QuotaSnapshotRepository,
+  ) {}
+
+  /** Every error log, newest first, with `statusCode` and `model` when the log names them. */
+  @Get('error-logs')
+  async listErrorLogs(): Promise<{ files: (ErrorLogFile & ErrorLogSummary)[] }> {
+    const list = await this.errorLogs.list();
+    const files = await Promise.all(
+      list.map(async (f) => {
+        const text = await this.errorLogs.get(f.name);
+        return text === undefined ? f : { ...f, ...summarizeErrorLog(text) };
+      }),
+    );
+    return { files };
+  }
+
+  /** One error log as text/plain. */
+  @Get('error-logs/:name')
+  async errorLog(
+    @Param('name') name: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    if (!isErrorLogName(name)) {
+      throw new ControlError(
+        400,
+        'Invalid error log filename',
+        'error log names look like error-<time>-<request id>.log (no "..", "/" or "\\")',
+      );
+    }
+    const text = await this.errorLogs.get(name);
+    if (text === undefined)
+      throw new ControlError(404, 'Error log not found', `no error log named ${name}`);
+    void reply.type('text/plain; charset=utf-8');
+    return text;
+  }
+
+  /** Auth file names, sizes and change times (ms), and the directory they live in. */
+  @Get('auth-files')
+  authFiles(): Promise<{ files: AuthFileBrief[]; directory: string }> {
+    return this.files.brief();
+  }
+
+  /** One auth file as an octet-stream attachment. */
+  @Get('auth-files/download')
+  async download(
+    @Query('name') rawName: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    const name = one(rawName);
+    if (typeof name !== 'string' || !name) {
+      throw new ControlError(400, 'Bad request', 'Missing required query parameter: name');
+    }
+    const file = await this.files.download(name);
+    void reply
+      .type('application/octet-stream')
+      .header('content-disposition', `attachment; filename="${file.name}"`);
+    return file.data;
+  }
+
+  /**
+   * The worker's latest quota snapshot of one account. Before the first poll: 404 with
+   * `success: false` (the dashboard shows the message and retries later).
+   */
+  @Get('quota/:provider/:accountId')
+  async quota(
+    @Param('provider') provider: string,
+    @Param('accountId') accountId: string,
+  ): Promise<QuotaSnapshot> {
+    if (!isQuotaProvider(provider)) {
+      throw new ControlError(
+        400,
+        'Invalid provider',
+        `Provider must be one of: ${QUOTA_PROVIDERS.join(', ')}`,
+      );
+    }
+    if (!isAccountId(accountId)) {
+      throw new ControlError(
+        400,
+        'Invalid account ID',
+        'account ids are 1-256 characters without "..", "/", "\\" or control characters',
+      );
+    }
+    const snapshot = await this.quotas.get(provider, accountId);
+    if (!snapshot) {
+      throw new ControlError(
+        404,
+        'No quota snapshot yet',
+        `the worker has not polled ${provider} account ${accountId} yet (it polls every few minutes); try again later`,
+        { success: false },
+      );
+    }
+    return snapshot;
+  }
+}

@@ -1,0 +1,49 @@
+import type { MemberRecord, MemberState, MembershipRepository } from '@app/cluster';
+import type { ProxyMetrics } from '@app/proxy';
+import { SessionCountService } from '@app/gateway/control/session-count.service';
+
+function member(
+  name: string,
+  kind: 'gateway' | 'worker',
+  sessions: number,
+  alive = true,
+): MemberState {
+  return { alive, record: { name, kind, sessions } as MemberRecord };
+}
+
+describe(SessionCountService.name, () => {
+  let open: number;
+  let members: MemberState[] | Error;
+  let sut: SessionCountService;
+
+  beforeEach(() => {
+    open = 2;
+    members = [];
+    const metrics = {
+      openStreams: { get: async () => ({ values: [{ value: open }] }) },
+    } as unknown as ProxyMetrics;
+    const repo = {
+      list: async () => {
+        if (members instanceof Error) throw members;
+        return members;
+      },
+    } as unknown as MembershipRepository;
+    sut = new SessionCountService(metrics, repo, 'gw-self');
+  });
+
+  it("should add the other live gateways' reports to its own live count", async () => {
+    members = [
+      member('gw-self', 'gateway', 99),
+      member('gw-2', 'gateway', 3),
+      member('gw-3', 'gateway', 4, false),
+      member('worker-1', 'worker', 7),
+    ];
+    expect(await sut.local()).toBe(2);
+    expect(await sut.cluster()).toBe(5);
+  });
+
+  it('should fall back to its own count when Redis is unreachable', async () => {
+    members = new Error('Connection is closed.');
+    expect(await sut.cluster()).toBe(2);
+  });
+});

@@ -1,0 +1,20 @@
+import { Controller, Get } from '@nestjs/common';
+import { ManagementError, ManagementRoute } from '@app/management';
+import { ReleaseFeedError, ReleaseFeedService } from '@app/management/tools';
+
+/** `GET /v0/management/latest-version` → `{"latest-version": "v6.9.2"}` from `release-feed-url`. */
+@Controller('v0/management/latest-version')
+@ManagementRoute()
+export class LatestVersionController {
+  constructor(private readonly feed: ReleaseFeedService) {}
+
+  @Get()
+  async latest(): Promise<{ 'latest-version': string }> {
+    try {
+      return { 'latest-version': (await this.feed.latest()).version };
+    } catch (err) {
+      if (err instanceof ReleaseFeedError) throw new ManagementError(502, err.message);
+      throw err;
+    }
+  }
+}
