@@ -4,6 +4,7 @@ import {
   errorLogName,
   errorLogTime,
   formatErrorLog,
+  requestLogName,
   type ErrorLogInput,
 } from '@app/logs/error-log.format';
 import { isFailedRequest } from '@app/logs/error-log.recorder';
@@ -80,6 +81,19 @@ describe(formatErrorLog.name, () => {
     expect(text).not.toContain('=== API ERROR RESPONSE ===');
   });
 
+  it("should add the upstream's successful answer as API RESPONSE, before RESPONSE", () => {
+    const text = formatErrorLog(
+      input({
+        upstreamStatus: undefined,
+        upstreamBody: undefined,
+        upstreamResponseBody: '{"id":"c1","choices":[]}',
+        responseStatus: 200,
+      }),
+    );
+    expect(text).not.toContain('=== API ERROR RESPONSE ===');
+    expect(text).toContain('=== API RESPONSE ===\n{"id":"c1","choices":[]}\n\n\n=== RESPONSE ===');
+  });
+
   it('should show a network failure as an API error with status 0', () => {
     const text = formatErrorLog(input({ upstreamStatus: undefined, upstreamError: 'ECONNRESET' }));
     expect(text).toContain('=== API ERROR RESPONSE ===\nHTTP Status: 0\nECONNRESET');
@@ -103,6 +117,7 @@ describe('error log names', () => {
     expect(ErrorLogRepository.isValidName(name)).toBe(true);
     expect(errorLogTime(name)).toBe(AT.getTime());
     expect(errorLogTime('main.log')).toBeUndefined();
+    expect(requestLogName('req-42', AT)).toBe('request-2025-06-07T08-09-10.123Z-req-42.log');
   });
 
   it('should count only failures', () => {
@@ -114,5 +129,10 @@ describe('error log names', () => {
         input({ responseStatus: 200, upstreamStatus: undefined, upstreamError: 'x' }),
       ),
     ).toBe(true);
+    // the caller knows better: a stream cut after its 200, or a client that only went away
+    expect(
+      isFailedRequest(input({ responseStatus: 200, upstreamStatus: undefined, failed: true })),
+    ).toBe(true);
+    expect(isFailedRequest(input({ responseStatus: 499, failed: false }))).toBe(false);
   });
 });

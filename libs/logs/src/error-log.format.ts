@@ -29,6 +29,8 @@ export interface ErrorLogInput {
   upstreamBody?: LogBody;
   /** A network-level upstream failure (reset, timeout) when there is no status. */
   upstreamError?: string;
+  /** The upstream's successful answer (request logs: the API RESPONSE section). */
+  upstreamResponseBody?: LogBody;
   /** Status sent to the client. */
   responseStatus: number;
   responseHeaders?: HeaderMap;
@@ -38,6 +40,11 @@ export interface ErrorLogInput {
   timestamp?: Date;
   /** Gateway version shown in the REQUEST INFO section. */
   version?: string;
+  /**
+   * Whether the request failed, when the caller knows better than the statuses (a stream the
+   * upstream cut after a 200 went out); default: status ≥ 400 or an upstream error.
+   */
+  failed?: boolean;
 }
 
 /** Longest body kept per section; the rest is cut with a note. */
@@ -72,11 +79,21 @@ const UNSAFE_NAME_CHARS = /[^A-Za-z0-9_-]/g;
 const COLONS = /:/g;
 const NAME_TIME = /^error-(\d{4}-\d{2}-\d{2}T\d{2})-(\d{2})-(\d{2}(?:\.\d+)?Z)-/;
 
-/** `error-2025-01-02T15-04-05.123Z-<id>.log`: ISO time with `:` made file-safe, then the id. */
-export function errorLogName(requestId: string, at: Date): string {
+/** `<kind>-2025-01-02T15-04-05.123Z-<id>.log`: ISO time with `:` made file-safe, then the id. */
+function logName(kind: string, requestId: string, at: Date): string {
   const time = at.toISOString().replace(COLONS, '-');
   const id = requestId.replace(UNSAFE_NAME_CHARS, '_').slice(0, 128) || 'unknown';
-  return `error-${time}-${id}.log`;
+  return `${kind}-${time}-${id}.log`;
+}
+
+/** `error-2025-01-02T15-04-05.123Z-<id>.log`: ISO time with `:` made file-safe, then the id. */
+export function errorLogName(requestId: string, at: Date): string {
+  return logName('error', requestId, at);
+}
+
+/** `request-2025-01-02T15-04-05.123Z-<id>.log`: the download name of a full request log. */
+export function requestLogName(requestId: string, at: Date): string {
+  return logName('request', requestId, at);
 }
 
 /** The time encoded in an error-log name (ms since epoch), or undefined. */
@@ -97,9 +114,9 @@ function section(out: string[], header: string, body: string): void {
 }
 
 /**
- * An error log in CLIProxyAPI's layout: REQUEST INFO, HEADERS, REQUEST BODY, API REQUEST,
- * API ERROR RESPONSE (`HTTP Status: n`), RESPONSE (`Status: n`). Secrets in headers, URLs and
- * bodies are masked.
+ * An error or request log in CLIProxyAPI's layout: REQUEST INFO, HEADERS, REQUEST BODY,
+ * API REQUEST, API ERROR RESPONSE (`HTTP Status: n`), API RESPONSE (request logs), RESPONSE
+ * (`Status: n`). Secrets in headers, URLs and bodies are masked.
  */
 export function formatErrorLog(input: ErrorLogInput): string {
   const at = input.timestamp ?? new Date();
@@ -132,6 +149,9 @@ export function formatErrorLog(input: ErrorLogInput): string {
       '=== API ERROR RESPONSE ===',
       `HTTP Status: ${input.upstreamStatus ?? 0}\n${detail}`,
     );
+  }
+  if (input.upstreamResponseBody !== undefined) {
+    section(out, '=== API RESPONSE ===', bodyText(input.upstreamResponseBody));
   }
   const headerLines = maskedHeaderLines(input.responseHeaders);
   out.push('=== RESPONSE ===\n', `Status: ${input.responseStatus}\n`);

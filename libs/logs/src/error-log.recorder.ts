@@ -13,6 +13,7 @@ const LOG_EVERY_MS = 10_000;
 
 /** True when a request counts as failed for error logging (status ≥ 400 or an upstream error). */
 export function isFailedRequest(input: ErrorLogInput): boolean {
+  if (input.failed !== undefined) return input.failed;
   return (
     input.responseStatus >= 400 ||
     (input.upstreamStatus !== undefined && input.upstreamStatus >= 400) ||

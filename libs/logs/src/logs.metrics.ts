@@ -3,7 +3,7 @@ import { Counter } from 'prom-client';
 import { METRIC_PREFIX, MetricsService } from '@app/metrics';
 
 /** Which shared log a metric is about. */
-export type LogStreamName = 'process' | 'requests' | 'errors';
+export type LogStreamName = 'process' | 'requests' | 'errors' | 'bodies';
 
 /** Prometheus metrics of the shared logs and of their live (SSE) readers. */
 @Injectable()

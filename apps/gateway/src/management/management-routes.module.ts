@@ -1,12 +1,34 @@
 import { Module } from '@nestjs/common';
 import { ManagementModule } from '@app/management';
+import { ConfigRoutesModule } from '@app/management/config-routes';
 import { UsageModule } from '@app/usage';
+import { LogsModule } from '@app/logs';
+import { ManagementToolsModule } from '@app/management/tools';
+import { ApiCallController } from '@app/gateway/management/api-call.controller';
+import { AuthFilesController } from '@app/gateway/management/auth-files.controller';
+import { LatestVersionController } from '@app/gateway/management/latest-version.controller';
+import { AmpcodeController } from '@app/gateway/management/ampcode.controller';
+import { ConfigListsController } from '@app/gateway/management/config-lists.controller';
+import { ConfigScalarsController } from '@app/gateway/management/config-scalars.controller';
+import { ConfigController } from '@app/gateway/management/config.controller';
+import { RequestLogsController } from '@app/gateway/management/request-logs.controller';
 import { UsageStatisticsController } from '@app/gateway/management/usage-statistics.controller';
 import { UsageController } from '@app/gateway/management/usage.controller';
 
 /** The `/v0/management/*` routes (wiring only; the decisions live in libs/management, libs/usage). */
 @Module({
-  imports: [ManagementModule, UsageModule],
-  controllers: [UsageController, UsageStatisticsController],
+  imports: [ManagementModule, ConfigRoutesModule, UsageModule, LogsModule, ManagementToolsModule],
+  controllers: [
+    UsageController,
+    UsageStatisticsController,
+    RequestLogsController,
+    AuthFilesController,
+    ApiCallController,
+    LatestVersionController,
+    ConfigController,
+    ConfigScalarsController,
+    ConfigListsController,
+    AmpcodeController,
+  ],
 })
 export class ManagementRoutesModule {}
