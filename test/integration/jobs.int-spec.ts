@@ -23,6 +23,30 @@ class RecordingHandler {
   }
 }
 
+/** The rest of the catalogue, so discovery finds exactly one handler per job. */
+@Injectable()
+class OtherJobs {
+  @OnJob(JobName.TokenRefresh)
+  async refresh(): Promise<JobStatus> {
+    return JobStatus.Success;
+  }
+
+  @OnJob(JobName.QuotaPoll)
+  async quota(): Promise<JobStatus> {
+    return JobStatus.Success;
+  }
+
+  @OnJob(JobName.Retention)
+  async retention(): Promise<JobStatus> {
+    return JobStatus.Success;
+  }
+
+  @OnJob(JobName.ModelCatalogRefresh)
+  async catalog(): Promise<JobStatus> {
+    return JobStatus.Success;
+  }
+}
+
 @Injectable()
 class DuplicateHandler {
   @OnJob(JobName.Heartbeat)
@@ -68,7 +92,7 @@ describe(JobRepository.name, () => {
   it('should run a repeatable job through a real BullMQ worker', async () => {
     const mod = await Test.createTestingModule({
       imports: [redisModule(redis), JobsModule],
-      providers: [RecordingHandler],
+      providers: [RecordingHandler, OtherJobs],
     }).compile();
     const handlers = mod.get(JobDiscoveryService).handlers();
     const sut = mod.get(JobRepository);

@@ -1,28 +1,20 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { MembershipService } from '@app/cluster';
 import { installGracefulShutdown } from '@app/common';
 import { JobRepository } from '@app/jobs';
-import { ProcessLogger } from '@app/logs';
 import { MetricsService } from '@app/metrics';
 import { PROCESS_NAME, RedisService } from '@app/storage';
 import { WorkerMemberControl } from '@app/worker/cluster/worker-member.control';
 import { HealthServer } from '@app/worker/health/health.server';
-import { WorkerModule } from '@app/worker/worker.module';
+import { createWorkerApp } from '@app/worker/worker.factory';
 import { WorkerService } from '@app/worker/worker.service';
 
 /** Worker health and metrics port (WORKER_PORT), DESIGN.md section 1. */
 const DEFAULT_WORKER_PORT = 8318;
 
 async function main(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(WorkerModule, {
-    logger: ['log', 'error', 'warn'],
-    // Held until the cluster logger takes over, so startup lines reach the shared log too.
-    bufferLogs: true,
-    abortOnError: false,
-  });
-  app.useLogger(app.get(ProcessLogger));
+  const app = await createWorkerApp();
   const worker = app.get(WorkerService);
   const redis = app.get(RedisService);
   const health = new HealthServer({

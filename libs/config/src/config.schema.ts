@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { filePath, mapMarked, secret, type FieldMark } from '@app/config/config.marks';
 
@@ -154,18 +155,110 @@ const payloadRule = z.object({
   params: z.record(z.unknown()).default({}),
 });
 
+function isJsonText(v: unknown): boolean {
+  if (typeof v !== 'string') return true;
+  try {
+    JSON.parse(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `default-raw` / `override-raw`: each string value is JSON text, inserted as parsed. */
+const payloadRawRule = payloadRule.superRefine((rule, ctx) => {
+  for (const [path, value] of Object.entries(rule.params)) {
+    if (!isJsonText(value)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['params', path],
+        message: 'must be JSON text (quote strings: \'"text"\')',
+      });
+    }
+  }
+});
+
+/** Go's regexp (CLIProxyAPI) is RE2: a pattern must compile in the same syntax. */
+function isRe2(pattern: string): boolean {
+  try {
+    RE2JS.compile(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `ampcode.model-mappings` items; a `regex: true` entry needs a valid RE2 pattern. */
+const ampModelMapping = z
+  .object({ from: name(), to: name(), regex: bool(false) })
+  .refine((m) => !m.regex || isRe2(m.from), {
+    message: 'from is not a valid regular expression (RE2 syntax)',
+    path: ['from'],
+  });
+
 const payloadFilterRule = z.object({
   models: z.array(payloadModel).default([]),
   params: z.array(str()).default([]),
 });
 
-const clientLimits = z.object({
-  rpm: z.number().int().min(1).optional(),
-  tpm: z.number().int().min(1).optional(),
-  tpd: z.number().int().min(1).optional(),
-  concurrency: z.number().int().min(1).optional(),
-  models: z.array(str()).optional(),
-});
+/**
+ * One client key's limits (Switchboard extension, docs/limits.md). Every field is optional; a
+ * field left out is not limited. Strict, so a misspelt field fails the load instead of silently
+ * leaving the key unlimited.
+ */
+const clientLimits = z
+  .object({
+    /** Requests per minute (sliding window). */
+    rpm: z.number().int().min(1).optional(),
+    /** Tokens per minute (sliding window, counted from finished requests). */
+    tpm: z.number().int().min(1).optional(),
+    /** Tokens per day (sliding 24 hours). */
+    tpd: z.number().int().min(1).optional(),
+    /** Requests in flight at once, across every replica. */
+    concurrency: z.number().int().min(1).optional(),
+    /** The only models the key may use (`*` wildcards, case-insensitive). */
+    models: z.array(str()).optional(),
+  })
+  .strict();
+
+/** The `limits` key whose entry applies to every client key that has none of its own. */
+export const DEFAULT_LIMITS_KEY = '*';
+
+/** Providers whose OAuth endpoints `oauth-endpoints` may override. */
+const OAUTH_ENDPOINT_PROVIDERS: readonly string[] = [
+  'claude',
+  'codex',
+  'gemini-cli',
+  'antigravity',
+  'qwen',
+  'iflow',
+  'kimi',
+];
+
+/** An http(s) URL field. */
+const httpUrl = () =>
+  z.preprocess(scalarToString, z.string().trim().refine(isHttpUrl, 'must be an http(s) URL'));
+
+/** One provider's OAuth overrides; every field is optional and unknown fields are errors. */
+const oauthEndpointOverride = z
+  .object({
+    'authorize-url': httpUrl().optional(),
+    'token-url': httpUrl().optional(),
+    'device-code-url': httpUrl().optional(),
+    'userinfo-url': httpUrl().optional(),
+    /** The provider API the worker and login call (Code Assist, chatgpt.com, api.anthropic.com…). */
+    'api-base': httpUrl().optional(),
+    /** iFlow's platform API-key endpoint (cookie login). */
+    'api-key-url': httpUrl().optional(),
+    'redirect-uri': str().optional(),
+    'client-id': str().optional(),
+    'client-secret': secret(str()).optional(),
+    /** Space-separated, as OAuth sends them. */
+    scopes: str().optional(),
+    /** Refresh this long before the access token expires. */
+    'refresh-lead-seconds': z.number().int().min(0).optional(),
+  })
+  .strict();
 
 // ---- the schema -------------------------------------------------------------------------------
 
@@ -245,7 +338,15 @@ export const configSchema = z.object({
   // -- Amp CLI integration
   ampcode: z
     .object({
-      'upstream-url': str().default(''),
+      'upstream-url': z
+        .preprocess(
+          scalarToString,
+          z
+            .string()
+            .trim()
+            .refine((v) => v === '' || isHttpUrl(v), 'must be an http(s) URL or empty'),
+        )
+        .default(''),
       'upstream-api-key': secret(str()).default(''),
       'upstream-api-keys': z
         .array(
@@ -256,9 +357,7 @@ export const configSchema = z.object({
         )
         .default([]),
       'restrict-management-to-localhost': bool(false),
-      'model-mappings': z
-        .array(z.object({ from: name(), to: name(), regex: bool(false) }))
-        .default([]),
+      'model-mappings': z.array(ampModelMapping).default([]),
       'force-model-mappings': bool(false),
     })
     .default({}),
@@ -273,9 +372,9 @@ export const configSchema = z.object({
   payload: z
     .object({
       default: z.array(payloadRule).default([]),
-      'default-raw': z.array(payloadRule).default([]),
+      'default-raw': z.array(payloadRawRule).default([]),
       override: z.array(payloadRule).default([]),
-      'override-raw': z.array(payloadRule).default([]),
+      'override-raw': z.array(payloadRawRule).default([]),
       filter: z.array(payloadFilterRule).default([]),
     })
     .default({}),
@@ -327,6 +426,41 @@ export const configSchema = z.object({
       }
     })
     .default({}),
+  /** Per-provider OAuth endpoint and client overrides (tests point them at fakes). */
+  'oauth-endpoints': z
+    .record(oauthEndpointOverride)
+    .superRefine((map, ctx) => {
+      for (const key of Object.keys(map)) {
+        if (!OAUTH_ENDPOINT_PROVIDERS.includes(key)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [key],
+            message: `unknown OAuth provider; use one of ${OAUTH_ENDPOINT_PROVIDERS.join(', ')}`,
+          });
+        }
+      }
+    })
+    .default({}),
+  /** Background jobs of the worker process. */
+  worker: z
+    .object({
+      /** Quota poll interval per account (each account's runs are offset by a stable jitter). */
+      'quota-poll-seconds': positive(300),
+      /** Where to fetch the model catalog from ('' = the built-in catalog only). */
+      'model-catalog-url': z
+        .preprocess(
+          scalarToString,
+          z
+            .string()
+            .trim()
+            .refine((v) => v === '' || isHttpUrl(v), 'must be an http(s) URL or empty'),
+        )
+        .default(''),
+      'model-catalog-refresh-minutes': positive(360),
+      /** How often age-capped logs and usage details are trimmed. */
+      'retention-minutes': positive(60),
+    })
+    .default({}),
   'upstream-timeouts': z
     .object({
       /** TCP/TLS connect limit (read at start-up). */
@@ -344,7 +478,11 @@ export const configSchema = z.object({
     })
     .default({}),
   'request-log-max-entries': positive(10000),
-  limits: secret(z.record(clientLimits), 'map-keys').default({}),
+  /** Per client key (a key from api-keys, its 8-hex key id, or `*` for every other key). */
+  limits: secret(
+    z.record(z.string().trim().min(1, 'must not be empty'), clientLimits),
+    'map-keys',
+  ).default({}),
   'release-feed-url': str().default(DEFAULT_RELEASE_FEED_URL),
 });
 
@@ -394,9 +532,14 @@ function maskValue(m: FieldMark, value: unknown, key: string | number | undefine
   }
 }
 
+/** Map keys that are secrets (client keys under `limits`); the `*` default entry is not one. */
+function maskMapKey(key: string): string {
+  return key === DEFAULT_LIMITS_KEY ? key : maskSecret(key);
+}
+
 /** A deep copy of the config with every secret field masked, for listings and logs. */
 export function maskConfig(config: AppConfig): Record<string, unknown> {
-  return mapMarked(configSchema, config, { value: maskValue, key: maskSecret }) as Record<
+  return mapMarked(configSchema, config, { value: maskValue, key: maskMapKey }) as Record<
     string,
     unknown
   >;

@@ -12,6 +12,27 @@ import {
 
 export type JobHandler = (data: unknown, job: Job) => Promise<JobStatus>;
 
+/** Per-job options beyond the defaults of `add`. */
+export interface AddJobOptions {
+  /** Run no earlier than this many ms from now. */
+  delayMs?: number;
+  /** Tries in all (1 = no retry); retries back off exponentially from `backoffMs`. */
+  attempts?: number;
+  backoffMs?: number;
+  /** Drop the job record once it succeeded, so the same id can be enqueued again at once. */
+  removeOnComplete?: boolean;
+  /** Drop it once it failed for good (retries spent), so a later pass can enqueue it again. */
+  removeOnFail?: boolean;
+}
+
+/** A per-key repeatable job as BullMQ stores it. */
+export interface SchedulerInfo {
+  id: string;
+  every?: number;
+  offset?: number;
+  next?: number;
+}
+
 /** Queue depth per state, for /health and metrics. */
 export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed', number>;
 
@@ -45,12 +66,68 @@ export class JobRepository {
   }
 
   /** Enqueue a job; a deterministic `jobId` collapses duplicates from many replicas. */
-  async add<N extends JobName>(name: N, data: JobPayloads[N], jobId?: string): Promise<void> {
+  async add<N extends JobName>(
+    name: N,
+    data: JobPayloads[N],
+    jobId?: string,
+    opts: AddJobOptions = {},
+  ): Promise<void> {
     await this.queue(JOB_QUEUE[name]).add(name, data, {
       jobId,
-      removeOnComplete: 100,
-      removeOnFail: 500,
+      delay: opts.delayMs && opts.delayMs > 0 ? Math.round(opts.delayMs) : undefined,
+      attempts: opts.attempts,
+      backoff: opts.backoffMs ? { type: 'exponential', delay: opts.backoffMs } : undefined,
+      removeOnComplete: opts.removeOnComplete ? true : 100,
+      removeOnFail: opts.removeOnFail ? true : 500,
     });
+  }
+
+  /** The state of one job by id (`unknown` when there is none). */
+  async jobState(queue: QueueName, jobId: string): Promise<string> {
+    return this.queue(queue).getJobState(jobId);
+  }
+
+  /** Remove a job by id (a no-op when it is gone or running). */
+  async remove(queue: QueueName, jobId: string): Promise<void> {
+    try {
+      await this.queue(queue).remove(jobId);
+    } catch {
+      // running jobs are locked; they finish on their own
+    }
+  }
+
+  /**
+   * Create or update a per-key repeatable job: one scheduler per `id`, shared by every worker.
+   * `offsetMs` shifts its runs so schedulers with the same interval do not all fire together.
+   */
+  async upsertScheduler<N extends JobName>(
+    id: string,
+    name: N,
+    everyMs: number,
+    offsetMs: number,
+    data: JobPayloads[N],
+  ): Promise<void> {
+    await this.queue(JOB_QUEUE[name]).upsertJobScheduler(
+      id,
+      { every: everyMs, offset: offsetMs > 0 ? Math.round(offsetMs) : undefined },
+      { name, data, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  }
+
+  /** The schedulers of a queue. */
+  async schedulers(queue: QueueName): Promise<SchedulerInfo[]> {
+    const list = await this.queue(queue).getJobSchedulers(0, -1, true);
+    return list.map((s) => ({
+      id: s.key,
+      every: s.every === undefined || s.every === null ? undefined : Number(s.every),
+      offset: s.offset === undefined || s.offset === null ? undefined : Number(s.offset),
+      next: s.next,
+    }));
+  }
+
+  /** Remove a scheduler (its pending run goes with it). */
+  async removeScheduler(queue: QueueName, id: string): Promise<void> {
+    await this.queue(queue).removeJobScheduler(id);
   }
 
   /** Create or update a repeatable job (one scheduler per id, shared by every worker). */

@@ -57,13 +57,13 @@ export class QuotaSnapshotRepository {
     const stale: string[] = [];
     values.forEach((raw, i) => {
       if (raw === null) {
-        stale.push(members[i] as string);
+        stale.push(members[i]);
         return;
       }
       try {
         out.push(JSON.parse(raw) as QuotaSnapshot);
       } catch {
-        stale.push(members[i] as string);
+        stale.push(members[i]);
       }
     });
     if (stale.length > 0) await this.redis.command.srem(this.indexKey, ...stale);

@@ -42,6 +42,10 @@ export interface QuotaSnapshot {
   error?: string;
   isForbidden?: boolean;
   isExpired?: boolean;
+  /** The credential's `auth_index` (joins the snapshot to auth-file listings and state). */
+  authIndex?: string;
+  /** The auth file the account lives in. */
+  fileName?: string;
 }
 
 /** True when `value` is a provider id the quota API accepts. */

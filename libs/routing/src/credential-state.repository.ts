@@ -12,8 +12,24 @@ export interface ModelState {
   /** Epoch ms until which the quota is known to be spent (set by the worker's quota poll). */
   readonly quotaExceededUntil: number;
   readonly lastError?: { readonly status: number; readonly message: string; readonly at: number };
+  /**
+   * The credential is unusable until someone acts (refresh token revoked): routing skips it with
+   * no end time. Only set on the `*` entry.
+   */
+  readonly error?: CredentialError;
   /** Epoch ms of the last change; the newer write wins when replicas disagree. */
   readonly updatedAt: number;
+}
+
+/** Why a credential is out of service until a person fixes it (shown in the panel). */
+export interface CredentialError {
+  readonly message: string;
+  readonly at: number;
+  /**
+   * Identifies the secret that failed (a hash of the refresh token), so a fresh login with a new
+   * token is recognised and the mark ignored.
+   */
+  readonly fingerprint?: string;
 }
 
 /** Whether a credential may be tried for a model right now. */
@@ -43,6 +59,11 @@ const CURSOR_TTL_SECONDS = 24 * 3600;
 /** Inactive entries (no cooldown, no quota) older than this are dropped on reload. */
 const STALE_MS = 24 * 3600 * 1000;
 const AVAILABLE: Availability = Object.freeze({ available: true, until: 0 });
+/** An errored credential: unavailable with no end (the selector reports "none", not a cooldown). */
+const UNAVAILABLE_FOR_GOOD: Availability = Object.freeze({
+  available: false,
+  until: Number.POSITIVE_INFINITY,
+});
 
 /** Stored form (short keys: it is written on every failure and published to every replica). */
 interface StoredState {
@@ -51,6 +72,7 @@ interface StoredState {
   q: number;
   t: number;
   e?: { s: number; m: string; t: number };
+  x?: { m: string; t: number; f?: string };
 }
 
 interface StateMessage {
@@ -67,6 +89,10 @@ function encode(s: ModelState): StoredState {
     t: s.updatedAt,
   };
   if (s.lastError) out.e = { s: s.lastError.status, m: s.lastError.message, t: s.lastError.at };
+  if (s.error) {
+    out.x = { m: s.error.message, t: s.error.at };
+    if (s.error.fingerprint) out.x.f = s.error.fingerprint;
+  }
   return out;
 }
 
@@ -88,6 +114,15 @@ function decode(v: unknown): ModelState | undefined {
     updatedAt: o.t,
     ...(o.e && typeof o.e.s === 'number'
       ? { lastError: { status: o.e.s, message: String(o.e.m ?? ''), at: Number(o.e.t) || 0 } }
+      : {}),
+    ...(o.x && typeof o.x.m === 'string'
+      ? {
+          error: {
+            message: o.x.m,
+            at: Number(o.x.t) || 0,
+            ...(typeof o.x.f === 'string' ? { fingerprint: o.x.f } : {}),
+          },
+        }
       : {}),
   };
   return state;
@@ -168,8 +203,41 @@ export class CredentialStateRepository {
     const own = this.states.get(CredentialStateRepository.field(authIndex, model));
     if (own) until = Math.max(own.cooldownUntil, own.quotaExceededUntil);
     const all = this.states.get(CredentialStateRepository.field(authIndex, ALL_MODELS));
-    if (all) until = Math.max(until, all.cooldownUntil, all.quotaExceededUntil);
+    if (all) {
+      if (all.error) return UNAVAILABLE_FOR_GOOD;
+      until = Math.max(until, all.cooldownUntil, all.quotaExceededUntil);
+    }
     return until > now ? { available: false, until } : AVAILABLE;
+  }
+
+  /** The credential's error mark (refresh token revoked…), if any. */
+  errorOf(authIndex: string): CredentialError | undefined {
+    return this.states.get(CredentialStateRepository.field(authIndex, ALL_MODELS))?.error;
+  }
+
+  /** Take a credential out of service until `clearError` (routing skips it, the panel shows why). */
+  async markError(authIndex: string, error: Omit<CredentialError, 'at'>): Promise<void> {
+    const field = CredentialStateRepository.field(authIndex, ALL_MODELS);
+    const prev = this.states.get(field);
+    const now = this.now();
+    await this.write(field, {
+      cooldownUntil: prev?.cooldownUntil ?? 0,
+      level: prev?.level ?? 0,
+      quotaExceededUntil: prev?.quotaExceededUntil ?? 0,
+      lastError: prev?.lastError,
+      error: { ...error, message: error.message.slice(0, MAX_MESSAGE), at: now },
+      updatedAt: now,
+    });
+  }
+
+  /** Put a credential back in service (no Redis traffic when it was not marked). */
+  async clearError(authIndex: string): Promise<void> {
+    const field = CredentialStateRepository.field(authIndex, ALL_MODELS);
+    const prev = this.states.get(field);
+    if (!prev?.error) return;
+    const rest: ModelState = { ...prev, error: undefined, updatedAt: this.now() };
+    const active = rest.cooldownUntil > this.now() || rest.quotaExceededUntil > this.now();
+    await this.write(field, active ? rest : null);
   }
 
   /** Record an upstream failure and the cooldown the policy decided. */
@@ -189,6 +257,7 @@ export class CredentialStateRepository {
       ),
       level: decision.nextLevel,
       quotaExceededUntil: prev?.quotaExceededUntil ?? 0,
+      error: prev?.error,
       lastError: {
         status: error.status,
         message: (error.message ?? '').slice(0, MAX_MESSAGE),
@@ -205,7 +274,7 @@ export class CredentialStateRepository {
     const field = CredentialStateRepository.field(authIndex, model);
     const prev = this.states.get(field);
     if (!prev) return;
-    if (prev.quotaExceededUntil > this.now()) {
+    if (prev.quotaExceededUntil > this.now() || prev.error) {
       await this.write(field, {
         ...prev,
         cooldownUntil: 0,
@@ -228,6 +297,7 @@ export class CredentialStateRepository {
       level: prev?.level ?? 0,
       quotaExceededUntil: untilMs,
       lastError: prev?.lastError,
+      error: prev?.error,
       updatedAt: now,
     });
   }
@@ -290,6 +360,7 @@ export class CredentialStateRepository {
         const state = parseStored(text);
         if (!state) continue;
         if (
+          !state.error &&
           Math.max(state.cooldownUntil, state.quotaExceededUntil) < startedAt &&
           state.updatedAt < startedAt - STALE_MS
         ) {

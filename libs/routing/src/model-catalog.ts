@@ -13,7 +13,13 @@ export interface CatalogModel {
 /** The catalogs kept in model-catalog.json. */
 export type CatalogName = keyof typeof catalogData;
 
-const CATALOGS: Readonly<Record<CatalogName, readonly CatalogModel[]>> = deepFreeze(catalogData);
+/** Every catalog by name. */
+export type Catalogs = Readonly<Record<CatalogName, readonly CatalogModel[]>>;
+
+const BUILT_IN: Catalogs = deepFreeze(catalogData);
+// Replaced as a whole when a remote catalog arrives (worker.model-catalog-url); the built-in
+// one stays the fallback for names the remote one leaves out.
+let CATALOGS: Catalogs = BUILT_IN;
 
 /**
  * Which catalog a credential serves when config gives it no `models`. Gemini API keys, Vertex
@@ -34,11 +40,68 @@ const CATALOG_OF: Readonly<Record<CredentialProvider, CatalogName | undefined>> 
   'openai-compatibility': undefined,
 };
 
-const BY_ID = new Map<string, CatalogModel>();
-const BY_CATALOG = new Map<CatalogName, ReadonlyMap<string, CatalogModel>>();
-for (const [name, list] of Object.entries(CATALOGS) as [CatalogName, readonly CatalogModel[]][]) {
-  BY_CATALOG.set(name, new Map(list.map((m) => [m.id, m])));
-  for (const m of list) if (!BY_ID.has(m.id)) BY_ID.set(m.id, m);
+let BY_ID = new Map<string, CatalogModel>();
+let BY_CATALOG = new Map<CatalogName, ReadonlyMap<string, CatalogModel>>();
+indexCatalogs();
+
+function indexCatalogs(): void {
+  const byId = new Map<string, CatalogModel>();
+  const byCatalog = new Map<CatalogName, ReadonlyMap<string, CatalogModel>>();
+  for (const [name, list] of Object.entries(CATALOGS) as [CatalogName, readonly CatalogModel[]][]) {
+    byCatalog.set(name, new Map(list.map((m) => [m.id, m])));
+    for (const m of list) if (!byId.has(m.id)) byId.set(m.id, m);
+  }
+  BY_ID = byId;
+  BY_CATALOG = byCatalog;
+}
+
+/** The catalog names model-catalog.json defines. */
+export const CATALOG_NAMES: readonly CatalogName[] = Object.keys(BUILT_IN) as CatalogName[];
+
+function isCatalogName(name: string): name is CatalogName {
+  return (CATALOG_NAMES as readonly string[]).includes(name);
+}
+
+function isCatalogModel(v: unknown): v is CatalogModel {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Record<string, unknown>;
+  return (
+    typeof m.id === 'string' &&
+    m.id.trim() !== '' &&
+    typeof m.display_name === 'string' &&
+    typeof m.owned_by === 'string' &&
+    typeof m.created === 'number'
+  );
+}
+
+/**
+ * Validate a remote catalog (model-catalog.json's shape: catalog name → models). Unknown
+ * names are refused so a typo cannot silently empty a provider; names left out keep the
+ * built-in list. Returns the merged catalogs or the first problem found.
+ */
+export function parseCatalogs(data: unknown): { catalogs: Catalogs } | { error: string } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return { error: 'catalog must be a JSON object of catalog name → list of models' };
+  }
+  const merged: Record<string, readonly CatalogModel[]> = { ...BUILT_IN };
+  for (const [name, list] of Object.entries(data as Record<string, unknown>)) {
+    if (!isCatalogName(name)) {
+      return { error: `unknown catalog "${name}"; use one of ${CATALOG_NAMES.join(', ')}` };
+    }
+    if (!Array.isArray(list)) return { error: `catalog "${name}" must be a list` };
+    const bad = list.findIndex((m) => !isCatalogModel(m));
+    if (bad >= 0) {
+      return { error: `catalog "${name}"[${bad}] needs id, display_name, owned_by and created` };
+    }
+    merged[name] = list as CatalogModel[];
+  }
+  return { catalogs: deepFreeze(merged as Record<CatalogName, CatalogModel[]>) };
+}
+
+/** Serve these catalogs from now on (undefined = back to the built-in one). */
+export function useCatalogs(catalogs: Catalogs | undefined): void {
+  CATALOGS = catalogs ?? BUILT_IN;
+  indexCatalogs();
 }
 
 /** The built-in models of a provider (empty for openai-compatibility). */

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { CredentialService } from '@app/routing/credential.service';
+import { ModelCatalogSync } from '@app/routing/model-catalog.sync';
 
 /**
  * Credentials, model registry, selection and cooldown state. Needs ConfigService and
  * RedisService from the global ConfigModule and StorageModule.
  */
 @Module({
-  providers: [CredentialService],
-  exports: [CredentialService],
+  providers: [CredentialService, ModelCatalogSync],
+  exports: [CredentialService, ModelCatalogSync],
 })
 export class RoutingModule {}

@@ -47,6 +47,8 @@ export class Selector {
       else if (a.until < earliest) earliest = a.until;
     }
     if (available.length === 0) {
+      // Only errored credentials (revoked refresh token): nothing will come back by waiting.
+      if (earliest === Number.POSITIVE_INFINITY) return NONE;
       return {
         kind: 'cooldown',
         resetAt: earliest,
