@@ -65,6 +65,29 @@ export default tseslint.config(
     },
   },
   {
+    // The web panel runs in the browser: its own tsconfig (DOM lib, Preact JSX, no node types)
+    // supplies the browser globals, and no server code may be imported into it.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: './web/tsconfig.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@app/*', '@nestjs/*', 'node:*'], message: 'The panel is browser code.' },
+            { group: ['../../*'], message: 'Keep web imports shallow.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

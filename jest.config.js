@@ -39,7 +39,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.js',
   testTimeout: 30000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts,web}/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'integration',

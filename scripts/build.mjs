@@ -33,3 +33,9 @@ const target = join(root, 'dist', 'build-info.json');
 writeFileSync(`${target}.tmp`, JSON.stringify(info, null, 2) + '\n');
 renameSync(`${target}.tmp`, target);
 console.log(`built switchboard ${info.version} (${info.commit})`);
+
+// The web panel (web/ → dist/web/, served at /management.html): type-check it (its own
+// tsconfig: DOM, Preact JSX) and bundle it with Vite.
+run(bin('tsc'), ['-p', 'web/tsconfig.json', '--noEmit']);
+run(bin('vite'), ['build', '--config', 'web/vite.config.mjs']);
+console.log('built the web panel into dist/web');

@@ -1,0 +1,120 @@
+import { credentialRow, quotaBars } from './credentials';
+
+const NOW = Date.parse('2025-05-01T10:00:00Z');
+
+describe('credentialRow', () => {
+  it('should call an enabled file without problems active', () => {
+    const row = credentialRow(
+      {
+        name: 'claude-a@example.com.json',
+        type: 'claude',
+        email: 'a@example.com',
+        status: 'active',
+      },
+      NOW,
+    );
+    expect(row).toMatchObject({
+      provider: 'claude',
+      label: 'a@example.com',
+      state: 'active',
+      detail: '',
+      isFile: true,
+      quota: { provider: 'claude', accountId: 'a@example.com' },
+    });
+  });
+
+  it('should put disabled before every other state', () => {
+    const row = credentialRow(
+      { name: 'x.json', type: 'codex', disabled: true, next_retry_after: '2025-05-01T11:00:00Z' },
+      NOW,
+    );
+    expect(row.state).toBe('disabled');
+    expect(row.disabled).toBe(true);
+  });
+
+  it('should show a cooldown only while it lasts', () => {
+    const cooling = credentialRow(
+      {
+        name: 'x.json',
+        type: 'gemini-cli',
+        status_message: 'quota exceeded',
+        next_retry_after: '2025-05-01T10:30:00Z',
+      },
+      NOW,
+    );
+    expect(cooling).toMatchObject({
+      state: 'cooling',
+      coolingUntil: '2025-05-01T10:30:00Z',
+      detail: 'quota exceeded',
+      quota: { provider: 'gemini' },
+    });
+    const over = credentialRow(
+      { name: 'x.json', type: 'gemini-cli', next_retry_after: '2025-05-01T09:00:00Z' },
+      NOW,
+    );
+    expect(over.state).toBe('active');
+  });
+
+  it('should report errors and per-model cooldowns sorted by time', () => {
+    const row = credentialRow(
+      {
+        name: 'agy.json',
+        provider: 'antigravity',
+        status: 'error',
+        status_message: 'invalid_grant',
+        cooldowns: [
+          { model: 'b', until: '2025-05-01T12:00:00Z' },
+          { model: 'a', until: '2025-05-01T11:00:00Z' },
+          { model: 'old', until: '2025-05-01T08:00:00Z' },
+        ],
+      },
+      NOW,
+    );
+    expect(row.state).toBe('error');
+    expect(row.detail).toBe('invalid_grant');
+    expect(row.modelCooldowns.map((m) => m.model)).toEqual(['a', 'b']);
+    expect(row.quota).toEqual({ provider: 'agy', accountId: 'agy' });
+  });
+
+  it('should bench the whole credential on a * cooldown with its message', () => {
+    const row = credentialRow(
+      {
+        name: 'codex-x.json',
+        type: 'codex',
+        id_token: { plan_type: 'plus' },
+        cooldowns: [{ model: '*', until: '2025-05-01T10:10:00Z', message: 'HTTP 429' }],
+      },
+      NOW,
+    );
+    expect(row).toMatchObject({
+      state: 'cooling',
+      coolingUntil: '2025-05-01T10:10:00Z',
+      detail: 'HTTP 429',
+      plan: 'plus',
+    });
+  });
+
+  it('should not offer file actions or quota for config entries', () => {
+    const row = credentialRow({ name: 'claude-api-key[0]', type: 'claude', source: 'config' }, NOW);
+    expect(row.isFile).toBe(false);
+    expect(row.quota).toBeUndefined();
+  });
+});
+
+describe('quotaBars', () => {
+  it('should clamp shares and grade them', () => {
+    const bars = quotaBars({
+      success: true,
+      windows: [
+        { name: 'five_hour', percentage: 63, resetTime: '2025-05-01T12:00:00Z' },
+        { name: 'weekly', percentage: 12 },
+      ],
+      models: [{ name: 'gemini-3-pro', percentage: -5 }],
+    });
+    expect(bars).toEqual([
+      { name: 'five_hour', remaining: 63, level: 'ok', resetTime: '2025-05-01T12:00:00Z' },
+      { name: 'weekly', remaining: 12, level: 'low' },
+      { name: 'gemini-3-pro', remaining: 0, level: 'empty' },
+    ]);
+  });
+});

@@ -1,0 +1,114 @@
+import type { AuthFile, QuotaSnapshot, QuotaWindow } from './types';
+
+/** What the Credentials page says about an account, in one word. */
+export type CredentialState = 'active' | 'disabled' | 'cooling' | 'error' | 'unavailable';
+
+/** One row of the Credentials table. */
+export interface CredentialRow {
+  name: string;
+  provider: string;
+  label: string;
+  state: CredentialState;
+  /** Why it is not active (the server's status message). */
+  detail: string;
+  /** ISO time routing may use it again, when cooling down. */
+  coolingUntil?: string;
+  /** Models cooling down on their own: model → ISO time. */
+  modelCooldowns: { model: string; until: string }[];
+  lastRefresh?: string;
+  plan?: string;
+  disabled: boolean;
+  /** Only files on disk can be deleted or downloaded (config entries are edited in config.yaml). */
+  isFile: boolean;
+  /** Where its quota lives in the control API, when the provider reports one. */
+  quota?: { provider: string; accountId: string };
+}
+
+/** Credential providers → quota providers of `/api/cliproxy/quota/:provider/:accountId`. */
+const QUOTA_PROVIDER: Readonly<Record<string, string>> = {
+  antigravity: 'agy',
+  'gemini-cli': 'gemini',
+  gemini: 'gemini',
+  codex: 'codex',
+  qwen: 'qwen',
+  iflow: 'iflow',
+  kiro: 'kiro',
+  'github-copilot': 'ghcp',
+  copilot: 'ghcp',
+  claude: 'claude',
+  kimi: 'kimi',
+};
+
+function future(iso: string | undefined, now: number): iso is string {
+  if (!iso) return false;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) && t > now;
+}
+
+const JSON_SUFFIX = /\.json$/i;
+
+/** The table row of an auth-files entry, with its state decided at `now`. */
+export function credentialRow(f: AuthFile, now = Date.now()): CredentialRow {
+  const provider = f.provider || f.type || 'unknown';
+  const modelCooldowns: { model: string; until: string }[] = [];
+  let whole: { until: string; message?: string } | undefined;
+  for (const c of f.cooldowns ?? []) {
+    if (!future(c.until, now)) continue;
+    if (c.model === '*') whole = c;
+    else modelCooldowns.push({ model: c.model, until: c.until });
+  }
+  modelCooldowns.sort((a, b) => a.until.localeCompare(b.until));
+  const coolingUntil =
+    whole?.until ?? (future(f.next_retry_after, now) ? f.next_retry_after : undefined);
+  const status = (f.status ?? '').toLowerCase();
+  let state: CredentialState = 'active';
+  if (f.disabled || status === 'disabled') state = 'disabled';
+  else if (status === 'error') state = 'error';
+  else if (coolingUntil) state = 'cooling';
+  else if (f.unavailable) state = 'unavailable';
+  const row: CredentialRow = {
+    name: f.name,
+    provider,
+    label: f.label || f.email || f.name,
+    state,
+    detail: state === 'active' ? '' : f.status_message || whole?.message || '',
+    modelCooldowns,
+    disabled: state === 'disabled',
+    isFile: f.source === undefined || f.source === 'file',
+  };
+  if (state === 'cooling' && coolingUntil) row.coolingUntil = coolingUntil;
+  if (f.last_refresh) row.lastRefresh = f.last_refresh;
+  // account_type is the kind of login (oauth, api_key), not a plan
+  const plan = f.id_token?.plan_type;
+  if (plan) row.plan = plan;
+  const quotaProvider = QUOTA_PROVIDER[provider];
+  if (quotaProvider && row.isFile) {
+    // the worker keys snapshots by the account's email, else the file name without .json
+    row.quota = { provider: quotaProvider, accountId: f.email || f.name.replace(JSON_SUFFIX, '') };
+  }
+  return row;
+}
+
+/** A quota bar: remaining share 0–100 and when it refills. */
+export interface QuotaBar {
+  name: string;
+  remaining: number;
+  resetTime?: string;
+  /** Visual severity for the bar colour (also spelled out in text). */
+  level: 'ok' | 'low' | 'empty';
+}
+
+/** The bars of a snapshot: time windows first, then per-model quotas. */
+export function quotaBars(s: QuotaSnapshot): QuotaBar[] {
+  const windows: QuotaWindow[] = [...(s.windows ?? []), ...(s.models ?? [])];
+  return windows.map((w) => {
+    const remaining = Math.max(0, Math.min(100, Number(w.percentage) || 0));
+    const bar: QuotaBar = {
+      name: w.name,
+      remaining,
+      level: remaining <= 0 ? 'empty' : remaining < 20 ? 'low' : 'ok',
+    };
+    if (w.resetTime) bar.resetTime = w.resetTime;
+    return bar;
+  });
+}

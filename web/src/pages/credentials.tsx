@@ -1,0 +1,507 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { asApiError, useAction, usePanel, useResource } from '../components/hooks';
+import { Badge, Loadable, LoadProblem, Section, type Tone } from '../components/ui';
+import { ApiError } from '../lib/api-error';
+import {
+  credentialRow,
+  quotaBars,
+  type CredentialRow,
+  type CredentialState,
+} from '../lib/credentials';
+import { formatRelative, formatTime, maskSecret } from '../lib/format';
+import type { AuthFile, AuthStatus, AuthUrl, QuotaSnapshot } from '../lib/types';
+
+const STATE_TONE: Record<CredentialState, Tone> = {
+  active: 'ok',
+  disabled: 'muted',
+  cooling: 'warn',
+  error: 'bad',
+  unavailable: 'warn',
+};
+
+/** Quota bars of one account, from the worker's latest poll. */
+function QuotaCell({ provider, accountId }: { provider: string; accountId: string }) {
+  const { api } = usePanel();
+  const quota = useResource(
+    (signal) =>
+      api.get<QuotaSnapshot>(
+        `/api/cliproxy/quota/${encodeURIComponent(provider)}/${encodeURIComponent(accountId)}`,
+        undefined,
+        signal,
+      ),
+    [api, provider, accountId],
+    60_000,
+  );
+  if (!quota.data) {
+    if (!quota.error) return <span class="muted">…</span>;
+    if (quota.error.missingRoute) return <span class="muted">quota API not available</span>;
+    if (quota.error.status === 404) return <span class="muted">no quota data yet</span>;
+    return <span class="muted">quota unavailable: {quota.error.message}</span>;
+  }
+  const q = quota.data;
+  if (!q.success) return <span class="muted">{q.error ?? 'no quota data'}</span>;
+  const bars = quotaBars(q);
+  if (bars.length === 0) return <span class="muted">no quota windows reported</span>;
+  return (
+    <ul class="quota-list">
+      {bars.map((b) => (
+        <li key={b.name}>
+          <span class="quota-label">
+            {b.name}: {Math.round(b.remaining)}% left
+            {b.resetTime && `, resets ${formatRelative(b.resetTime)}`}
+          </span>
+          <span class="quota-bar" aria-hidden="true">
+            <span class={`quota-fill quota-${b.level}`} style={{ width: `${b.remaining}%` }} />
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function AccountRow({ row, onChanged }: { row: CredentialRow; onChanged: () => void }) {
+  const { api } = usePanel();
+  const { busy, run } = useAction();
+  const toggle = () =>
+    void run(
+      async () => {
+        await api.request('PATCH', '/v0/management/auth-files/status', {
+          json: { name: row.name, disabled: !row.disabled },
+        });
+        onChanged();
+      },
+      `${row.label} ${row.disabled ? 'enabled' : 'disabled'}`,
+    );
+  const remove = () => {
+    if (
+      !window.confirm(
+        `Delete ${row.name}? The account's tokens are removed from the auth directory.`,
+      )
+    )
+      return;
+    void run(async () => {
+      await api.request('DELETE', '/v0/management/auth-files', { query: { name: row.name } });
+      onChanged();
+    }, `${row.name} deleted`);
+  };
+  return (
+    <tr data-testid={`credential-${row.name}`}>
+      <th scope="row">
+        <span class="cell-title">{row.label}</span>
+        {row.label !== row.name && <span class="cell-sub mono">{row.name}</span>}
+        {row.plan && <span class="cell-sub">plan: {row.plan}</span>}
+      </th>
+      <td>{row.provider}</td>
+      <td>
+        <Badge tone={STATE_TONE[row.state]}>{row.state}</Badge>
+        {row.coolingUntil && (
+          <span class="cell-sub">
+            until {formatTime(row.coolingUntil)} ({formatRelative(row.coolingUntil)})
+          </span>
+        )}
+        {row.detail && <span class="cell-sub">{row.detail}</span>}
+        {row.modelCooldowns.map((m) => (
+          <span class="cell-sub" key={m.model}>
+            {m.model} cooling {formatRelative(m.until)}
+          </span>
+        ))}
+      </td>
+      <td>
+        {row.lastRefresh ? (
+          <span title={formatTime(row.lastRefresh)}>{formatRelative(row.lastRefresh)}</span>
+        ) : (
+          '–'
+        )}
+      </td>
+      <td>
+        {row.quota ? (
+          <QuotaCell provider={row.quota.provider} accountId={row.quota.accountId} />
+        ) : (
+          '–'
+        )}
+      </td>
+      <td class="actions">
+        {row.isFile ? (
+          <>
+            <button
+              type="button"
+              onClick={toggle}
+              disabled={busy}
+              aria-label={`${row.disabled ? 'Enable' : 'Disable'} ${row.name}`}
+            >
+              {row.disabled ? 'Enable' : 'Disable'}
+            </button>
+            <button
+              type="button"
+              class="danger"
+              onClick={remove}
+              disabled={busy}
+              aria-label={`Delete ${row.name}`}
+            >
+              Delete
+            </button>
+          </>
+        ) : (
+          <span class="muted">edit in config.yaml</span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function UploadForm({ onUploaded }: { onUploaded: () => void }) {
+  const { api } = usePanel();
+  const { busy, run } = useAction();
+  const input = useRef<HTMLInputElement>(null);
+  const [result, setResult] = useState<string>();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const files = input.current?.files;
+    if (!files || files.length === 0) {
+      setResult('Choose one or more auth files (.json) first.');
+      return;
+    }
+    const form = new FormData();
+    for (const f of Array.from(files)) form.append('file', f, f.name);
+    void run(async () => {
+      const res = await api.request('POST', '/v0/management/auth-files', { form });
+      const text = await res.text();
+      // 207: some files were refused; the body says which and why
+      setResult(
+        res.status === 207
+          ? `Some files were refused: ${text}`
+          : `Uploaded ${files.length} file(s).`,
+      );
+      if (input.current) input.current.value = '';
+      onUploaded();
+    });
+  };
+  return (
+    <form class="inline-form" onSubmit={submit}>
+      <label for="auth-upload">Upload auth files (CLIProxyAPI JSON)</label>
+      <input id="auth-upload" ref={input} type="file" accept=".json,application/json" multiple />
+      <button type="submit" disabled={busy}>
+        Upload
+      </button>
+      {result && (
+        <p class="muted" role="status">
+          {result}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** OAuth logins the gateway can start, with the route segment of each. */
+const LOGINS = [
+  { id: 'anthropic', label: 'Claude (Anthropic)' },
+  { id: 'codex', label: 'Codex (ChatGPT)' },
+  { id: 'gemini-cli', label: 'Gemini CLI (Google)', project: true },
+  { id: 'antigravity', label: 'Antigravity (Google)' },
+  { id: 'qwen', label: 'Qwen (device code)' },
+  { id: 'kimi', label: 'Kimi (device code)' },
+  { id: 'iflow', label: 'iFlow' },
+] as const;
+
+type LoginState =
+  | { kind: 'idle' }
+  | { kind: 'waiting'; url: string; state: string; userCode?: string; provider: string }
+  | { kind: 'done'; provider: string }
+  | { kind: 'failed'; message: string };
+
+/** Start an OAuth login and poll its status until the account file is written. */
+function OAuthLogin({ onDone }: { onDone: () => void }) {
+  const { api } = usePanel();
+  const [provider, setProvider] = useState<string>(LOGINS[0].id);
+  const [project, setProject] = useState('');
+  const [login, setLogin] = useState<LoginState>({ kind: 'idle' });
+  const { busy, run } = useAction();
+  const selected = LOGINS.find((l) => l.id === provider) ?? LOGINS[0];
+
+  useEffect(() => {
+    if (login.kind !== 'waiting') return;
+    let stopped = false;
+    const started = Date.now();
+    const poll = async () => {
+      while (!stopped && Date.now() - started < 10 * 60_000) {
+        await new Promise((r) => setTimeout(r, 2000));
+        if (stopped) return;
+        try {
+          const s = await api.get<AuthStatus>('/v0/management/get-auth-status', {
+            state: login.state,
+          });
+          if (stopped) return;
+          if (s.status === 'ok') {
+            setLogin({ kind: 'done', provider: login.provider });
+            onDone();
+            return;
+          }
+          if (s.status === 'error') {
+            setLogin({ kind: 'failed', message: s.error ?? 'the provider refused the login' });
+            return;
+          }
+        } catch (err) {
+          const e = asApiError(err);
+          if (e.status !== 0) {
+            setLogin({ kind: 'failed', message: e.message });
+            return;
+          }
+        }
+      }
+      if (!stopped)
+        setLogin({ kind: 'failed', message: 'the login was not completed within 10 minutes' });
+    };
+    void poll();
+    return () => {
+      stopped = true;
+    };
+  }, [login, api, onDone]);
+
+  const start = (e: Event) => {
+    e.preventDefault();
+    void run(async () => {
+      const query =
+        'project' in selected && project.trim()
+          ? { project_id: project.trim(), is_webui: true }
+          : { is_webui: true };
+      const r = await api.get<AuthUrl>(`/v0/management/${selected.id}-auth-url`, query);
+      const url = r.url ?? r.verification_uri;
+      if (!url || !r.state) throw new ApiError(0, 'The gateway did not return a login URL', r);
+      setLogin({
+        kind: 'waiting',
+        url,
+        state: r.state,
+        userCode: r.user_code ?? r.userCode,
+        provider: selected.label,
+      });
+    });
+  };
+
+  return (
+    <div>
+      <form class="inline-form" onSubmit={start}>
+        <label for="oauth-provider">Provider</label>
+        <select
+          id="oauth-provider"
+          value={provider}
+          onChange={(e) => setProvider(e.currentTarget.value)}
+        >
+          {LOGINS.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.label}
+            </option>
+          ))}
+        </select>
+        {'project' in selected && (
+          <>
+            <label for="oauth-project">
+              Google Cloud project (optional, ALL for every project)
+            </label>
+            <input
+              id="oauth-project"
+              value={project}
+              onInput={(e) => setProject(e.currentTarget.value)}
+            />
+          </>
+        )}
+        <button type="submit" class="primary" disabled={busy || login.kind === 'waiting'}>
+          Start login
+        </button>
+      </form>
+      <div role="status" class="login-status">
+        {login.kind === 'waiting' && (
+          <p>
+            Waiting for the {login.provider} login.{' '}
+            <a href={login.url} target="_blank" rel="noopener noreferrer">
+              Open the sign-in page
+            </a>
+            {login.userCode && (
+              <>
+                {' '}
+                and enter the code <strong class="mono">{login.userCode}</strong>
+              </>
+            )}
+            . This page checks every 2 s.{' '}
+            <button type="button" onClick={() => setLogin({ kind: 'idle' })}>
+              Cancel
+            </button>
+          </p>
+        )}
+        {login.kind === 'done' && (
+          <p class="notice notice-ok">{login.provider} login complete: the account was added.</p>
+        )}
+        {login.kind === 'failed' && <p class="notice notice-bad">Login failed: {login.message}</p>}
+      </div>
+    </div>
+  );
+}
+
+/** An API-key entry of config.yaml as `/v0/management/config` lists it. */
+interface KeyEntry {
+  'api-key'?: string;
+  'base-url'?: string;
+  prefix?: string;
+  name?: string;
+  models?: { name: string; alias?: string }[];
+  'api-key-entries'?: { 'api-key'?: string }[];
+}
+
+const KEY_SECTIONS = [
+  'gemini-api-key',
+  'claude-api-key',
+  'codex-api-key',
+  'vertex-api-key',
+  'openai-compatibility',
+] as const;
+
+function ConfigKeys() {
+  const { api } = usePanel();
+  const config = useResource(
+    (signal) => api.get<Record<string, unknown>>('/v0/management/config', undefined, signal),
+    [api],
+    60_000,
+  );
+  const rows = useMemo(() => {
+    const out: { section: string; key: string; baseUrl: string; models: string; prefix: string }[] =
+      [];
+    for (const section of KEY_SECTIONS) {
+      const list = config.data?.[section];
+      if (!Array.isArray(list)) continue;
+      for (const raw of list as KeyEntry[]) {
+        const models = (raw.models ?? []).map((m) => m.alias || m.name).join(', ') || 'catalog';
+        const keys =
+          section === 'openai-compatibility'
+            ? (raw['api-key-entries'] ?? []).map((e) => e['api-key'] ?? '')
+            : [raw['api-key'] ?? ''];
+        for (const k of keys) {
+          out.push({
+            section:
+              section === 'openai-compatibility'
+                ? `openai-compatibility: ${raw.name ?? ''}`
+                : section,
+            key: k ? maskSecret(k) : '–',
+            baseUrl: raw['base-url'] ?? '',
+            models,
+            prefix: raw.prefix ?? '',
+          });
+        }
+      }
+    }
+    return out;
+  }, [config.data]);
+  return (
+    <Loadable data={config.data} error={config.error} what="Config API keys">
+      {() =>
+        rows.length === 0 ? (
+          <p class="muted">No upstream API keys in config.yaml.</p>
+        ) : (
+          <div class="table-wrap">
+            <table>
+              <caption>Upstream API keys from config.yaml (edit them in Settings)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Provider</th>
+                  <th scope="col">Key</th>
+                  <th scope="col">Base URL</th>
+                  <th scope="col">Models</th>
+                  <th scope="col">Prefix</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r, i) => (
+                  <tr key={`${r.section}-${i}`}>
+                    <th scope="row">{r.section}</th>
+                    <td class="mono">{r.key}</td>
+                    <td class="mono">{r.baseUrl || 'default'}</td>
+                    <td>{r.models}</td>
+                    <td>{r.prefix || '–'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )
+      }
+    </Loadable>
+  );
+}
+
+/** Accounts (auth files) with state, cooldowns and quota; uploads; OAuth logins; config keys. */
+export function Credentials() {
+  const { api } = usePanel();
+  const files = useResource(
+    (signal) => api.get<{ files: AuthFile[] }>('/v0/management/auth-files', undefined, signal),
+    [api],
+    10_000,
+  );
+  const rows = useMemo(() => (files.data?.files ?? []).map((f) => credentialRow(f)), [files.data]);
+  return (
+    <>
+      <Section
+        id="accounts"
+        title="Accounts"
+        actions={
+          <button type="button" onClick={files.reload} disabled={files.loading}>
+            Refresh
+          </button>
+        }
+      >
+        <Loadable data={files.data} error={files.error} what="Accounts">
+          {() =>
+            rows.length === 0 ? (
+              <p class="muted">No accounts yet: upload auth files or start a login below.</p>
+            ) : (
+              <div class="table-wrap">
+                <table data-testid="accounts">
+                  <caption>Accounts in the auth directory and their routing state</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Account</th>
+                      <th scope="col">Provider</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">Last refresh</th>
+                      <th scope="col">Quota</th>
+                      <th scope="col">Actions</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((r) => (
+                      <AccountRow key={r.name} row={r} onChanged={files.reload} />
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </Loadable>
+        {!files.error?.missingRoute && <UploadForm onUploaded={files.reload} />}
+      </Section>
+      <Section id="oauth" title="Add an account with OAuth">
+        <OAuthLoginGate onDone={files.reload} />
+      </Section>
+      <Section id="config-keys" title="API keys in config.yaml">
+        <ConfigKeys />
+      </Section>
+    </>
+  );
+}
+
+/** The login form, or why logins are not available here. */
+function OAuthLoginGate({ onDone }: { onDone: () => void }) {
+  const { api } = usePanel();
+  // get-auth-status without a state answers 400 when the OAuth routes exist
+  const probe = useResource(
+    async (signal) => {
+      try {
+        await api.get('/v0/management/get-auth-status', undefined, signal);
+      } catch (err) {
+        const e = asApiError(err);
+        if (e.missingRoute) throw e;
+      }
+      return true;
+    },
+    [api],
+  );
+  if (probe.error) return <LoadProblem error={probe.error} what="OAuth login" />;
+  return <OAuthLogin onDone={onDone} />;
+}
