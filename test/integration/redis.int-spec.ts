@@ -49,6 +49,28 @@ describe(RedisService.name, () => {
     await other.close();
   });
 
+  it('should deliver on every channel subscribed while the subscriber was still connecting', async () => {
+    // The first subscribe() creates the subscriber connection; the next ones land while it is
+    // still connecting. Each must end up subscribed (a refused SUBSCRIBE was once swallowed).
+    const fresh = new RedisService(settings(testRedisUrl(), prefix), 'test-fresh');
+    const got = new Set<string>();
+    const channels = ['routing-state', 'auth-dir-changed', 'model-catalog-changed', 'x'];
+    // As in a Nest app: modules subscribe in onModuleInit, before and after connect().
+    fresh.subscribe(channels[0], (_m, name) => got.add(name));
+    fresh.connect();
+    await new Promise((r) => setImmediate(r));
+    for (const c of channels.slice(1)) fresh.subscribe(c, (_m, name) => got.add(name));
+    await waitFor(
+      async () => {
+        for (const c of channels) await sut.publish(c, 'ping');
+        return got.size === channels.length;
+      },
+      { what: 'a message on every channel' },
+    );
+    expect([...got].sort()).toEqual([...channels].sort());
+    await fresh.close();
+  });
+
   it('should not share channels across key prefixes', async () => {
     const foreign = new RedisService(
       settings(testRedisUrl(), uniquePrefix('other')),

@@ -98,7 +98,9 @@ export class RedisService implements OnApplicationShutdown {
       set = new Set();
       this.handlers.set(full, set);
       const sub = this.ensureSubscriber();
-      sub.subscribe(full).catch(() => undefined); // re-issued on reconnect by ioredis
+      // While the connection is still coming up, SUBSCRIBE would race ioredis's own ready check
+      // and be refused ("Connection in subscriber mode"); the 'ready' listener issues it then.
+      if (sub.status === 'ready') this.issueSubscribe(sub, [full]);
     }
     set.add(handler);
     return () => {
@@ -134,6 +136,9 @@ export class RedisService implements OnApplicationShutdown {
       lazyConnect: false,
     });
     this.watch(sub);
+    // Every (re)connect subscribes to every channel with a handler: SUBSCRIBE is idempotent, and
+    // this covers channels added while the connection was down or still connecting.
+    sub.on('ready', () => this.issueSubscribe(sub, [...this.handlers.keys()]));
     sub.on('message', (channel: string, message: string) => {
       const set = this.handlers.get(channel);
       if (!set) return;
@@ -148,6 +153,14 @@ export class RedisService implements OnApplicationShutdown {
     });
     this.subscriber = sub;
     return sub;
+  }
+
+  private issueSubscribe(sub: Redis, channels: string[]): void {
+    if (channels.length === 0) return;
+    sub.subscribe(...channels).catch((err: Error) => {
+      // A failure here means no cross-replica messages for these channels: never silent.
+      this.logger.warn(`subscribe ${channels.join(', ')} failed: ${err.message}`);
+    });
   }
 
   private watch(conn: Redis): void {
