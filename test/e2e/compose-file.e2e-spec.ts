@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { parseConfig } from '@app/config';
 import { REPO_ROOT } from '@test/utils/child-app';
 
 interface Service {
@@ -15,11 +16,22 @@ interface Service {
   restart?: string;
 }
 
-const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as {
+interface ComposeFile {
   services: Record<string, Service>;
-  volumes: Record<string, unknown>;
-};
+  volumes?: Record<string, unknown>;
+}
+
+const readCompose = (path: string): ComposeFile =>
+  parse(readFileSync(join(REPO_ROOT, path), 'utf8')) as ComposeFile;
+
+const compose = readCompose('docker-compose.yml');
+const replicas = readCompose('deploy/compose/replicas.yml');
+const testOverride = readCompose('deploy/compose/test.yml');
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+const dockerignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
 
 /** Where the image puts the project (Dockerfile WORKDIR of the last stage). */
 const APP_ROOT = '/app';
@@ -38,6 +50,8 @@ describe('docker-compose.yml and Dockerfile match the built project', () => {
   it('should run redis with AOF on a named volume and a redis-cli healthcheck', () => {
     expect(redis.image).toBe('redis:7-bookworm');
     expect(redis.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    // Off in the official image already; other redis-server builds would refuse the gateway.
+    expect(redis.command?.join(' ')).toContain('--protected-mode no');
     expect(redis.volumes?.[0]).toMatch(/^redis-data:\/data$/);
     expect(compose.volumes).toHaveProperty('redis-data');
     expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
@@ -100,5 +114,66 @@ describe('docker-compose.yml and Dockerfile match the built project', () => {
     expect(hc && existsSync(join(REPO_ROOT, hc[1]))).toBe(true);
     expect(gateway.build).toBe('.');
     expect(worker.image).toBe(gateway.image);
+  });
+
+  it('should keep build context exclusions away from what the Dockerfile copies', () => {
+    expect(dockerignore).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) =>
+      m[1].split(/\s+/).slice(0, -1),
+    );
+    for (const src of sources) {
+      const top = src.replace(/\/$/, '');
+      expect(dockerignore).not.toContain(top);
+      expect(dockerignore).not.toContain(top.split('/')[0]);
+    }
+  });
+});
+
+describe('deploy/compose overrides match docker-compose.yml', () => {
+  const { gateway } = compose.services;
+  const second = replicas.services['gateway-2'];
+
+  it('should run the second replica exactly as the first, on its own published port', () => {
+    expect(second.image).toBe(gateway.image);
+    expect(second.command).toEqual(gateway.command);
+    expect(second.environment).toEqual(gateway.environment);
+    expect(second.volumes).toEqual(gateway.volumes);
+    expect(second.healthcheck).toEqual(gateway.healthcheck);
+    expect(second.depends_on?.redis.condition).toBe('service_healthy');
+    expect(second.restart).toBe(gateway.restart);
+    expect(second.ports).toEqual(['${SWITCHBOARD_PORT_2:-8319}:8317']);
+  });
+
+  it('should mount the test dir over every config and auth mount the stack has', () => {
+    for (const name of ['gateway', 'gateway-2', 'worker']) {
+      const targets = (testOverride.services[name].volumes ?? []).map((v) => v.split(':')[1]);
+      const base = compose.services[name] ?? replicas.services[name];
+      const baseTargets = (base.volumes ?? []).map((v) => v.split(':')[1]);
+      expect(targets.sort()).toEqual(baseTargets.sort());
+    }
+  });
+
+  it('should run the fake upstream from the image with a plain healthcheck that exists', () => {
+    const fake = testOverride.services['fake-upstream'];
+    expect(fake.image).toBe(gateway.image);
+    expect(existsSync(join(REPO_ROOT, fake.command![1]))).toBe(true);
+    const test = fake.healthcheck!.test;
+    for (const arg of test) expect(arg).not.toMatch(/[\s'"]/);
+    const mount = fake.volumes!.find((v) => v.split(':')[1] === test[2])!;
+    expect(existsSync(join(REPO_ROOT, mount.split(':')[0]))).toBe(true);
+  });
+
+  it('should give the test a config the gateway accepts, pointing at the fake service', () => {
+    const parsed = parseConfig(
+      readFileSync(join(REPO_ROOT, 'deploy/compose/test.config.yaml'), 'utf8'),
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    expect(parsed.warnings).toEqual([]);
+    const cfg = parsed.config;
+    expect(cfg['api-keys']).toHaveLength(1);
+    expect(cfg['remote-management']['allow-remote']).toBe(true);
+    const fakeArgs = testOverride.services['fake-upstream'].command!;
+    const fakePort = fakeArgs[fakeArgs.indexOf('--port') + 1];
+    expect(cfg['openai-compatibility'][0]['base-url']).toBe(`http://fake-upstream:${fakePort}/v1`);
   });
 });

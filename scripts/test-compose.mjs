@@ -1,0 +1,608 @@
+#!/usr/bin/env node
+// npm run test:compose: build the image and run docker-compose.yml for real (podman), with a
+// second gateway replica (deploy/compose/replicas.yml) and a fake upstream plus a test config
+// (deploy/compose/test.yml), then check the stack through loopback ports and tear it down.
+// Every wait has a deadline; the stack and the temp dir are removed even on failure or Ctrl-C.
+// Details: docs/containers.md.
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const COMPOSE_FILES = [
+  'docker-compose.yml',
+  'deploy/compose/replicas.yml',
+  'deploy/compose/test.yml',
+];
+const TEST_CONFIG = join(root, 'deploy/compose/test.config.yaml');
+const PREPARE =
+  process.env.SB_CONTAINERS_PREPARE ?? join(root, '..', 'shared', 'containers', 'prepare.sh');
+const BASE_IMAGE = 'docker.io/library/node:20-bookworm-slim';
+const REDIS_IMAGE = 'docker.io/library/redis:7-bookworm';
+const IMAGE = 'localhost/switchboard:local';
+const SERVICES = ['redis', 'fake-upstream', 'gateway', 'gateway-2', 'worker'];
+// Must match deploy/compose/test.config.yaml (checked at start).
+const CLIENT_KEY = 'sk-compose-test-client';
+const MANAGEMENT_KEY = 'sb-compose-test-management-key';
+const MODEL = 'gpt-fake';
+const PROVIDER = 'fakeoai';
+// The container's uid (user `node` in node:20-bookworm-slim): it must be able to write config/.
+const CONTAINER_UID = 1000;
+
+const TOTAL_MS = 9.5 * 60_000; // build, checks and cleanup stay under 10 minutes
+const CLEANUP_MS = 60_000; // reserved for logs and `down -v` at the overall deadline
+// A cold build (npm ci, tsc, vite) takes 3-4 minutes on an idle 2-core machine, more when busy.
+const UP_MS = 7 * 60_000;
+const HEALTHY_MS = 120_000;
+const STOP_LIMIT_MS = 10_000;
+
+const started = Date.now();
+const project = `sbtest${process.pid}${Math.floor(Math.random() * 1e6)}`;
+const results = [];
+const children = new Set();
+let workDir;
+let composeEnv = process.env;
+let cleanupPromise;
+let overallTimer;
+let stackStarted = false; // from the first `up` on, cleanup has containers to remove
+let aborting = false; // set once cleanup starts: checks still running are not reported
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+const log = (msg) => process.stdout.write(`[test:compose] ${msg}\n`);
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const container = (service) => `${project}_${service}_1`;
+
+/** Throw with `message` unless `cond` holds. */
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** Signal a child's whole process group (it may already be gone). */
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already exited
+  }
+}
+
+/** Run a command; resolves with its exit code and output, killing it at `timeoutMs`. */
+function run(cmd, args, { timeoutMs = 60_000, env = composeEnv, stdio = 'pipe' } = {}) {
+  return new Promise((done) => {
+    // Own process group, so a stop reaches podman-compose's podman children as well.
+    const child = spawn(cmd, args, { cwd: root, env, stdio, detached: true });
+    children.add(child);
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child, 'SIGTERM');
+      setTimeout(() => killGroup(child, 'SIGKILL'), 5000).unref();
+    }, timeoutMs);
+    const finish = (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      done({ code: timedOut ? -1 : code, out, timedOut });
+    };
+    child.on('error', (err) => {
+      out += String(err);
+      finish(127);
+    });
+    child.on('close', (code) => finish(code ?? -1));
+  });
+}
+
+const podman = (args, opts) => run('podman', args, opts);
+const compose = (args, opts) =>
+  run('podman-compose', ['-p', project, ...COMPOSE_FILES.flatMap((f) => ['-f', f]), ...args], opts);
+
+/** Poll `probe` until it returns a truthy value; throw its last error at the deadline. */
+async function waitFor(what, probe, timeoutMs, intervalMs = 500) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() >= deadline)
+      throw new Error(`${what}: gave up after ${seconds(timeoutMs)} (${last})`);
+    await sleep(intervalMs);
+  }
+}
+
+/** One HTTP call with a time limit; JSON bodies are parsed once. */
+async function http(url, { method = 'GET', headers = {}, body, timeoutMs = 10_000 } = {}) {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let json;
+  if ((res.headers.get('content-type') ?? '').includes('json')) json = JSON.parse(text);
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Record one named check as PASS or FAIL; returns whether it passed. */
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    const detail = await fn();
+    if (aborting) return false;
+    results.push({ name, ok: true });
+    log(`PASS  ${name} (${seconds(Date.now() - t0)})${detail ? `: ${detail}` : ''}`);
+    return true;
+  } catch (err) {
+    if (aborting) return false;
+    results.push({ name, ok: false });
+    log(`FAIL  ${name} (${seconds(Date.now() - t0)}): ${err instanceof Error ? err.message : err}`);
+    return false;
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (closed again, so podman can publish it). */
+function freePort() {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => done(port));
+    });
+  });
+}
+
+/** Prometheus text lines as {name, labels, value}. */
+function parseMetrics(text) {
+  const samples = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!m) continue;
+    const labels = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+const imageSize = async (ref) => {
+  const r = await podman(['image', 'inspect', ref, '--format', '{{.Size}}']);
+  return r.code === 0 ? Number(r.out.trim()) : NaN;
+};
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+// --- environment ---------------------------------------------------------------------------
+
+/** Podman, podman-compose and the base-image stand-ins; prepare.sh installs what is missing. */
+async function ensurePodman() {
+  const has = async (cmd) => (await run(cmd, ['--version'], { env: process.env })).code === 0;
+  const haveTools = (await has('podman')) && (await has('podman-compose'));
+  const haveImages =
+    haveTools &&
+    (await podman(['image', 'exists', BASE_IMAGE])).code === 0 &&
+    (await podman(['image', 'exists', REDIS_IMAGE])).code === 0;
+  if (haveTools && haveImages) return;
+  if (!existsSync(PREPARE)) {
+    // With podman but no stand-ins, a machine with registry access can still pull the bases.
+    if (haveTools) return;
+    throw new Error(`podman is missing and ${PREPARE} does not exist (set SB_CONTAINERS_PREPARE)`);
+  }
+  log(`running ${PREPARE} (podman, podman-compose, base images)`);
+  const asRoot = process.getuid?.() === 0;
+  const r = await run(asRoot ? 'bash' : 'sudo', asRoot ? [PREPARE] : ['-n', 'bash', PREPARE], {
+    timeoutMs: 10 * 60_000,
+    env: process.env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.code !== 0) throw new Error(`${PREPARE} failed (exit ${r.code})`);
+}
+
+/** Temp dir with config/config.yaml and auths/, writable by the container's user. */
+function makeWorkDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-compose-'));
+  const config = join(dir, 'config');
+  const auths = join(dir, 'auths');
+  mkdirSync(config);
+  mkdirSync(auths);
+  copyFileSync(TEST_CONFIG, join(config, 'config.yaml'));
+  for (const p of [config, auths, join(config, 'config.yaml')]) {
+    if (process.getuid?.() === 0) chownSync(p, CONTAINER_UID, CONTAINER_UID);
+    // Rootless podman maps the container's uid elsewhere: open the test-only dirs instead.
+    else chmodSync(p, p.endsWith('.yaml') ? 0o666 : 0o777);
+  }
+  return dir;
+}
+
+// --- teardown --------------------------------------------------------------------------------
+
+/** Remove the stack, its volumes and network, and the temp dir; runs once. */
+function cleanup(printLogs) {
+  cleanupPromise ??= (async () => {
+    aborting = true;
+    for (const child of children) killGroup(child, 'SIGTERM');
+    if (printLogs) {
+      for (const service of SERVICES) {
+        const r = await podman(['logs', '--tail', '25', container(service)], { timeoutMs: 10_000 });
+        if (r.code !== 0) continue;
+        log(`--- last log lines of ${service} ---`);
+        const lines = r.out.replace(ANSI, '').replace(/^/gm, `  ${service} | `);
+        process.stdout.write(`${lines.trimEnd()}\n`);
+      }
+    }
+    if (!stackStarted) return removeWorkDir();
+    log('cleanup: podman-compose down -v');
+    await compose(['down', '-v'], { timeoutMs: 120_000 });
+    // podman-compose 1.0.3 leaves the network, and anything a half-done `up` created.
+    const label = `label=io.podman.compose.project=${project}`;
+    const left = await podman(['ps', '-aq', '--filter', label]);
+    const ids = left.out.split('\n').filter(Boolean);
+    if (ids.length > 0) await podman(['rm', '-f', '-t', '1', ...ids], { timeoutMs: 60_000 });
+    const vols = await podman(['volume', 'ls', '-q', '--filter', label]);
+    const names = vols.out.split('\n').filter(Boolean);
+    if (names.length > 0) await podman(['volume', 'rm', '-f', ...names]);
+    await podman(['network', 'rm', '-f', `${project}_default`]);
+    await removeWorkDir();
+  })();
+  return cleanupPromise;
+}
+
+async function removeWorkDir() {
+  if (!workDir) return;
+  try {
+    rmSync(workDir, { recursive: true, force: true });
+  } catch {
+    // Rootless: files the container wrote belong to a sub-uid.
+    await podman(['unshare', 'rm', '-rf', workDir]);
+  }
+}
+
+function onSignal(signal) {
+  log(`${signal}: stopping and cleaning up`);
+  void cleanup(false).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
+
+// --- the checks ------------------------------------------------------------------------------
+
+async function main() {
+  const config = readFileSync(TEST_CONFIG, 'utf8');
+  assert(
+    config.includes(CLIENT_KEY) && config.includes(MANAGEMENT_KEY) && config.includes(MODEL),
+    `${TEST_CONFIG} no longer holds the keys and model this script uses`,
+  );
+  await ensurePodman();
+  // Counted from here: a first-time prepare.sh (1-4 minutes) is not the stack's fault.
+  overallTimer = setTimeout(() => {
+    log(`FAIL  overall deadline of ${seconds(TOTAL_MS)} reached`);
+    results.push({ name: 'overall deadline', ok: false });
+    void cleanup(true).finally(() => process.exit(1));
+  }, TOTAL_MS - CLEANUP_MS);
+
+  workDir = makeWorkDir();
+  const [gwPort, gw2Port, workerPort] = [await freePort(), await freePort(), await freePort()];
+  composeEnv = {
+    ...process.env,
+    SB_COMPOSE_TEST_DIR: workDir,
+    // podman builds OCI images by default, which drop HEALTHCHECK; Docker's format keeps it.
+    BUILDAH_FORMAT: 'docker',
+    // Unbuffered, so a timed-out `up` still shows how far it got.
+    PYTHONUNBUFFERED: '1',
+    SWITCHBOARD_PORT: `127.0.0.1:${gwPort}`,
+    SWITCHBOARD_PORT_2: `127.0.0.1:${gw2Port}`,
+    SWITCHBOARD_WORKER_PORT: String(workerPort),
+  };
+  const gateways = [
+    { service: 'gateway', url: `http://127.0.0.1:${gwPort}` },
+    { service: 'gateway-2', url: `http://127.0.0.1:${gw2Port}` },
+  ];
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const clientAuth = { authorization: `Bearer ${CLIENT_KEY}` };
+  const mgmtAuth = { authorization: `Bearer ${MANAGEMENT_KEY}` };
+  log(`project ${project}; gateway ${gwPort}, gateway-2 ${gw2Port}, worker ${workerPort}`);
+
+  log('podman-compose up -d --build (a cold build takes 3-4 minutes)');
+  stackStarted = true;
+  const up = await check(
+    'image builds (non-root, tini, HEALTHCHECK), every service starts',
+    async () => {
+      const r = await compose(['up', '-d', '--build'], { timeoutMs: UP_MS });
+      // podman-compose 1.0.3 exits 0 and starts the old image when the build fails: read the log.
+      if (!/Successfully tagged \S*switchboard:local/.test(r.out) || r.code !== 0) {
+        const tail = r.out.trimEnd().split('\n').slice(-30).join('\n');
+        throw new Error(`build or start failed (exit ${r.code}):\n${tail}`);
+      }
+      const ps = await podman([
+        'ps',
+        '--filter',
+        `label=io.podman.compose.project=${project}`,
+        '--format',
+        '{{.Names}}',
+      ]);
+      const running = new Set(ps.out.split('\n').filter(Boolean));
+      const missing = SERVICES.filter((s) => !running.has(container(s)));
+      assert(missing.length === 0, `not running: ${missing.join(', ')}`);
+      const [image] = JSON.parse((await podman(['image', 'inspect', IMAGE])).out);
+      assert(image.Config.User === 'node', `image user ${image.Config.User}`);
+      const entry = image.Config.Entrypoint?.join(' ');
+      assert(entry === '/usr/bin/tini --', `image entrypoint ${entry}`);
+      const hc = image.Healthcheck?.Test?.join(' ');
+      assert(hc === 'CMD node dist/apps/gateway/src/healthcheck.js', `image healthcheck ${hc}`);
+    },
+  );
+  if (!up) return;
+
+  const waitHealthy = (services, timeoutMs) =>
+    Promise.all(
+      services.map((s) =>
+        waitFor(
+          `${s} healthcheck`,
+          async () => {
+            const r = await podman(['healthcheck', 'run', container(s)], { timeoutMs: 15_000 });
+            if (r.code !== 0) throw new Error(r.out.trim() || `exit ${r.code}`);
+            return true;
+          },
+          timeoutMs,
+          1000,
+        ),
+      ),
+    );
+  const healthy = await check('every service passes its healthcheck (podman healthcheck run)', () =>
+    waitHealthy(SERVICES, HEALTHY_MS).then(() => SERVICES.join(', ')),
+  );
+  if (!healthy) return;
+
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  for (const gw of gateways) {
+    await check(`${gw.service}: GET /status answers 200 with every field`, async () => {
+      const { status, json: s } = await http(`${gw.url}/status`, { headers: clientAuth });
+      assert(status === 200, `status ${status}`);
+      assert(s.service === 'switchboard', `service ${s.service}`);
+      assert(s.version === pkg.version, `version ${s.version}, package.json says ${pkg.version}`);
+      assert(s.status === 'running', `status field ${s.status}`);
+      assert(/^(\d+d )?(\d+h )?(\d+m )?\d+s$/.test(s.uptime), `uptime ${s.uptime}`);
+      assert(Number.isInteger(s.pid) && s.pid > 0, `pid ${s.pid}`);
+      assert(typeof s.host === 'string' && s.host.length > 0, `host ${s.host}`);
+      assert(s.port === 8317, `port ${s.port}`);
+      assert(s.api_key_configured === true, `api_key_configured ${s.api_key_configured}`);
+      assert(
+        s.providers?.count === 1 && s.providers.active?.join() === PROVIDER,
+        `providers ${JSON.stringify(s.providers)}`,
+      );
+      const b = s.build ?? {};
+      assert(b.version === pkg.version, `build.version ${b.version}`);
+      assert(typeof b.commit === 'string' && b.commit.length > 0, `build.commit ${b.commit}`);
+      assert(!Number.isNaN(Date.parse(b.date)), `build.date ${b.date}`);
+      const anonymous = await http(`${gw.url}/status`);
+      assert(
+        anonymous.status === 401,
+        `without a key from a non-loopback peer: ${anonymous.status}`,
+      );
+    });
+  }
+
+  // One chat completion through each replica; their tokens and request ids feed the usage check.
+  const calls = [];
+  for (const gw of gateways) {
+    await check(`${gw.service}: chat completion reaches the fake upstream`, async () => {
+      const text = `hello through ${gw.service}`;
+      const r = await http(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: clientAuth,
+        body: { model: MODEL, messages: [{ role: 'user', content: text }] },
+        timeoutMs: 20_000,
+      });
+      assert(r.status === 200, `status ${r.status}: ${r.text.slice(0, 300)}`);
+      const content = r.json.choices?.[0]?.message?.content;
+      assert(content === `echo: ${text}`, `content ${JSON.stringify(content)}`);
+      const tokens = r.json.usage?.total_tokens;
+      assert(Number.isInteger(tokens) && tokens > 0, `usage ${JSON.stringify(r.json.usage)}`);
+      calls.push({ tokens, requestId: r.headers.get('x-request-id') });
+      return `${tokens} tokens`;
+    });
+  }
+
+  const expectUsage = async (gw, timeoutMs) => {
+    assert(calls.length === gateways.length, 'cannot check: a chat completion above failed');
+    const want = { requests: calls.length, tokens: calls.reduce((n, c) => n + c.tokens, 0) };
+    const usage = await waitFor(
+      `${gw.service} usage to show ${want.requests} requests`,
+      async () => {
+        const r = await http(`${gw.url}/v0/management/usage`, { headers: mgmtAuth });
+        if (r.status !== 200) throw new Error(`status ${r.status}: ${r.text.slice(0, 200)}`);
+        const u = r.json.usage;
+        if (u.total_requests !== want.requests)
+          throw new Error(`total_requests ${u.total_requests}`);
+        return u;
+      },
+      timeoutMs,
+    );
+    assert(usage.success_count === want.requests, `success_count ${usage.success_count}`);
+    assert(usage.failure_count === 0, `failure_count ${usage.failure_count}`);
+    assert(
+      usage.total_tokens === want.tokens,
+      `total_tokens ${usage.total_tokens}, want ${want.tokens}`,
+    );
+    const apis = Object.values(usage.apis ?? {});
+    assert(apis.length === 1, `apis: ${Object.keys(usage.apis ?? {}).join(', ')}`);
+    const model = apis[0].models?.[MODEL];
+    assert(model?.total_requests === want.requests, `${MODEL} requests ${model?.total_requests}`);
+    assert(model.total_tokens === want.tokens, `${MODEL} tokens ${model.total_tokens}`);
+    const ids = (model.details ?? []).map((d) => d.request_id).sort();
+    const sent = calls.map((c) => c.requestId).sort();
+    assert(ids.join() === sent.join(), `detail request ids ${ids.join()} != ${sent.join()}`);
+    return `${want.requests} requests, ${want.tokens} tokens`;
+  };
+  for (const gw of gateways) {
+    await check(`${gw.service}: /v0/management/usage holds both replicas' requests exactly`, () =>
+      expectUsage(gw, 15_000),
+    );
+  }
+
+  const inspect = async (service, format) =>
+    (await podman(['inspect', container(service), '--format', format])).out.trim();
+  const memberOf = {};
+  for (const s of ['gateway', 'gateway-2', 'worker']) {
+    const kind = s === 'worker' ? 'worker' : 'gateway';
+    memberOf[s] = `${kind}-${await inspect(s, '{{.Config.Hostname}}')}`;
+  }
+  const processes = async (gw) => {
+    const r = await http(`${gw.url}/api/v1/processes`, { headers: mgmtAuth });
+    if (r.status !== 200) throw new Error(`status ${r.status}: ${r.text.slice(0, 200)}`);
+    return new Map(r.json.processes.map((p) => [p.name, p]));
+  };
+  const expectRunning = (gw, services, timeoutMs) =>
+    waitFor(
+      `${services.join(', ')} running and healthy in ${gw.service}'s /api/v1/processes`,
+      async () => {
+        const list = await processes(gw);
+        for (const s of services) {
+          const p = list.get(memberOf[s]);
+          if (p?.status !== 'running' || p.health !== 'healthy') {
+            throw new Error(`${memberOf[s]}: ${p ? `${p.status}/${p.health}` : 'absent'}`);
+          }
+        }
+        return true;
+      },
+      timeoutMs,
+    );
+  for (const gw of gateways) {
+    await check(`${gw.service}: /api/v1/processes lists the worker and both gateways`, () =>
+      expectRunning(gw, ['gateway', 'gateway-2', 'worker'], 30_000).then(() =>
+        Object.values(memberOf).join(', '),
+      ),
+    );
+  }
+
+  const scrape = async (url) => {
+    const r = await http(`${url}/metrics`);
+    assert(r.status === 200, `status ${r.status}`);
+    assert(r.headers.get('content-type')?.startsWith('text/plain'), 'not Prometheus text');
+    const samples = parseMetrics(r.text);
+    const up = samples.find((m) => m.name === 'switchboard_redis_up');
+    assert(up?.value === 1, `switchboard_redis_up ${up?.value}`);
+    return samples;
+  };
+  for (const gw of gateways) {
+    await check(`${gw.service}: /metrics counts its chat completion`, async () => {
+      const samples = await scrape(gw.url);
+      const chat = samples.find(
+        (m) =>
+          m.name === 'switchboard_http_request_duration_seconds_count' &&
+          m.labels.route === '/v1/chat/completions' &&
+          m.labels.status === '200',
+      );
+      assert(chat?.value === 1, `chat completions counted: ${chat?.value}`);
+    });
+  }
+  await check('worker: /metrics answers with Redis up', async () => {
+    await scrape(workerUrl);
+  });
+
+  await check('management key is hashed back into the mounted config.yaml', async () => {
+    await waitFor(
+      'the bcrypt hash in config.yaml',
+      () => {
+        const text = readFileSync(join(workDir, 'config', 'config.yaml'), 'utf8');
+        return /secret-key: ['"]?\$2[aby]\$/.test(text) && !text.includes(MANAGEMENT_KEY);
+      },
+      15_000,
+    );
+  });
+
+  await check('podman-compose restart gateway: healthy again, usage survived', async () => {
+    const pidBefore = await inspect('gateway', '{{.State.Pid}}');
+    const r = await compose(['restart', 'gateway'], { timeoutMs: 60_000 });
+    assert(
+      r.code === 0,
+      `restart exit ${r.code}: ${r.out.trim().split('\n').slice(-5).join(' | ')}`,
+    );
+    assert(
+      (await inspect('gateway', '{{.State.Pid}}')) !== pidBefore,
+      'the process was not replaced',
+    );
+    await waitHealthy(['gateway'], 60_000);
+    await expectUsage(gateways[0], 15_000);
+    await expectRunning(gateways[1], ['gateway'], 30_000);
+  });
+
+  await check(
+    'podman-compose restart redis: usage survived (AOF on the named volume)',
+    async () => {
+      const r = await compose(['restart', 'redis'], { timeoutMs: 60_000 });
+      assert(r.code === 0, `restart exit ${r.code}`);
+      await waitHealthy(['redis'], 60_000);
+      await expectUsage(gateways[1], 30_000);
+      // Every member reconnects on its own (a gateway's /status is 503 until it has).
+      await waitHealthy(['gateway', 'gateway-2', 'worker'], 60_000);
+      await expectRunning(gateways[0], ['gateway', 'gateway-2', 'worker'], 30_000);
+    },
+  );
+
+  for (const service of ['gateway', 'worker']) {
+    await check(`podman stop ${service}: exits 0 within ${STOP_LIMIT_MS / 1000} s`, async () => {
+      const t0 = Date.now();
+      const r = await podman(['stop', '-t', String(STOP_LIMIT_MS / 1000), container(service)], {
+        timeoutMs: STOP_LIMIT_MS + 20_000,
+      });
+      const took = Date.now() - t0;
+      assert(r.code === 0, `podman stop exit ${r.code}: ${r.out.trim()}`);
+      const exit = Number(await inspect(service, '{{.State.ExitCode}}'));
+      assert(exit === 0, `exit code ${exit} after ${seconds(took)}`);
+      assert(took < STOP_LIMIT_MS, `took ${seconds(took)}`);
+      // A graceful stop says goodbye: the member shows as stopped, not crashed.
+      await waitFor(
+        `${memberOf[service]} stopped in gateway-2's /api/v1/processes`,
+        async () => (await processes(gateways[1])).get(memberOf[service])?.status === 'stopped',
+        10_000,
+      );
+      return `in ${seconds(took)}`;
+    });
+  }
+}
+
+// --- entry ---------------------------------------------------------------------------------
+
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+let crashed = false;
+try {
+  await main();
+} catch (err) {
+  crashed = true;
+  results.push({ name: 'setup', ok: false });
+  log(`FAIL  ${err instanceof Error ? err.message : err}`);
+} finally {
+  const failed = crashed || results.some((r) => !r.ok);
+  await cleanup(failed);
+  clearTimeout(overallTimer);
+  const passed = results.filter((r) => r.ok).length;
+  const [size, base] = [await imageSize(IMAGE), await imageSize(BASE_IMAGE)];
+  const image = Number.isNaN(size)
+    ? 'no image'
+    : `image ${IMAGE} ${mb(size)} (+${mb(size - base)} over node:20-bookworm-slim, ${mb(base)})`;
+  log(
+    `${failed ? 'FAILED' : 'PASSED'}: ${passed} passed, ${results.length - passed} failed, ` +
+      `in ${seconds(Date.now() - started)}; ${image}`,
+  );
+  process.exitCode = failed || results.length === 0 ? 1 : 0;
+}
