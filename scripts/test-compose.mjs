@@ -27,8 +27,15 @@ const COMPOSE_FILES = [
   'deploy/compose/test.yml',
 ];
 const TEST_CONFIG = join(root, 'deploy/compose/test.config.yaml');
+// The machine's container kit sits beside the checkout (../shared); a clone elsewhere (a CI
+// scratch dir) finds it at its usual absolute place.
 const PREPARE =
-  process.env.SB_CONTAINERS_PREPARE ?? join(root, '..', 'shared', 'containers', 'prepare.sh');
+  process.env.SB_CONTAINERS_PREPARE ??
+  [
+    join(root, '..', 'shared', 'containers', 'prepare.sh'),
+    '/work/shared/containers/prepare.sh',
+  ].find((p) => existsSync(p)) ??
+  join(root, '..', 'shared', 'containers', 'prepare.sh');
 const BASE_IMAGE = 'docker.io/library/node:20-bookworm-slim';
 const REDIS_IMAGE = 'docker.io/library/redis:7-bookworm';
 const IMAGE = 'localhost/switchboard:local';
