@@ -12,7 +12,6 @@ import { ConfigListsController } from '@app/gateway/management/config-lists.cont
 import { ConfigScalarsController } from '@app/gateway/management/config-scalars.controller';
 import { ConfigController } from '@app/gateway/management/config.controller';
 import { RequestLogsController } from '@app/gateway/management/request-logs.controller';
-import { UsageStatisticsController } from '@app/gateway/management/usage-statistics.controller';
 import { UsageController } from '@app/gateway/management/usage.controller';
 
 /** The `/v0/management/*` routes (wiring only; the decisions live in libs/management, libs/usage). */
@@ -20,7 +19,6 @@ import { UsageController } from '@app/gateway/management/usage.controller';
   imports: [ManagementModule, ConfigRoutesModule, UsageModule, LogsModule, ManagementToolsModule],
   controllers: [
     UsageController,
-    UsageStatisticsController,
     RequestLogsController,
     AuthFilesController,
     ApiCallController,

@@ -55,6 +55,7 @@ describe('SCALAR_ROUTES', () => {
         'request-log',
         'request-retry',
         'routing/strategy',
+        'usage-statistics-enabled',
         'ws-auth',
       ].sort(),
     );

@@ -24,12 +24,10 @@ export interface ScalarRoute {
   readonly deletable?: boolean;
 }
 
-/**
- * Every scalar of the CLIProxyAPI management catalog served from config.yaml, except
- * `usage-statistics-enabled`, which has its own controller.
- */
+/** Every scalar of the CLIProxyAPI management catalog served from config.yaml. */
 export const SCALAR_ROUTES: readonly ScalarRoute[] = [
   { route: 'debug', kind: 'boolean' },
+  { route: 'usage-statistics-enabled', kind: 'boolean' },
   { route: 'logging-to-file', kind: 'boolean' },
   { route: 'logs-max-total-size-mb', kind: 'integer', min: 0 },
   { route: 'error-logs-max-files', kind: 'integer', min: 0 },
