@@ -10,6 +10,8 @@ import { MetricsService } from '@app/metrics';
 import { GatewayModule } from '@app/gateway/gateway.module';
 import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
 import { WireErrorFilter } from '@app/gateway/http/error.filter';
+import { installJsonBodyParser } from '@app/gateway/http/json-body.parser';
+import { applyServerTimeouts, closeSilentConnections } from '@app/gateway/http/server-timeouts';
 
 /** Default request body limit when config.yaml does not say (image-heavy requests are large). */
 const DEFAULT_BODY_LIMIT_MB = 50;
@@ -46,10 +48,15 @@ export async function createGatewayApp(
   const config = app.get(ConfigService);
   const limitMb = () => config.current['body-limit-mb'] ?? DEFAULT_BODY_LIMIT_MB;
   const fastify = app.getHttpAdapter().getInstance();
+  // Header, request and keep-alive deadlines for clients (set before listen; read at start-up).
+  applyServerTimeouts(fastify.server, config.current['server-timeouts']);
+  closeSilentConnections(fastify.server, fastify.server.headersTimeout);
   // Fastify's bodyLimit is per server; apply the configured one (can only grow/shrink at start).
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit ??= limitMb() * 1024 * 1024;
   });
+  // Fastify's JSON parser plus a nesting limit: deeper bodies are a 400, not a stack overflow.
+  installJsonBodyParser(fastify);
   // PUT /v0/management/config.yaml takes the file as its raw body (text/plain is built in).
   fastify.addContentTypeParser(
     ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'],

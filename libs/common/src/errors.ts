@@ -51,6 +51,20 @@ export const ERRORS = {
     code: 'model_cooldown',
     message: (p: { model: string }) => `All credentials for model ${p.model} are cooling down`,
   },
+  CLIENT_RATE_LIMITED: {
+    status: 429,
+    type: 'rate_limit_error',
+    code: 'rate_limit_exceeded',
+    message: (p: { limit: string; retryAfterSec: number }) =>
+      `Rate limit reached for this client key (${p.limit}); retry in ${p.retryAfterSec} s`,
+  },
+  MODEL_NOT_ALLOWED: {
+    status: 403,
+    type: 'permission_error',
+    code: 'model_not_allowed',
+    message: (p: { model: string }) =>
+      `This client key may not use model ${p.model}; the operator lists its models under limits in config.yaml`,
+  },
   NO_CREDENTIALS: {
     status: 503,
     type: 'service_error',

@@ -471,6 +471,21 @@ export const configSchema = z.object({
       'idle-seconds': z.number().positive().default(300),
     })
     .default({}),
+  /** The gateway's own HTTP server (read at start-up): slow or idle clients cannot hold sockets. */
+  'server-timeouts': z
+    .object({
+      /** Time for a client to send complete request headers (slowloris defence). */
+      'headers-seconds': z.number().positive().default(30),
+      /** Time for a client to send the whole request, body included (0 = no limit). */
+      'request-seconds': z.number().min(0).default(300),
+      /** How long an idle keep-alive connection stays open between requests. */
+      'keep-alive-seconds': z.number().positive().default(72),
+    })
+    .refine((t) => t['request-seconds'] === 0 || t['headers-seconds'] <= t['request-seconds'], {
+      message: 'headers-seconds must not be longer than request-seconds',
+      path: ['headers-seconds'],
+    })
+    .default({}),
   usage: z
     .object({
       'details-max-per-model': positive(1000),

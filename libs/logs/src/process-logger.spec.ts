@@ -57,6 +57,29 @@ describe(ProcessLogger.name, () => {
     sut.warn({ a: 1 }, 'Ctx');
     expect(appended).toEqual([['warn', 'Ctx', '{"a":1}']]);
   });
+
+  it('should mask secrets in what it prints, not only in what it stores', () => {
+    sut.error(
+      'refresh failed: {"refresh_token":"1//0gAbCdEfGhIjKlMnOpQrStUvWx"}',
+      'Error: Bearer sk-live-abcdefghijklmnopqrstu rejected\n    at x',
+      'OAuth',
+    );
+    sut.warn({ apiKey: 'AIzaSyA1234567890abcdefghijklmnopqrstu' }, 'Ctx');
+    const printed = [...err.mock.calls, ...out.mock.calls].map((c) => String(c[0])).join('');
+    const stored = appended.map((a) => a[2]).join('\n');
+    for (const text of [printed, stored]) {
+      expect(text).not.toContain('1//0gAbCdEfGhIjKlMnOpQrStUvWx');
+      expect(text).not.toContain('sk-live-abcdefghijklmnopqrstu');
+      expect(text).not.toContain('AIzaSyA1234567890abcdefghijklmnopqrstu');
+      expect(text).toContain('…');
+    }
+    expect(printed.replace(ANSI, '')).toContain('[OAuth] refresh failed');
+  });
+
+  it('should print objects without secrets as Nest does', () => {
+    sut.log({ port: 8317 }, 'Ctx');
+    expect(String(out.mock.calls[0][0]).replace(ANSI, '')).toMatch(/Object\(1\) \{\s+port: 8317/);
+  });
 });
 
 describe('process log entries', () => {

@@ -37,7 +37,7 @@ export class MetricsService {
     });
     this.configReloads = new Counter({
       name: `${METRIC_PREFIX}config_reloads_total`,
-      help: 'Config reloads by result (ok, invalid, unchanged)',
+      help: 'Config reloads by result: ok (a new config took effect), invalid (rejected, the previous one stays), error (unreadable)',
       labelNames: ['result'],
       registers: [this.registry],
     });

@@ -1,4 +1,5 @@
 import type { ProviderId } from '@app/llm';
+import { parseModelSuffix } from '@app/llm/util/thinking';
 
 /** One credential the proxy may try, with everything needed to call it. */
 export interface Candidate {
@@ -22,6 +23,8 @@ export interface Candidate {
   accountId?: string;
   project?: string;
   location?: string;
+  /** `/v1/ws` relay connection (provider aistudio): the call travels over that socket. */
+  relay?: string;
 }
 
 /** What the router can offer for a model. */
@@ -57,4 +60,10 @@ export abstract class CandidateSource {
   /** An attempt succeeded (clears failure state). */
   abstract reportSuccess(c: Candidate): void;
   abstract listModels(opts: { provider?: string }): ServedModel[];
+
+  /** True when some credential serves the model (a thinking suffix is ignored). */
+  serves(model: string, opts: { provider?: string }): boolean {
+    const base = parseModelSuffix(model).model;
+    return this.listModels(opts).some((m) => m.id === model || m.id === base);
+  }
 }

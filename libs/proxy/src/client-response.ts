@@ -14,12 +14,25 @@ export class ClientResponse {
   private readonly abort = new AbortController();
   private opened = false;
   private keepalive: NodeJS.Timeout | undefined;
+  /** Status the client got (0 until something went out); read by the request and error logs. */
+  status = 0;
+  /** The JSON text last sent (a reference, for the logs). */
+  sentBody: string | undefined;
+  /** Headers set by this class: a stream's, or the extra ones of a JSON answer (Retry-After…). */
+  sentHeaders: Readonly<Record<string, string>> | undefined;
+  /** Upstream headers forwarded with the answer (`passthrough-headers`), latest attempt's. */
+  private forwarded: Readonly<Record<string, string>> | undefined;
 
   constructor(private readonly reply: FastifyReply) {
     this.signal = this.abort.signal;
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) this.abort.abort();
     });
+  }
+
+  /** Forward these upstream headers with whatever answer goes out (replaces earlier ones). */
+  passThrough(headers: Readonly<Record<string, string>> | undefined): void {
+    this.forwarded = headers;
   }
 
   /** True once the client went away. */
@@ -62,12 +75,16 @@ export class ClientResponse {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     if (this.opened) {
       if (!this.reply.raw.writableEnded) this.reply.raw.end(text);
+      this.sentBody = text;
       return;
     }
     if (this.reply.sent || this.gone) return;
+    this.status = status;
+    this.sentBody = text;
+    this.sentHeaders = headers;
     void this.reply
       .status(status)
-      .headers(headers ?? {})
+      .headers(this.forwarded ? { ...this.forwarded, ...headers } : (headers ?? {}))
       .header('content-type', 'application/json')
       .send(text);
   }
@@ -112,9 +129,15 @@ export class ClientResponse {
   private open(status: number, headers: Record<string, string>): void {
     if (this.opened) return;
     this.opened = true;
+    this.status = status;
+    this.sentHeaders = headers;
     // Fastify must stop managing the response once raw writes begin.
     this.reply.hijack();
-    this.reply.raw.writeHead(status, { ...headers, 'x-request-id': String(this.reply.request.id) });
+    this.reply.raw.writeHead(status, {
+      ...this.forwarded,
+      ...headers,
+      'x-request-id': String(this.reply.request.id),
+    });
     this.reply.raw.flushHeaders();
   }
 }

@@ -14,6 +14,11 @@ export interface ClientCall {
   geminiAlt?: 'sse' | 'json-array';
   /** Provider pinned by /api/provider/:provider/... */
   provider?: string;
+  /**
+   * The model name answers carry when it differs from the one routed (an Amp model mapping
+   * routes `model` but the client asked for this one).
+   */
+  responseModel?: string;
 }
 
 /** Split `gemini-2.5-pro:streamGenerateContent` into model and method. */

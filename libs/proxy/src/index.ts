@@ -8,5 +8,8 @@ export * from '@app/proxy/proxy.service';
 export * from '@app/proxy/stream-pump';
 export * from '@app/proxy/upstream-request';
 export * from '@app/proxy/usage.types';
+export * from '@app/proxy/exchange-capture';
+export * from '@app/proxy/refusal-capture';
 export * from '@app/proxy/routing-candidate-source';
+export * from '@app/proxy/limits';
 export * from '@app/proxy/proxy.module';

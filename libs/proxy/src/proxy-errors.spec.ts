@@ -74,6 +74,17 @@ describe(renderUpstreamError.name, () => {
       error: { code: 429, message: 'slow down', status: 'RESOURCE_EXHAUSTED' },
     });
   });
+
+  it('should mask a credential the upstream quotes back', () => {
+    const key = 'sk-proj-abcdefghijklmnopqrstuvwx';
+    const e = { status: 401, type: 'authentication_error', message: `Incorrect API key: ${key}` };
+    for (const format of ['openai', 'claude', 'gemini'] as const) {
+      const text = JSON.stringify(renderUpstreamError(format, e));
+      expect(text).not.toContain(key);
+      expect(text).toContain('Incorrect API key: sk-…uvwx');
+    }
+    expect(e.message).toContain(key); // the caller's object is left alone
+  });
 });
 
 describe(errorFormatOf.name, () => {

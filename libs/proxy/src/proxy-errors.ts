@@ -1,5 +1,6 @@
 import { renderError, type ErrorFormat, type RenderableError } from '@app/common';
 import { codecFor, type WireError, type WireFormat } from '@app/llm';
+import { maskSecrets } from '@app/logs/secret-mask';
 
 /** The error envelope of each client wire format. */
 export function errorFormatOf(format: WireFormat): ErrorFormat {
@@ -48,14 +49,19 @@ export function renderGatewayError(
   return renderError(format, { ...base, details });
 }
 
-/** Render an upstream error (status and message kept) in the client's wire format. */
+/**
+ * Render an upstream error (status and message kept) in the client's wire format. The message
+ * is the upstream's own text: some upstreams quote the credential they were sent ("Incorrect
+ * API key provided: sk-…"), which is the gateway's secret, not the client's; it is masked.
+ */
 export function renderUpstreamError(
   clientFormat: WireFormat,
   e: WireError,
 ): Record<string, unknown> {
+  const safe: WireError = { ...e, message: maskSecrets(e.message) };
   try {
-    return codecFor(clientFormat).buildError(e);
+    return codecFor(clientFormat).buildError(safe);
   } catch {
-    return renderError(errorFormatOf(clientFormat), e);
+    return renderError(errorFormatOf(clientFormat), safe);
   }
 }

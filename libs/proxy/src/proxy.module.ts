@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@app/config';
+import { OAuthModule } from '@app/oauth';
 import { RoutingModule } from '@app/routing';
 import { DEFAULT_UPSTREAM_HTTP, UpstreamHttp } from '@app/upstream';
 import { CandidateSource } from '@app/proxy/candidate-source';
@@ -7,15 +8,22 @@ import { ProxyMetrics } from '@app/proxy/proxy.metrics';
 import { ProxyService } from '@app/proxy/proxy.service';
 import { RoutingCandidateSource } from '@app/proxy/routing-candidate-source';
 import { FanOutUsageRecorder, UsageRecorder } from '@app/proxy/usage.types';
-import { LogsModule, RequestLogRecorder } from '@app/logs';
+import { ExchangeRecorder } from '@app/proxy/exchange-capture';
+import { RefusalCapture } from '@app/proxy/refusal-capture';
+import { RelayChannels } from '@app/proxy/relay/relay-channels';
+import { RelayDirectory } from '@app/proxy/relay/relay-directory';
+import { RelayHub } from '@app/proxy/relay/relay-hub';
+import { LimitsMetrics, LimitsRepository, LimitsService } from '@app/proxy/limits';
+import { ExchangeLogRecorder, LogsModule, RequestLogRecorder } from '@app/logs';
 import { RedisUsageRecorder, UsageModule } from '@app/usage';
 
 /**
  * The proxy pipeline. Each finished request's usage record goes to the shared usage store
- * (libs/usage) and the shared request log (libs/logs).
+ * (libs/usage) and the shared request log (libs/logs); its exchange (headers and bodies) goes
+ * to the full request log or, when it failed, to the error logs.
  */
 @Module({
-  imports: [RoutingModule, UsageModule, LogsModule],
+  imports: [RoutingModule, UsageModule, LogsModule, OAuthModule],
   providers: [
     ProxyService,
     ProxyMetrics,
@@ -36,10 +44,25 @@ import { RedisUsageRecorder, UsageModule } from '@app/usage';
     },
     {
       provide: UsageRecorder,
-      inject: [RedisUsageRecorder, RequestLogRecorder],
-      useFactory: (usage: RedisUsageRecorder, requests: RequestLogRecorder) =>
-        new FanOutUsageRecorder([usage, requests]),
+      inject: [RedisUsageRecorder, RequestLogRecorder, LimitsService],
+      useFactory: (
+        usage: RedisUsageRecorder,
+        requests: RequestLogRecorder,
+        limits: LimitsService,
+      ) => new FanOutUsageRecorder([usage, requests, limits]),
     },
+    // Per-key limits (docs/limits.md); also a usage sink, for the token windows.
+    LimitsService,
+    LimitsRepository,
+    LimitsMetrics,
+    // Full request logs and error logs (libs/logs); RefusalCapture adds the errors answered
+    // before the pipeline (413, unknown routes, bad keys).
+    { provide: ExchangeRecorder, useExisting: ExchangeLogRecorder },
+    RefusalCapture,
+    // The /v1/ws relay: live connections as aistudio credentials, and their transport.
+    RelayChannels,
+    RelayDirectory,
+    RelayHub,
   ],
   exports: [
     ProxyService,
@@ -48,6 +71,8 @@ import { RedisUsageRecorder, UsageModule } from '@app/usage';
     ProxyMetrics,
     UpstreamHttp,
     RoutingModule,
+    RelayHub,
+    LimitsService,
   ],
 })
 export class ProxyModule {}

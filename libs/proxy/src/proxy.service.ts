@@ -1,8 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { ConfigService, type AppConfig } from '@app/config';
-import { AppError, extractClientKey, keyId, maskKey, matchesAny } from '@app/common';
+import {
+  AppError,
+  extractClientKey,
+  keyId,
+  maskKey,
+  matchesAny,
+  type ErrorFormat,
+} from '@app/common';
 import {
   applyModelSuffix,
   codecFor,
@@ -47,6 +54,17 @@ import {
   UsageRecorder,
   type UsageRecord,
 } from '@app/proxy/usage.types';
+import {
+  ExchangeRecorder,
+  pipelineRequests,
+  StreamCapture,
+  type FailedUpstreamAttempt,
+  type ProxyExchange,
+} from '@app/proxy/exchange-capture';
+import { passthroughHeaders } from '@app/proxy/passthrough-headers';
+import { payloadRulesFor } from '@app/proxy/payload-rules';
+import { RelayHub } from '@app/proxy/relay/relay-hub';
+import { LimitsService, requestedModel, type LeaseRef } from '@app/proxy/limits';
 
 export { errorFormatOf } from '@app/proxy/proxy-errors';
 
@@ -69,6 +87,16 @@ interface Outcome {
   ttfbMs?: number;
   model: string;
   stream: boolean;
+  /** Keep full bodies for the request log (`request-log: true`), read once per request. */
+  captureBodies: boolean;
+  /** The last upstream call made (request and error logs). */
+  upstream: UpstreamRequest | undefined;
+  /** The last upstream call that failed, even when a later credential succeeded. */
+  upstreamFailure: FailedUpstreamAttempt | undefined;
+  /** The upstream's 2xx body as read (a reference; logged with request-log or on failure). */
+  upstreamBody: string | undefined;
+  /** A copy of the streamed output, only while bodies are captured. */
+  streamCopy: StreamCapture | undefined;
 }
 
 /** Everything the steps of one request share. */
@@ -100,6 +128,8 @@ type AttemptResult = 'done' | (AttemptFailure & { earlyStream?: boolean });
 export class ProxyService {
   private readonly logger = new Logger('Proxy');
   private paused = false;
+  /** Cluster-wide pause (control API proxy-stop), mirrored from Redis on every replica. */
+  private clusterPaused = false;
   /** Identity of keys that already matched, per key list (saves hashing them again). */
   private identities = new WeakMap<readonly string[], Map<string, ClientIdentity>>();
 
@@ -109,6 +139,12 @@ export class ProxyService {
     private readonly http: UpstreamHttp,
     private readonly usage: UsageRecorder,
     private readonly metrics: ProxyMetrics,
+    /** Request and error logs; absent in tests that do not need them. */
+    @Optional() private readonly exchanges?: ExchangeRecorder,
+    /** The `/v1/ws` relay (aistudio credentials); absent in tests that do not need it. */
+    @Optional() private readonly relay?: RelayHub,
+    /** Per-key limits; absent in tests that do not need them. */
+    @Optional() private readonly limits?: LimitsService,
   ) {}
 
   /** Pause or resume proxy traffic (control API / cluster stop). */
@@ -118,6 +154,15 @@ export class ProxyService {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** Pause or resume proxy traffic on every replica (the control API's shared flag). */
+  setClusterPaused(paused: boolean): void {
+    this.clusterPaused = paused;
+  }
+
+  get isClusterPaused(): boolean {
+    return this.clusterPaused;
   }
 
   /** Check the client key; undefined when it is missing or wrong (caller answers 401). */
@@ -141,7 +186,7 @@ export class ProxyService {
     const started = Date.now();
     const cfg = this.config.current;
     const format = errorFormatOf(call.format);
-    if (this.paused) {
+    if (this.paused || this.clusterPaused) {
       const e = AppError.of('SERVICE_UNAVAILABLE', {
         reason: 'Proxy traffic is paused by an operator; retry later',
       });
@@ -154,6 +199,9 @@ export class ProxyService {
       void reply.status(e.status).send(renderGatewayError(format, e));
       return;
     }
+    // From here on the pipeline records its own exchange; refusals above are captured by
+    // RefusalCapture like any other error answered before the pipeline.
+    pipelineRequests.add(req);
 
     const res = new ClientResponse(reply);
     const outcome: Outcome = {
@@ -162,9 +210,22 @@ export class ProxyService {
       attempts: 0,
       model: call.model ?? '',
       stream: call.stream ?? false,
+      captureBodies: this.exchanges?.capturesBodies ?? false,
+      upstream: undefined,
+      upstreamFailure: undefined,
+      upstreamBody: undefined,
+      streamCopy: undefined,
     };
     this.metrics.inFlight.inc();
+    let lease: LeaseRef | undefined;
     try {
+      // Per-key limits (docs/limits.md): a single branch when none are configured.
+      if (this.limits?.enabled) {
+        const model = requestedModel(call.model, req.body);
+        const gate = await this.limits.admit(who.keyId, model);
+        if (gate.refused) return refuseByLimit(res, format, outcome, model, gate.refused);
+        lease = gate.lease;
+      }
       await this.serve(req, res, call, cfg, outcome, started);
     } catch (err) {
       outcome.status = outcome.status || 500;
@@ -175,9 +236,11 @@ export class ProxyService {
       if (res.committed) res.end();
       else res.sendJson(500, renderGatewayError(format, AppError.of('INTERNAL')));
     } finally {
+      if (lease) this.limits?.release(lease);
       res.stopKeepalive();
       this.metrics.inFlight.dec();
       this.finish(req, call, who, outcome, started);
+      this.recordExchange(req, res, outcome, started);
     }
   }
 
@@ -218,7 +281,7 @@ export class ProxyService {
     if (call.action === 'compact' && body.stream === true) {
       return invalid('Streaming is not supported for /v1/responses/compact');
     }
-    ctx.requestedModel = model;
+    ctx.requestedModel = call.responseModel ?? model;
     const clientStreams = call.action === 'generate' && ir?.stream === true;
     outcome.model = model;
     outcome.stream = clientStreams;
@@ -316,6 +379,7 @@ export class ProxyService {
         x.outcome.candidate = cand;
         const r = await this.attempt(x, cand, bootstraps > 0);
         if (r === 'done') return;
+        noteFailure(x.outcome, r);
         if (r.earlyStream) bootstraps--;
         last = r;
         if (!isRetryable(r.status, r.body)) return this.sendFailure(x, r);
@@ -341,6 +405,7 @@ export class ProxyService {
     ctx.upstreamModel = cand.stateModel;
     ctx.project = cand.project;
     ctx.toolNameMap.clear();
+    x.outcome.upstream = undefined;
 
     if (call.action === 'count_tokens' && !countsNatively(adapter, call.format)) {
       return this.answerEstimate(x);
@@ -356,6 +421,7 @@ export class ProxyService {
         adapter,
         x.clientStreams,
         String(x.req.id),
+        payloadRulesFor(x.cfg),
       );
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
@@ -368,22 +434,31 @@ export class ProxyService {
       };
     }
 
+    x.outcome.upstream = up;
     const t0 = Date.now();
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.http.request(up.url, {
-        method: 'POST',
+      const init = {
+        method: 'POST' as const,
         headers: up.headers,
         body: up.body,
         signal: x.res.signal,
         proxyUrl: cand.proxyUrl,
         headersTimeoutMs: x.cfg['upstream-timeouts']['header-seconds'] * 1000,
-      });
+      };
+      res =
+        cand.relay && this.relay
+          ? await this.relay.request(cand.relay, up.url, {
+              ...init,
+              idleTimeoutMs: x.cfg['upstream-timeouts']['idle-seconds'] * 1000,
+            })
+          : await this.http.request(up.url, init);
     } catch (err) {
       if (x.res.gone) return this.clientGone(x.outcome);
       return this.failed(cand, transportFailure(err, cand.provider, this.timeouts(x)));
     }
     this.metrics.upstreamTtfb.observe({ provider: cand.provider }, (Date.now() - t0) / 1000);
+    if (x.cfg['passthrough-headers']) x.res.passThrough(passthroughHeaders(res.headers));
 
     if (res.statusCode < 200 || res.statusCode >= 300) {
       let text = '';
@@ -418,6 +493,7 @@ export class ProxyService {
     let json: unknown;
     try {
       text = await res.body.text();
+      x.outcome.upstreamBody = text;
       json = JSON.parse(text);
     } catch (err) {
       if (x.res.gone) return this.clientGone(x.outcome);
@@ -441,9 +517,13 @@ export class ProxyService {
   ): Promise<AttemptResult> {
     let irRes: IRResponse;
     try {
-      irRes = upstreamStreamed
-        ? await collectStream(res.body, upstreamFormat, x.ctx)
-        : codecFor(upstreamFormat).parseResponse(JSON.parse(await res.body.text()), x.ctx);
+      if (upstreamStreamed) {
+        irRes = await collectStream(res.body, upstreamFormat, x.ctx);
+      } else {
+        const text = await res.body.text();
+        x.outcome.upstreamBody = text;
+        irRes = codecFor(upstreamFormat).parseResponse(JSON.parse(text), x.ctx);
+      }
     } catch (err) {
       if (x.res.gone) return this.clientGone(x.outcome);
       if (err instanceof StreamCollectError) {
@@ -485,7 +565,13 @@ export class ProxyService {
         x.outcome.ttfbMs = Date.now() - x.started;
         this.metrics.openStreams.inc();
       },
-      write: (chunk) => x.res.write(chunk),
+      // A copy of the output only for the request log; without it the sink stays a plain write.
+      write: x.outcome.captureBodies
+        ? (chunk) => {
+            (x.outcome.streamCopy ??= new StreamCapture()).push(chunk);
+            return x.res.write(chunk);
+          }
+        : (chunk) => x.res.write(chunk),
       waitDrain: () => x.res.waitDrain(),
       get closed() {
         return x.res.gone;
@@ -524,7 +610,7 @@ export class ProxyService {
           x.outcome.usage = partialUsage(r.usage, x.ir, r.outputChars);
           x.outcome.status = failure.status;
           x.outcome.errorClass = 'upstream_stream_error';
-          await this.failed(cand, attemptFailure(failure));
+          await this.failed(cand, noteFailure(x.outcome, attemptFailure(failure)));
           return 'done';
         case 'failed_before_first_byte':
           break;
@@ -622,6 +708,68 @@ export class ProxyService {
       this.logger.warn(`usage recorder failed: ${(err as Error).message}`);
     }
   }
+
+  /**
+   * Hand the exchange to the request and error logs: every request while bodies are captured,
+   * otherwise only failures, so a success costs one branch here. A client that left is not a
+   * failure of its own (nothing went wrong that a log could explain).
+   */
+  private recordExchange(
+    req: FastifyRequest,
+    res: ClientResponse,
+    o: Outcome,
+    started: number,
+  ): void {
+    if (!this.exchanges) return;
+    const clientAborted = o.errorClass === 'client_abort';
+    const failed = (o.failed && !clientAborted) || o.upstreamFailure !== undefined;
+    if (!failed && !o.captureBodies) return;
+    const exchange: ProxyExchange = {
+      requestId: String(req.id),
+      startedAt: started,
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      body: req.body,
+      upstream: o.upstream,
+      upstreamFailure: o.upstreamFailure,
+      upstreamBody: o.upstreamBody,
+      status: res.status || o.status,
+      responseHeaders: res.sentHeaders,
+      responseBody: o.streamCopy ? o.streamCopy.text() : res.sentBody,
+      failed,
+      clientAborted,
+    };
+    try {
+      this.exchanges.record(exchange);
+    } catch (err) {
+      this.logger.warn(`request log recorder failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** Answer a request a per-key limit refused; it still gets its usage record. */
+function refuseByLimit(
+  res: ClientResponse,
+  format: ErrorFormat,
+  outcome: Outcome,
+  model: string,
+  e: AppError,
+): void {
+  outcome.model = model;
+  outcome.status = e.status;
+  outcome.errorClass = e.code ?? e.type;
+  res.sendJson(e.status, renderGatewayError(format, e), e.headers);
+}
+
+/** Remember a failed upstream call for the logs (references only); returns the failure. */
+function noteFailure(o: Outcome, f: AttemptFailure): AttemptFailure {
+  // Without an upstream call (the request could not be built for it) there is no upstream error.
+  if (!o.upstream) return f;
+  o.upstreamFailure = f.transport
+    ? { request: o.upstream, body: '', transportError: f.error.message }
+    : { request: o.upstream, status: f.status, body: f.body };
+  return f;
 }
 
 /** Parse the client body for its action (count-tokens bodies have their own shape). */

@@ -1,7 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@app/config';
 import { PROVIDERS, type ProviderId } from '@app/llm';
-import { CredentialService, type Credential, type RouteCandidate } from '@app/routing';
+import { needsInlineRefresh, TokenRefreshService } from '@app/oauth';
+import { parseModelSuffix } from '@app/llm/util/thinking';
+import {
+  CredentialService,
+  type Credential,
+  type RouteCandidate,
+  type SelectionResult,
+} from '@app/routing';
+import { RelayDirectory, relayCandidate } from '@app/proxy/relay/relay-directory';
 import {
   CandidateSource,
   type Candidate,
@@ -90,12 +98,15 @@ export class RoutingCandidateSource extends CandidateSource {
   constructor(
     private readonly routing: CredentialService,
     private readonly config: ConfigService,
+    @Optional() private readonly tokens?: TokenRefreshService,
+    /** Live `/v1/ws` connections (aistudio credentials); absent in tests that do not need them. */
+    @Optional() private readonly relays?: RelayDirectory,
   ) {
     super();
   }
 
   async plan(model: string, opts: { provider?: string }): Promise<Plan> {
-    const r = await this.routing.pick(model, { provider: opts.provider });
+    const r = await this.select(model, opts.provider);
     if (r.kind === 'none') return { kind: 'none' };
     if (r.kind === 'cooldown') return { kind: 'cooldown', retryAfterSec: r.retryAfterSeconds };
     const cfg = this.config.current;
@@ -104,11 +115,42 @@ export class RoutingCandidateSource extends CandidateSource {
       proxyUrl: cfg['proxy-url'],
     };
     const candidates: Candidate[] = [];
+    const now = Date.now();
     for (const rc of r.candidates) {
-      const cand = toCandidate(rc, settings);
+      let route = rc;
+      // Never send a token known to be expired (worker down): the first usable candidate waits
+      // for its refresh (shared with the worker through a Redis lock); later failover ones are
+      // refreshed in the background and left out of this request.
+      if (this.tokens && needsInlineRefresh(rc.credential, now)) {
+        if (candidates.length > 0) {
+          this.tokens.refreshInBackground(rc.credential);
+          continue;
+        }
+        const fresh = await this.tokens.ensureFresh(rc.credential, now);
+        if (!fresh) continue;
+        route = { ...rc, credential: fresh };
+      }
+      const cand =
+        route.credential.provider === 'aistudio'
+          ? relayCandidate(route)
+          : toCandidate(route, settings);
       if (cand) candidates.push(cand);
     }
     return candidates.length > 0 ? { kind: 'ok', candidates } : { kind: 'none' };
+  }
+
+  /** The routing pick, with live relay credentials joining the candidates when there are any. */
+  private select(model: string, provider: string | undefined): Promise<SelectionResult> {
+    if (!this.relays || this.relays.size === 0) return this.routing.pick(model, { provider });
+    const relayed = this.relays.registry().resolve(model, { provider });
+    if (relayed.length === 0) return this.routing.pick(model, { provider });
+    const merged = [...this.routing.resolve(model, { provider }), ...relayed];
+    return this.routing.selector.select(parseModelSuffix(model).model, merged);
+  }
+
+  override serves(model: string, opts: { provider?: string }): boolean {
+    if (this.routing.resolve(model, opts).length > 0) return true;
+    return !!this.relays && this.relays.size > 0 && this.relays.registry().has(model, opts);
   }
 
   async reportFailure(
@@ -135,7 +177,17 @@ export class RoutingCandidateSource extends CandidateSource {
   }
 
   listModels(opts: { provider?: string }): ServedModel[] {
-    return this.routing.listModels({ provider: opts.provider }).map((m) => ({
+    let list = this.routing.listModels({ provider: opts.provider });
+    if (this.relays && this.relays.size > 0) {
+      const seen = new Set(list.map((m) => m.id));
+      const extra = this.relays
+        .registry()
+        .list(opts)
+        .filter((m) => !seen.has(m.id));
+      if (extra.length > 0)
+        list = [...list, ...extra].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
+    return list.map((m) => ({
       id: m.id,
       ownedBy: m.owned_by,
       provider: m.provider,

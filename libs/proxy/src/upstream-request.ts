@@ -13,6 +13,7 @@ import { buildGeminiCountTokensRequest } from '@app/llm/formats/gemini';
 import { buildCompactRequest } from '@app/llm/formats/openai-responses';
 import type { Candidate } from '@app/proxy/candidate-source';
 import type { ClientCall } from '@app/proxy/client-routes';
+import type { PayloadRules } from '@app/proxy/payload-rules';
 
 /** An attempt that failed before anything reached the client: what to report and relay. */
 export interface AttemptFailure {
@@ -22,6 +23,8 @@ export interface AttemptFailure {
   retryAfterSec?: number;
   /** Raw upstream error body ('' for transport failures): the retry policy reads it. */
   body: string;
+  /** The upstream never answered with a status (connect error, reset, timeout). */
+  transport?: boolean;
 }
 
 /** One upstream call, ready to send. */
@@ -81,6 +84,8 @@ export function buildUpstreamRequest(
   adapter: ProviderAdapter,
   clientStreams: boolean,
   requestId: string,
+  /** `payload:` rules of the config version serving the request. */
+  rules?: PayloadRules,
 ): UpstreamRequest {
   const generate = call.action === 'generate';
   const streams = generate && (clientStreams || adapter.alwaysStreams);
@@ -96,7 +101,14 @@ export function buildUpstreamRequest(
     project: cand.project,
     location: cand.location,
   };
-  const body = upstreamBody(call, ir, rawBody, ctx, cand, adapter.format, streams);
+  let body = upstreamBody(call, ir, rawBody, ctx, cand, adapter.format, streams);
+  if (rules && !rules.empty) {
+    body = rules.apply(body, {
+      model: cand.stateModel,
+      requestedModel: ctx.requestedModel,
+      format: adapter.format,
+    });
+  }
   const headers = adapter.headers(target);
   // Streaming-only upstreams still answer compact and count calls with plain JSON.
   if (!streams) headers.accept = 'application/json';
@@ -182,5 +194,5 @@ export function transportFailure(
     ? timeout(provider, timeouts)
     : `Upstream ${provider} failed: ${err instanceof Error ? err.message : String(err)}`;
   const type = status === 504 ? 'timeout_error' : 'api_error';
-  return { status, error: { status, type, message }, body: '' };
+  return { status, error: { status, type, message }, body: '', transport: true };
 }

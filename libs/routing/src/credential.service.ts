@@ -12,7 +12,7 @@ import { RedisService } from '@app/storage/redis.service';
 import { AuthDirRepository, type AuthDirOptions } from '@app/routing/auth-dir.repository';
 import { parseAuthFiles, type AuthFileError } from '@app/routing/auth-file.parser';
 import { credentialsFromConfig } from '@app/routing/config-credentials';
-import { cooldownFor } from '@app/routing/cooldown.policy';
+import { cooldownFor, type CooldownReason } from '@app/routing/cooldown.policy';
 import {
   CredentialStateRepository,
   type CredentialStateOptions,
@@ -51,6 +51,9 @@ export interface RoutingSnapshot {
   /** Increments on every rebuild. */
   readonly version: number;
 }
+
+/** Told when a failure benched a credential for a model (metrics count these). */
+export type CooldownListener = (provider: string, reason: CooldownReason) => void;
 
 /** `/status` providers: how many, and which have at least one enabled credential. */
 export interface ProviderSummary {
@@ -102,6 +105,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
   private offPeer: (() => void) | undefined;
   private reloadChain: Promise<void> = Promise.resolve();
   private reloadPending = false;
+  private readonly cooldownListeners = new Set<CooldownListener>();
 
   constructor(
     private readonly config: ConfigService,
@@ -168,14 +172,26 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
         level: prev?.level ?? 0,
         disableCooling: cred?.disableCooling ?? this.routingConfig()['disable-cooling'] === true,
       });
-      return await this.state.recordFailure(report.authIndex, model, decision, {
+      const state = await this.state.recordFailure(report.authIndex, model, decision, {
         status: report.status,
         message: report.message,
       });
+      if (decision.cooldownMs > 0) {
+        for (const fn of this.cooldownListeners) fn(cred?.provider ?? 'unknown', decision.reason);
+      }
+      return state;
     } catch (err) {
       this.logger.warn(`could not record a failure: ${(err as Error).message}`);
       return undefined;
     }
+  }
+
+  /** Subscribe to cooldowns entered by this process; returns the unsubscribe function. */
+  onCooldown(listener: CooldownListener): () => void {
+    this.cooldownListeners.add(listener);
+    return () => {
+      this.cooldownListeners.delete(listener);
+    };
   }
 
   /** Record a successful attempt (clears the model's cooldown; free when there is none). */

@@ -11,4 +11,5 @@ export * from '@app/routing/credential-state.repository';
 export * from '@app/routing/selector';
 export * from '@app/routing/credential.service';
 export * from '@app/routing/model-catalog.sync';
+export * from '@app/routing/routing.metrics';
 export * from '@app/routing/routing.module';

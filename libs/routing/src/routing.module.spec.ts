@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConfigService } from '@app/config';
+import { MetricsService } from '@app/metrics';
 import { RedisService } from '@app/storage/redis.service';
 import { CredentialService } from '@app/routing/credential.service';
 import { RoutingModule } from '@app/routing/routing.module';
@@ -39,8 +40,9 @@ describe(RoutingModule.name, () => {
       providers: [
         { provide: ConfigService, useValue: config },
         { provide: RedisService, useValue: redis },
+        MetricsService,
       ],
-      exports: [ConfigService, RedisService],
+      exports: [ConfigService, RedisService, MetricsService],
     })
     class Globals {}
 

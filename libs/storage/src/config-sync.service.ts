@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { ConfigService } from '@app/config';
+import { ConfigRepository, ConfigService, type ConfigReloadResult } from '@app/config';
 import { MetricsService } from '@app/metrics';
 import { PROCESS_NAME } from '@app/storage/process-name';
 import { RedisService } from '@app/storage/redis.service';
@@ -16,19 +16,29 @@ export const CONFIG_CHANNEL = 'config-changed';
 /**
  * Keeps every process on the same config: a local file change reloads here and is announced on
  * Redis; an announcement from another process makes this one reload its file too.
+ *
+ * It watches the file itself (rather than `ConfigService.startWatching`) so that every reload's
+ * outcome reaches `switchboard_config_reloads_total`: `ok` when a new config took effect, whatever
+ * caused it (file change, peer announcement, management write), `invalid` when a reload was
+ * rejected and the previous config stayed, `error` when the file could not be read.
  */
 @Injectable()
 export class ConfigSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ConfigSync');
   private unsubscribe: (() => void) | undefined;
   private offChange: (() => void) | undefined;
+  private stopWatch: (() => void) | undefined;
   private reloadingFromPeer = false;
+  // The directory watch and the stat poll can both report one bad save; ConfigService answers
+  // the repeat with the same error list, so comparing by identity counts it once.
+  private lastRejected: ConfigReloadResult['errors'];
 
   constructor(
     private readonly config: ConfigService,
     private readonly redis: RedisService,
     private readonly metrics: MetricsService,
     @Inject(PROCESS_NAME) private readonly processName: string,
+    private readonly repo: ConfigRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,13 +53,32 @@ export class ConfigSyncService implements OnApplicationBootstrap, OnApplicationS
     this.unsubscribe = this.redis.subscribe(CONFIG_CHANNEL, (message) => {
       void this.onPeerMessage(message);
     });
-    this.config.startWatching();
+    this.stopWatch ??= this.repo.watch(this.config.path, () => {
+      void this.reload('file changed');
+    });
   }
 
   onApplicationShutdown(): void {
-    this.config.stopWatching();
+    this.stopWatch?.();
+    this.stopWatch = undefined;
     this.unsubscribe?.();
     this.offChange?.();
+  }
+
+  /** Reload and count a failed outcome (a success is counted by the change listener). */
+  private async reload(reason: string): Promise<void> {
+    try {
+      const result = await this.config.reload(reason);
+      if (result.ok) {
+        this.lastRejected = undefined;
+      } else if (result.errors !== this.lastRejected) {
+        this.lastRejected = result.errors;
+        this.metrics.configReloads.inc({ result: 'invalid' });
+      }
+    } catch (err) {
+      this.metrics.configReloads.inc({ result: 'error' });
+      this.logger.error(`reload (${reason}) failed: ${(err as Error).message}`);
+    }
   }
 
   private async onPeerMessage(message: string): Promise<void> {
@@ -63,10 +92,7 @@ export class ConfigSyncService implements OnApplicationBootstrap, OnApplicationS
     if (from === this.processName) return;
     this.reloadingFromPeer = true;
     try {
-      const result = await this.config.reload(`announced by ${from || 'a peer'}`);
-      if (!result.ok) this.metrics.configReloads.inc({ result: 'invalid' });
-    } catch (err) {
-      this.logger.error(`reload failed: ${(err as Error).message}`);
+      await this.reload(`announced by ${from || 'a peer'}`);
     } finally {
       this.reloadingFromPeer = false;
     }

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@app/config';
 import { resolveProcessName } from '@app/common';
+import { RedisMetrics } from '@app/storage/redis.metrics';
 import { RedisService } from '@app/storage/redis.service';
 import { settingsFromConfig } from '@app/storage/redis.settings';
 import { PROCESS_NAME } from '@app/storage/process-name';
@@ -26,8 +27,10 @@ export class StorageModule {
             return redis;
           },
         },
+        // Counts and samples the request-path connection's commands for /metrics.
+        RedisMetrics,
       ],
-      exports: [RedisService, PROCESS_NAME],
+      exports: [RedisService, PROCESS_NAME, RedisMetrics],
     };
   }
 }

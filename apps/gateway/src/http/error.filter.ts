@@ -2,18 +2,28 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, renderError, type ErrorFormat, type RenderableError } from '@app/common';
 
-/** The wire format errors on a path are rendered in. */
+// `/api/provider/<id>` pins a provider; the endpoint after it decides the wire format.
+const PROVIDER_PREFIX = /^\/api\/provider\/[^/]*/;
+const CLAUDE_ENDPOINT = /^(?:\/v1)?\/messages(?:\/|$)/;
+
+/**
+ * The wire format errors on a path are rendered in: the one the endpoint speaks (a Claude
+ * endpoint answers Claude errors whichever provider the path pins), as the proxy does.
+ */
 export function errorFormatForPath(url: string): ErrorFormat {
   const path = url.split('?')[0];
-  if (path.startsWith('/v1/messages') || /^\/api\/provider\/(anthropic|claude)\//.test(path))
-    return 'claude';
+  const pinned = PROVIDER_PREFIX.exec(path);
+  const endpoint = pinned ? path.slice(pinned[0].length) : path;
   if (
+    pinned ||
+    path.startsWith('/v1/') ||
     path.startsWith('/v1beta') ||
-    path.startsWith('/v1internal') ||
-    /^\/api\/provider\/(google|gemini)/.test(path)
-  )
-    return 'gemini';
-  if (path.startsWith('/v1/') || path.startsWith('/api/provider/')) return 'openai';
+    path.startsWith('/v1internal')
+  ) {
+    if (CLAUDE_ENDPOINT.test(endpoint)) return 'claude';
+    if (endpoint.startsWith('/v1beta') || endpoint.startsWith('/v1internal')) return 'gemini';
+    return 'openai';
+  }
   if (path.startsWith('/v0/management')) return 'management';
   return 'plain';
 }

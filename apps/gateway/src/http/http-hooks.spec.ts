@@ -20,6 +20,16 @@ describe('gateway http helpers', () => {
     expect(errorFormatForPath('/v1beta/models/gemini-pro:generateContent')).toBe('gemini');
     expect(errorFormatForPath('/v1/chat/completions')).toBe('openai');
     expect(errorFormatForPath('/api/provider/anthropic/v1/messages')).toBe('claude');
+    // The endpoint decides, not the pinned provider: the proxy answers the same way.
+    expect(errorFormatForPath('/api/provider/openai/v1/messages')).toBe('claude');
+    expect(errorFormatForPath('/api/provider/x/messages/count_tokens')).toBe('claude');
+    expect(errorFormatForPath('/api/provider/gemini/v1/chat/completions')).toBe('openai');
+    expect(errorFormatForPath('/api/provider/claude/v1/responses')).toBe('openai');
+    expect(errorFormatForPath('/api/provider/codex/v1beta/models/m:generateContent')).toBe(
+      'gemini',
+    );
+    expect(errorFormatForPath('/api/provider//v1beta/models/m')).toBe('gemini');
+    expect(errorFormatForPath('/v1/messagesx')).toBe('openai');
     expect(errorFormatForPath('/status')).toBe('plain');
     expect(errorFormatForPath('/v0/management/usage')).toBe('management');
   });

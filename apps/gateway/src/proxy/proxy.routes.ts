@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigService } from '@app/config';
@@ -15,6 +15,7 @@ import {
   splitModelAction,
   type ClientCall,
 } from '@app/proxy';
+import { AmpFallback } from '@app/gateway/amp/amp-fallback.service';
 
 type Params = Record<string, string | undefined>;
 type Query = Record<string, string | undefined>;
@@ -49,6 +50,8 @@ export class ProxyRoutes implements OnModuleInit {
     private readonly proxy: ProxyService,
     private readonly candidates: CandidateSource,
     private readonly config: ConfigService,
+    /** Amp's local-or-upstream choice for provider-pinned model calls. */
+    @Optional() private readonly amp?: AmpFallback,
   ) {}
 
   onModuleInit(): void {
@@ -59,7 +62,7 @@ export class ProxyRoutes implements OnModuleInit {
         if (prefix) paths.push(prefix + r.path.replace(/^\/v1/, ''));
         for (const path of paths) {
           f.post(path, (req, reply) =>
-            this.proxy.handle(req, reply, {
+            this.serve(req, reply, {
               format: r.format,
               action: r.action,
               route: path,
@@ -97,13 +100,20 @@ export class ProxyRoutes implements OnModuleInit {
         `Unknown Gemini method in ${req.url.split('?')[0]}; use :generateContent, :streamGenerateContent or :countTokens`,
       );
     }
-    return this.proxy.handle(req, reply, {
+    return this.serve(req, reply, {
       format: 'gemini',
       route,
       model: parts.model,
       provider: this.pinned(req),
       ...method,
     });
+  }
+
+  /** Provider-pinned calls go through the Amp integration's choice; the rest straight in. */
+  private serve(req: FastifyRequest, reply: FastifyReply, call: ClientCall): Promise<void> {
+    return call.provider !== undefined && this.amp
+      ? this.amp.serve(req, reply, call)
+      : this.proxy.handle(req, reply, call);
   }
 
   /** `/v1internal:{method}` (Gemini CLI clients), only when enable-gemini-cli-endpoint. */

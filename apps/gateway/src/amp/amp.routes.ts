@@ -1,0 +1,170 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { gunzipSync } from 'node:zlib';
+import { ConfigService } from '@app/config';
+import { AppError, renderError } from '@app/common';
+import { ProxyService, geminiMethodCall, splitModelAction } from '@app/proxy';
+import {
+  AMP_API_ROUTES,
+  AMP_LOCALHOST_ONLY,
+  AMP_ROOT_PAGES,
+  isKeylessAmpPath,
+} from '@app/proxy/amp/amp-upstream';
+import { AmpFallback } from '@app/gateway/amp/amp-fallback.service';
+import { AMP_UNAVAILABLE, AmpProxy } from '@app/gateway/amp/amp-proxy.service';
+import { PeerService } from '@app/gateway/http/peer.service';
+
+type Params = Record<string, string | undefined>;
+type Query = Record<string, string | undefined>;
+
+/** Amp's Gemini paths (`/api/provider/google/v1beta1/publishers/google/models/{m}:{method}`). */
+const GEMINI_V1BETA1 = '/api/provider/google/v1beta1/*';
+const MODELS_SEGMENT = '/models/';
+
+/**
+ * The Amp CLI integration's own routes, registered straight on Fastify in a scope whose body
+ * parser leaves the request stream unread, so bodies reach the Amp upstream byte for byte (gzip
+ * included) and answers stream back unbuffered. The list under `/api` is explicit: the
+ * gateway's own `/api/provider`, `/api/v1` and `/api/cliproxy` routes stay as they are.
+ *
+ * Every route answers 503 until `ampcode.upstream-url` is set (read per request: it
+ * hot-reloads), refuses CORS preflights, honours `restrict-management-to-localhost` (socket
+ * peer, trusted proxies respected) and needs a client key, except the browser pages.
+ */
+@Injectable()
+export class AmpRoutes implements OnModuleInit {
+  private readonly logger = new Logger('Amp');
+
+  constructor(
+    private readonly host: HttpAdapterHost,
+    private readonly config: ConfigService,
+    private readonly proxy: ProxyService,
+    private readonly peer: PeerService,
+    private readonly amp: AmpProxy,
+    private readonly fallback: AmpFallback,
+  ) {}
+
+  onModuleInit(): void {
+    const f = this.host.httpAdapter.getInstance<FastifyInstance>();
+    void f.register((scope, _opts, done) => {
+      // Leave bodies unread: the handlers stream or read them themselves.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_req, _payload, next) => next(null));
+      const management = (req: FastifyRequest, reply: FastifyReply) => this.management(req, reply);
+      for (const name of AMP_API_ROUTES) {
+        scope.all(`/api/${name}`, management);
+        scope.all(`/api/${name}/*`, management);
+      }
+      for (const name of AMP_ROOT_PAGES) {
+        scope.get(`/${name}`, management);
+        scope.get(`/${name}/*`, management);
+      }
+      scope.get('/threads.rss', management);
+      scope.get('/news.rss', management);
+      scope.all('/auth', management);
+      scope.all('/auth/*', management);
+      scope.all(GEMINI_V1BETA1, (req, reply) => this.geminiV1beta1(req, reply));
+      done();
+    });
+  }
+
+  /** The checks every Amp route shares; false when the request was answered. */
+  private admit(req: FastifyRequest, reply: FastifyReply, keyless: boolean): boolean {
+    const cfg = this.config.current;
+    if (!this.amp.enabled) {
+      void reply.status(503).send(AMP_UNAVAILABLE);
+      return false;
+    }
+    // Account data: no browser page elsewhere may read it (CLIProxyAPI's no-CORS rule).
+    if (req.method === 'OPTIONS') {
+      void reply.status(403).send();
+      return false;
+    }
+    if (cfg.ampcode['restrict-management-to-localhost'] && !this.peer.isLocal(req)) {
+      this.logger.warn(`refused a non-local Amp request from ${this.peer.address(req)}`);
+      void reply.status(403).send({ error: AMP_LOCALHOST_ONLY });
+      return false;
+    }
+    if (!keyless && !this.proxy.identify(req, cfg['api-keys'], req.routeOptions.url ?? '')) {
+      void reply.status(401).send(renderError('openai', AppError.of('AUTH_INVALID_KEY')));
+      return false;
+    }
+    return true;
+  }
+
+  private async management(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const path = req.url.split('?', 1)[0];
+    if (!this.admit(req, reply, isKeylessAmpPath(path))) return;
+    await this.amp.forward(req, reply, { kind: 'stream' });
+  }
+
+  /**
+   * Amp's Gemini calls: a POST naming `/models/{model}:{method}` is served like
+   * `/api/provider/google/v1beta/...` (locally, mapped, or forwarded); anything else goes to Amp.
+   */
+  private async geminiV1beta1(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (!this.admit(req, reply, false)) return;
+    const rest = (req.params as Params)['*'] ?? '';
+    const at = `/${rest}`.lastIndexOf(MODELS_SEGMENT);
+    const parts =
+      at >= 0 ? splitModelAction(`/${rest}`.slice(at + MODELS_SEGMENT.length)) : undefined;
+    const method = parts && geminiMethodCall(parts.method, (req.query as Query).alt);
+    if (req.method !== 'POST' || !parts || !method) {
+      return this.amp.forward(req, reply, { kind: 'stream' });
+    }
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, this.bodyLimit());
+    } catch (err) {
+      const e = bodyError(err, this.bodyLimit());
+      return void reply.status(e.status).send(renderError('gemini', e));
+    }
+    req.body = parseJson(raw, req.headers['content-encoding']);
+    return this.fallback.serve(
+      req,
+      reply,
+      {
+        format: 'gemini',
+        route: GEMINI_V1BETA1,
+        model: parts.model,
+        provider: 'gemini',
+        ...method,
+      },
+      raw,
+    );
+  }
+
+  private bodyLimit(): number {
+    return this.config.current['body-limit-mb'] * 1024 * 1024;
+  }
+}
+
+/** Read a request body whole, refusing more than `limit` bytes. */
+async function readBody(req: FastifyRequest, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.raw) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) throw new RangeError('body too large');
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
+}
+
+function bodyError(err: unknown, limit: number): AppError {
+  return err instanceof RangeError
+    ? AppError.of('BODY_TOO_LARGE', { limitMb: Math.round(limit / 1024 / 1024) })
+    : AppError.of('INVALID_REQUEST', { detail: 'The request body could not be read' });
+}
+
+/** The JSON of a body (gzip decoded when it says so); undefined when it is not JSON. */
+function parseJson(raw: Buffer, encoding: string | undefined): unknown {
+  try {
+    const text = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  } catch {
+    return undefined;
+  }
+}
