@@ -224,4 +224,13 @@ claude-api-key:
     expect(await reloads('invalid')).toBe(invalid0 + 1);
     errors.mockRestore();
   });
+  it('should hide /metrics while metrics.enabled is false, and bring it back', async () => {
+    const original = readFileSync(gw.configPath, 'utf8');
+    const status = async () => (await fetch(`${gw.url}/metrics`)).status;
+    expect(await status()).toBe(200);
+    writeFileSync(gw.configPath, original.replace('metrics:\n', 'metrics:\n  enabled: false\n'));
+    await waitFor(async () => (await status()) === 404, { what: '/metrics hidden' });
+    writeFileSync(gw.configPath, original);
+    await waitFor(async () => (await status()) === 200, { what: '/metrics back' });
+  });
 });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { MembershipService } from '@app/cluster';
+import { ConfigService } from '@app/config';
 import { installGracefulShutdown } from '@app/common';
 import { JobRepository } from '@app/jobs';
 import { MetricsService } from '@app/metrics';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     worker,
     metrics: app.get(MetricsService),
     processName: app.get<string>(PROCESS_NAME),
+    metricsEnabled: () => app.get(ConfigService).current.metrics.enabled,
   });
   const port = Number(process.env.WORKER_PORT ?? DEFAULT_WORKER_PORT);
   const host = process.env.WORKER_HOST ?? '0.0.0.0';

@@ -467,7 +467,10 @@ export class ProxyService {
       } catch {
         if (x.res.gone) return this.clientGone(x.outcome);
       }
-      return this.failed(cand, upstreamFailure(adapter, res.statusCode, res.headers, text));
+      return this.failed(
+        cand,
+        upstreamFailure(adapter, res.statusCode, res.headers, text, cand.token),
+      );
     }
     if (call.action !== 'generate') return this.relayJson(x, cand, res);
     if (x.clientStreams) return this.deliverStream(x, cand, adapter.format, res, mayHold);

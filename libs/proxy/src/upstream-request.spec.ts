@@ -152,4 +152,14 @@ describe(upstreamFailure.name, () => {
     expect(sut.error.message).toContain('bad gateway');
     expect(sut.retryAfterSec).toBe(3);
   });
+  it('should mask the exact token an upstream quotes back, whatever its shape', () => {
+    const token = 'odd.shaped~credential/0123456789';
+    const body = JSON.stringify({
+      error: { type: 'authentication_error', message: `Invalid key: ${token} (check it)` },
+    });
+    const sut = upstreamFailure(providerFor('claude'), 401, {}, body, token);
+    expect(sut.error.message).not.toContain(token);
+    expect(sut.body).not.toContain(token);
+    expect(sut.error.message).toContain('(check it)');
+  });
 });

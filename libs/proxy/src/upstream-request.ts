@@ -1,3 +1,4 @@
+import { maskKey } from '@app/common';
 import type { Dispatcher } from 'undici';
 import {
   codecFor,
@@ -141,8 +142,12 @@ export function upstreamFailure(
   adapter: ProviderAdapter,
   status: number,
   headers: Record<string, string | string[] | undefined>,
-  text: string,
+  rawText: string,
+  token?: string,
 ): AttemptFailure {
+  // Upstreams quote the credential they were sent ("Incorrect API key provided: sk-…"): the exact
+  // token goes before anything else sees the text, whatever its shape (pattern masking is later).
+  const text = token && token.length >= 8 ? rawText.split(token).join(maskKey(token)) : rawText;
   let error: WireError;
   try {
     error = codecFor(adapter.format).parseError(status, text);

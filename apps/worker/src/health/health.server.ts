@@ -23,6 +23,8 @@ export class HealthServer {
       worker: WorkerService;
       metrics: MetricsService;
       processName: string;
+      /** `metrics.enabled` (hot-reloaded); /metrics answers 404 while it is false. */
+      metricsEnabled?: () => boolean;
     },
   ) {}
 
@@ -64,7 +66,7 @@ export class HealthServer {
         );
         return;
       }
-      if (path === '/metrics') {
+      if (path === '/metrics' && this.deps.metricsEnabled?.() !== false) {
         this.deps.metrics.redisUp.set(this.deps.redis.isReady ? 1 : 0);
         this.deps.metrics.render().then(
           (m) => send(200, m.contentType, m.body),
