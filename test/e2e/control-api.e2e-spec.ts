@@ -7,7 +7,9 @@ import { MembershipService } from '@app/cluster';
 import { buildInfo } from '@app/common';
 import { SessionCountService } from '@app/gateway/control/session-count.service';
 import { errorLogName, ErrorLogRepository, formatErrorLog } from '@app/logs';
+import { JobRepository, QueueName } from '@app/jobs';
 import { QuotaSnapshotRepository, QUOTA_PROVIDERS } from '@app/quota';
+import { CredentialService } from '@app/routing';
 import { FakeUpstream } from '@test/fakes';
 import { startGateway, type TestGateway } from '@test/utils/gateway-harness';
 import { freePort, uniquePrefix, waitFor } from '@test/utils/env';
@@ -419,6 +421,33 @@ ${
       expect(
         await call(a, 'GET', '/api/cliproxy/auth-files/download?name=..%2Fx.json'),
       ).toMatchObject({ status: 400 });
+    });
+
+    it('should ask the worker for an immediate poll when a loaded account has no snapshot', async () => {
+      writeFileSync(
+        join(authDir, 'codex-poll@example.com-plus.json'),
+        JSON.stringify({
+          type: 'codex',
+          email: 'poll@example.com',
+          access_token: 'poll-access-token-1234',
+          refresh_token: 'poll-refresh-token-1234',
+        }),
+      );
+      await b.app.get(CredentialService).reloadAuthDir();
+      const cred = b.app
+        .get(CredentialService)
+        .snapshot()
+        .credentials.find((c) => c.email === 'poll@example.com');
+      expect(cred).toBeDefined();
+      const jobs = b.app.get(JobRepository);
+      const jobId = `quota-now-${cred?.authIndex ?? ''}`;
+      await jobs.remove(QueueName.Quota, jobId);
+      expect(await call(b, 'GET', '/api/cliproxy/quota/codex/poll@example.com')).toMatchObject({
+        status: 404,
+        body: { success: false, pollRequested: true },
+      });
+      expect(await jobs.jobState(QueueName.Quota, jobId)).not.toBe('unknown');
+      await jobs.remove(QueueName.Quota, jobId);
     });
 
     it('should serve the latest quota snapshot, and say when there is none yet', async () => {

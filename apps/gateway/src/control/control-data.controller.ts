@@ -12,6 +12,7 @@ import {
 import {
   isQuotaProvider,
   QUOTA_PROVIDERS,
+  QuotaPollQueue,
   QuotaSnapshotRepository,
   type QuotaSnapshot,
 } from '@app/quota';
@@ -33,6 +34,7 @@ export class ControlDataController {
     private readonly errorLogs: ErrorLogRepository,
     private readonly files: AuthFilesService,
     private readonly quotas: QuotaSnapshotRepository,
+    private readonly polls: QuotaPollQueue,
   ) {}
 
   /** Every error log, newest first, with `statusCode` and `model` when the log names them. */
@@ -92,13 +94,15 @@ export class ControlDataController {
   }
 
   /**
-   * The worker's latest quota snapshot of one account. Before the first poll: 404 with
-   * `success: false` (the dashboard shows the message and retries later).
+   * The worker's latest quota snapshot of one account. `?refresh=true` (and a missing snapshot)
+   * asks the worker for an immediate poll; the answer is still the latest stored snapshot.
+   * Before the first poll: 404 with `success: false` (the dashboard retries shortly).
    */
   @Get('quota/:provider/:accountId')
   async quota(
     @Param('provider') provider: string,
     @Param('accountId') accountId: string,
+    @Query('refresh') refresh?: unknown,
   ): Promise<QuotaSnapshot> {
     if (!isQuotaProvider(provider)) {
       throw new ControlError(
@@ -115,12 +119,19 @@ export class ControlDataController {
       );
     }
     const snapshot = await this.quotas.get(provider, accountId);
+    const wanted = one(refresh) === 'true' || one(refresh) === '1' || !snapshot;
+    // A poll request that fails (Redis down, unknown account) must not hide the snapshot.
+    const requested = wanted
+      ? await this.polls.requestPoll(provider, accountId).catch(() => false)
+      : false;
     if (!snapshot) {
       throw new ControlError(
         404,
         'No quota snapshot yet',
-        `the worker has not polled ${provider} account ${accountId} yet (it polls every few minutes); try again later`,
-        { success: false },
+        requested
+          ? `the worker has not polled ${provider} account ${accountId} yet; a poll was requested, try again in a few seconds`
+          : `no ${provider} account ${accountId} is loaded, or the worker has not polled it yet`,
+        { success: false, pollRequested: requested },
       );
     }
     return snapshot;

@@ -4,7 +4,7 @@ import { LogsModule } from '@app/logs';
 import { ManagementModule } from '@app/management';
 import { ManagementToolsModule } from '@app/management/tools';
 import { ProxyModule } from '@app/proxy';
-import { QuotaSnapshotRepository } from '@app/quota';
+import { QuotaModule } from '@app/quota';
 import { ControlAuthGuard } from '@app/gateway/control/control-auth.guard';
 import { ControlConfigController } from '@app/gateway/control/control-config.controller';
 import { ControlDataController } from '@app/gateway/control/control-data.controller';
@@ -17,14 +17,13 @@ import { SessionCountService } from '@app/gateway/control/session-count.service'
  * gateway's open-session count (MEMBER_SESSIONS) so proxy-status can sum the cluster.
  */
 @Module({
-  imports: [ProxyModule, ManagementModule, ManagementToolsModule, LogsModule],
+  imports: [ProxyModule, ManagementModule, ManagementToolsModule, LogsModule, QuotaModule],
   controllers: [ProxyControlController, ControlDataController, ControlConfigController],
   providers: [
     ControlAuthGuard,
     ProxyPauseService,
     SessionCountService,
     MembershipRepository,
-    QuotaSnapshotRepository,
     {
       provide: MEMBER_SESSIONS,
       inject: [SessionCountService],
