@@ -29,6 +29,8 @@ const CONNECTIONS = Number(arg('connections', '32'));
 const USAGE = arg('usage', 'on') !== 'off';
 const REQUEST_LOG = arg('request-log', 'off') === 'on';
 const JSON_OUT = arg('json', '');
+// A directory: the gateway writes a V8 CPU profile there when it exits (open in Chrome DevTools).
+const CPU_PROF = arg('cpu-prof', '');
 const KEY = 'sk-bench-client';
 const MODEL = 'bench-model';
 
@@ -213,7 +215,8 @@ async function main() {
       '',
     ].join('\n'),
   );
-  const gw = start(process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
+  const profArgs = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
+  const gw = start(process.execPath, [...profArgs, join(root, 'dist/apps/gateway/src/main.js')], {
     CONFIG_PATH: configPath,
     REDIS_URL: redisUrl,
     AUTH_DIR: join(dir, 'auths'),
@@ -365,7 +368,11 @@ async function shutdown(code) {
   for (const c of children.reverse()) {
     if (c.exitCode === null) c.kill('SIGTERM');
   }
-  await new Promise((r) => setTimeout(r, 300));
+  // A profiling gateway writes its profile on a clean exit: give it time to drain.
+  const deadline = Date.now() + (CPU_PROF ? 15000 : 300);
+  while (Date.now() < deadline && children.some((c) => c.exitCode === null)) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   for (const f of cleanups) f();
   process.exit(code);

@@ -1,9 +1,10 @@
 import { codecFor, createContext, type WireFormat } from '@app/llm';
 import { pumpStream, type ClientSink, type PumpOptions } from '@app/proxy/stream-pump';
 
-/** An in-memory client. */
+/** An in-memory client: `chunks` are the SSE frames written, `writes` the socket writes. */
 class MemorySink implements ClientSink {
   readonly chunks: string[] = [];
+  writes = 0;
   opened = 0;
   closed = false;
 
@@ -12,7 +13,8 @@ class MemorySink implements ClientSink {
   }
 
   write(chunk: string): boolean {
-    this.chunks.push(chunk);
+    this.writes++;
+    for (const frame of chunk.split(/(?<=\n\n)/)) if (frame) this.chunks.push(frame);
     return true;
   }
 
@@ -145,5 +147,19 @@ describe(pumpStream.name, () => {
     expect(kept.length).toBeGreaterThanOrEqual(1);
     // Keep-alives only ever sit between events, never after the end.
     expect(o.sink.chunks[o.sink.chunks.length - 1]).toBe('data: [DONE]\n\n');
+  });
+  it('should write what one upstream read produced in a single socket write', async () => {
+    const o = options(body([COMPLETE.join('')]), 'claude');
+    const sut = await pumpStream(o);
+    expect(sut.outcome).toBe('completed');
+    expect(o.sink.writes).toBe(1);
+    expect(sut.chunks).toBe(o.sink.chunks.length);
+    expect(o.sink.chunks.length).toBeGreaterThan(4);
+  });
+
+  it('should write once per upstream read when the events arrive apart', async () => {
+    const o = options(body(COMPLETE), 'openai');
+    await pumpStream(o);
+    expect(o.sink.writes).toBe(COMPLETE.length);
   });
 });

@@ -101,20 +101,26 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
   let failure: StreamFailure | undefined;
   let lastWrite = Date.now();
 
-  const write = async (out: string[]): Promise<void> => {
+  // Chunks translated from one upstream read go out in one socket write: the same bytes at the
+  // same moment, without a syscall per event.
+  let pending: string[] = [];
+  const write = (out: string[]): void => {
+    for (const chunk of out) pending.push(chunk);
+  };
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0 || sink.closed) return;
     if (holding) {
       holding = false;
       sink.open();
     }
-    for (const chunk of out) {
-      if (sink.closed) return;
-      chunks++;
-      lastWrite = Date.now();
-      if (!sink.write(chunk)) await sink.waitDrain();
-    }
+    const out = pending.length === 1 ? pending[0] : pending.join('');
+    chunks += pending.length;
+    pending = [];
+    lastWrite = Date.now();
+    if (!sink.write(out)) await sink.waitDrain();
   };
 
-  const emit = async (events: IRStreamEvent[]): Promise<void> => {
+  const emit = (events: IRStreamEvent[]): void => {
     for (const ev of events) {
       if (ended) return;
       switch (ev.type) {
@@ -146,17 +152,18 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
           break;
       }
       const out = encoder.push(ev);
-      if (out.length > 0) await write(out);
+      if (out.length > 0) write(out);
     }
   };
 
   const fail = async (f: StreamFailure): Promise<void> => {
     failure = f;
     if (holding) throw new EarlyFailure(f);
-    await emit([
+    emit([
       { type: 'error', status: f.status, errorType: f.type, message: f.message },
       { type: 'end' },
     ]);
+    await flush();
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -188,10 +195,12 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       if (sink.closed || o.signal.aborted) return result('client_abort');
       const s = typeof raw === 'string' ? raw : text.decode(raw, { stream: true });
       const events = parser.push(s);
-      for (const ev of events) await emit(o.decoder.push(ev));
+      for (const ev of events) emit(o.decoder.push(ev));
+      await flush();
     }
     if (sink.closed || o.signal.aborted) return result('client_abort');
-    for (const ev of parser.end()) await emit(o.decoder.push(ev));
+    for (const ev of parser.end()) emit(o.decoder.push(ev));
+    await flush();
     if (!finished) {
       await fail({
         status: 502,
@@ -200,8 +209,9 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
       });
       return result('upstream_error');
     }
-    await emit(o.decoder.end());
-    if (!ended) await emit([{ type: 'end' }]);
+    emit(o.decoder.end());
+    if (!ended) emit([{ type: 'end' }]);
+    await flush();
     return result(failure ? 'upstream_error' : 'completed');
   } catch (err) {
     if (err instanceof EarlyFailure) return result('failed_before_first_byte');
