@@ -433,7 +433,7 @@ ${
           refresh_token: 'poll-refresh-token-1234',
         }),
       );
-      await b.app.get(CredentialService).reloadAuthDir();
+      await b.app.get(CredentialService).reloadAuthDir('test', false);
       const cred = b.app
         .get(CredentialService)
         .snapshot()
