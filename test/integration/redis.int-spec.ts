@@ -71,6 +71,15 @@ describe(RedisService.name, () => {
     await fresh.close();
   });
 
+  it('should report a suspect connection as not ready until a PING answers', async () => {
+    expect(sut.isReady).toBe(true);
+    sut.markSuspect(60_000);
+    expect(sut.isReady).toBe(false);
+    expect(await sut.waitReady(100)).toBe(true); // the socket itself is fine
+    expect(await sut.ping()).toBe(true);
+    expect(sut.isReady).toBe(true);
+  });
+
   it('should not share channels across key prefixes', async () => {
     const foreign = new RedisService(
       settings(testRedisUrl(), uniquePrefix('other')),

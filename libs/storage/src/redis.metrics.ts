@@ -39,7 +39,11 @@ export class RedisMetrics implements OnApplicationShutdown {
     const errors = this.errors;
     const duration = this.duration;
     this.instrumented = instrumentCommands(redis.command, {
-      onError: (kind: RedisErrorKind) => errors.inc({ kind }),
+      onError: (kind: RedisErrorKind) => {
+        errors.inc({ kind });
+        // A stalled Redis: let request-path callers use their local fallbacks meanwhile.
+        if (kind === 'timeout') redis.markSuspect();
+      },
       onSample: (command, seconds) => duration.observe({ command }, seconds),
     });
     // The per-command cost stays a number increment; the counter catches up at scrape time.

@@ -9,6 +9,9 @@ import {
 
 type MessageHandler = (message: string, channel: string) => void;
 
+/** How long a command timeout makes `isReady` false (unless a PING answers sooner). */
+const SUSPECT_MS = 2000;
+
 /**
  * The process's Redis connections (DESIGN.md section 3): `command` for the request path (short
  * timeout, no offline queue) and `queue` for BullMQ (maxRetriesPerRequest: null), plus a
@@ -23,6 +26,7 @@ export class RedisService implements OnApplicationShutdown {
   private subscriber: Redis | undefined;
   private readonly handlers = new Map<string, Set<MessageHandler>>();
   private lastErrorLog = 0;
+  private suspectUntil = 0;
   private closed = false;
 
   constructor(
@@ -49,16 +53,30 @@ export class RedisService implements OnApplicationShutdown {
     return this.settings.keyPrefix + parts.join(':');
   }
 
-  /** True when the request-path connection is up. */
+  /**
+   * True when the request-path connection is up and no command timed out recently. A stopped
+   * (not closed) Redis keeps the socket "ready" while every command waits out its timeout;
+   * callers that have a local fallback use this to skip Redis instead of waiting too.
+   */
   get isReady(): boolean {
-    return this.command.status === 'ready';
+    return this.command.status === 'ready' && Date.now() >= this.suspectUntil;
   }
 
-  /** Readiness check: PING within the command timeout. */
+  /**
+   * A command timed out: report the connection as not ready for `forMs`, or until a PING
+   * answers, whichever comes first.
+   */
+  markSuspect(forMs = SUSPECT_MS): void {
+    this.suspectUntil = Date.now() + forMs;
+  }
+
+  /** Readiness check: PING within the command timeout (also clears a suspected stall). */
   async ping(): Promise<boolean> {
-    if (!this.isReady) return false;
+    if (this.command.status !== 'ready') return false;
     try {
-      return (await this.command.ping()) === 'PONG';
+      const ok = (await this.command.ping()) === 'PONG';
+      if (ok) this.suspectUntil = 0;
+      return ok;
     } catch {
       return false;
     }
@@ -66,7 +84,7 @@ export class RedisService implements OnApplicationShutdown {
 
   /** Wait until the command connection is ready, up to `timeoutMs`. */
   async waitReady(timeoutMs: number): Promise<boolean> {
-    if (this.isReady) return true;
+    if (this.command.status === 'ready') return true;
     return new Promise((resolve) => {
       const done = (ok: boolean) => {
         clearTimeout(timer);
