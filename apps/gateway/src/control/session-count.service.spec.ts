@@ -1,5 +1,6 @@
 import type { MemberRecord, MemberState, MembershipRepository } from '@app/cluster';
 import type { ProxyMetrics } from '@app/proxy';
+import type { RelayHub } from '@app/proxy/relay/relay-hub';
 import { SessionCountService } from '@app/gateway/control/session-count.service';
 
 function member(
@@ -45,5 +46,13 @@ describe(SessionCountService.name, () => {
   it('should fall back to its own count when Redis is unreachable', async () => {
     members = new Error('Connection is closed.');
     expect(await sut.cluster()).toBe(2);
+  });
+  it('should count WebSocket relay connections as sessions', async () => {
+    const metrics = {
+      openStreams: { get: async () => ({ values: [{ value: 2 }] }) },
+    } as unknown as ProxyMetrics;
+    const repo = { list: async () => [] } as unknown as MembershipRepository;
+    const relay = { localCount: 3 } as unknown as RelayHub;
+    expect(await new SessionCountService(metrics, repo, 'gw-self', relay).local()).toBe(5);
   });
 });

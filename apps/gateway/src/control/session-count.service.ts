@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { MembershipRepository } from '@app/cluster';
 import { ProxyMetrics } from '@app/proxy';
+import { RelayHub } from '@app/proxy/relay/relay-hub';
 import { PROCESS_NAME } from '@app/storage';
 
 /**
- * Live client sessions (open streams; the gateway has no WebSocket relay yet). Each gateway
+ * Live client sessions: open client streams plus `/v1/ws` relay connections. Each gateway
  * reports its own count in its cluster heartbeat; the cluster total adds the other live
  * gateways' last reports (at most one heartbeat old) to this process's live count.
  */
@@ -14,12 +15,13 @@ export class SessionCountService {
     private readonly metrics: ProxyMetrics,
     private readonly members: MembershipRepository,
     @Inject(PROCESS_NAME) private readonly name: string,
+    @Optional() private readonly relay?: RelayHub,
   ) {}
 
-  /** This process's open client streams. */
+  /** This process's open client streams and WebSocket relay connections. */
   async local(): Promise<number> {
     const { values } = await this.metrics.openStreams.get();
-    return values.reduce((sum, v) => sum + v.value, 0);
+    return values.reduce((sum, v) => sum + v.value, 0) + (this.relay?.localCount ?? 0);
   }
 
   /** Open sessions across the cluster; this process's own count when Redis is unreachable. */
