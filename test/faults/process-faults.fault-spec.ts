@@ -249,8 +249,9 @@ ${oauth.endpointsYaml({ claude: { 'refresh-lead-seconds': 50 } })}`);
       expect(served).toMatchObject({ status: 200, bearer: 'Bearer at-claude-before' });
 
       // Another worker starts; traffic goes on. Whoever takes the lock once the dead worker's
-      // has lapsed (45 s) refreshes: the new worker, or the gateway itself once the token is
-      // within 30 s of expiry (it then waits for the lock instead of sending a dying token).
+      // lease has lapsed (10 s, no longer renewed) refreshes: the new worker, or the gateway
+      // itself once the token is within 30 s of expiry (it waits for the lock rather than send
+      // a dying token).
       await startWorkerChild('worker-next');
       const calls: Awaited<ReturnType<typeof chat>>[] = [];
       let refreshed: { access_token?: string } | undefined;
@@ -270,6 +271,8 @@ ${oauth.endpointsYaml({ claude: { 'refresh-lead-seconds': 50 } })}`);
           `waited ${slowest} ms for the lock`,
       );
       expect(refreshed?.access_token).toMatch(/^at-claude-/);
+      // The dead holder's lease lapsed within its 10 s TTL: nobody waited out a long lock.
+      expect(slowest).toBeLessThan(15_000);
       expect(statSync(join(authDir, FILE)).mode & 0o777).toBe(0o600);
       // No request failed, and none was sent with a token past its expiry.
       expect(calls.every((c) => c.status === 200)).toBe(true);

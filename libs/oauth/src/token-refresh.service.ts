@@ -37,8 +37,12 @@ export type RefreshOrigin = 'worker' | 'inline';
 
 /** An access token this close to expiry is treated as expired on the request path. */
 export const INLINE_EXPIRY_SKEW_MS = 30_000;
-/** The lock outlives the slowest token call (30 s timeout) with room for the file write. */
-const LOCK_TTL_MS = 45_000;
+/**
+ * A lease, not a long lock: the holder renews it every LOCK_RENEW_MS while it works (a token call
+ * may take up to its 30 s timeout), so a holder that dies frees the lock within LOCK_TTL_MS.
+ */
+const LOCK_TTL_MS = 10_000;
+const LOCK_RENEW_MS = 3_000;
 /** A waiter gives up after this long and lets the caller fail over. */
 const WAIT_LIMIT_MS = 50_000;
 const WAIT_STEP_MS = 100;
@@ -46,6 +50,8 @@ const WAIT_STEP_MS = 100;
 // Compare-and-delete: only the holder releases the lock (an expired holder must not free a
 // lock someone else took since).
 const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+// Compare-and-extend: only the holder renews its lease.
+const RENEW_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /** True when the credential can be refreshed here (an OAuth auth file with a refresh token). */
 export function isRefreshable(c: Credential): boolean {
@@ -164,9 +170,12 @@ export class TokenRefreshService {
     for (;;) {
       const lock = await this.acquire(lockKey);
       if (lock !== undefined) {
+        const renew = setInterval(() => void this.renew(lockKey, lock), LOCK_RENEW_MS);
+        renew.unref();
         try {
           return await this.refreshHeld(known, mode, expectedExpiresAt, origin);
         } finally {
+          clearInterval(renew);
           await this.release(lockKey, lock);
         }
       }
@@ -290,6 +299,14 @@ export class TokenRefreshService {
       // Redis unreachable: refresh without the cluster lock (this process still runs one at a
       // time); a request must not fail only because the lock store is down.
       return value;
+    }
+  }
+
+  private async renew(key: string, value: string): Promise<void> {
+    try {
+      await this.redis.command.eval(RENEW_LOCK, 1, key, value, String(LOCK_TTL_MS));
+    } catch {
+      // Redis unreachable: the lease lapses and another process may refresh; nothing to do here.
     }
   }
 
