@@ -1,6 +1,7 @@
 import { Command, type Redis } from 'ioredis';
 import {
   instrumentCommands,
+  isRedisFailure,
   redisErrorKind,
   type CommandHooks,
   type RedisErrorKind,
@@ -132,5 +133,19 @@ describe(redisErrorKind.name, () => {
     ['not an error', 'other'],
   ])('should classify %p as %s', (err, kind) => {
     expect(redisErrorKind(err)).toBe(kind);
+  });
+});
+
+describe(isRedisFailure.name, () => {
+  it('should recognise a down connection or a timed-out command, and nothing else', () => {
+    for (const m of [
+      "Stream isn't writeable and enableOfflineQueue options is false",
+      'Connection is closed.',
+      'Command timed out',
+    ]) {
+      expect(isRedisFailure(new Error(m))).toBe(true);
+    }
+    expect(isRedisFailure(new Error('ERR wrong number of arguments'))).toBe(false);
+    expect(isRedisFailure(undefined)).toBe(false);
   });
 });

@@ -36,6 +36,20 @@ export function redisErrorKind(err: unknown): RedisErrorKind {
   return 'other';
 }
 
+/**
+ * True for ioredis errors meaning the connection is down or a command timed out (the API
+ * error filters answer 503 for them instead of 500).
+ */
+export function isRedisFailure(e: unknown): boolean {
+  const msg = (e as Error | undefined)?.message ?? '';
+  return (
+    msg.includes("Stream isn't writeable") ||
+    msg.includes('Connection is closed') ||
+    msg.includes('Command timed out') ||
+    msg.includes('enableOfflineQueue')
+  );
+}
+
 const SEEN = Symbol('switchboard.instrumented');
 
 type SeenCommand = Command & { [SEEN]?: true };

@@ -6,6 +6,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isRedisFailure } from '@app/storage';
 import { ClusterApiError } from '@app/cluster';
 import { LogQueryError } from '@app/logs';
 
@@ -48,15 +49,4 @@ export class ClusterErrorFilter implements ExceptionFilter {
     }
     void reply.status(status).send(body);
   }
-}
-
-/** ioredis errors when the connection is down or a command timed out. */
-function isRedisFailure(e: unknown): boolean {
-  const msg = (e as Error | undefined)?.message ?? '';
-  return (
-    msg.includes("Stream isn't writeable") ||
-    msg.includes('Connection is closed') ||
-    msg.includes('Command timed out') ||
-    msg.includes('enableOfflineQueue')
-  );
 }

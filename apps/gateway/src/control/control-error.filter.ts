@@ -6,6 +6,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isRedisFailure } from '@app/storage';
 import { ManagementError } from '@app/management';
 import { ControlError } from '@app/gateway/control/control.errors';
 
@@ -22,17 +23,6 @@ const TITLES: Readonly<Record<number, string>> = {
 
 function titleOf(status: number): string {
   return TITLES[status] ?? (status >= 500 ? 'Internal error' : 'Request failed');
-}
-
-/** ioredis errors when the connection is down or a command timed out. */
-function isRedisFailure(e: unknown): boolean {
-  const msg = (e as Error | undefined)?.message ?? '';
-  return (
-    msg.includes("Stream isn't writeable") ||
-    msg.includes('Connection is closed') ||
-    msg.includes('Command timed out') ||
-    msg.includes('enableOfflineQueue')
-  );
 }
 
 /**
