@@ -106,10 +106,13 @@ function pipeLines(stream, prefix, out) {
   });
 }
 
+/** The image's default heap cap (Dockerfile), unless NODE_OPTIONS is set: see docs/operations.md. */
+const DEFAULT_NODE_OPTIONS = '--max-old-space-size=1536';
+
 function startChild(name, args, env, { restart = true } = {}) {
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { NODE_OPTIONS: DEFAULT_NODE_OPTIONS, ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   pipeLines(child.stdout, `[${name}]`, process.stdout);
