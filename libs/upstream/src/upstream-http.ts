@@ -44,6 +44,8 @@ export function checkProxyUrl(proxyUrl: string): string | undefined {
 export class UpstreamHttp {
   private readonly direct: Agent;
   private readonly proxied = new Map<string, Dispatcher>();
+  /** Parsed upstream URLs: a handful of endpoints serve every request, so parse each once. */
+  private readonly targets = new Map<string, { origin: string; path: string }>();
 
   constructor(private readonly opts: UpstreamHttpOptions = DEFAULT_UPSTREAM_HTTP) {
     this.direct = new Agent(this.agentOptions());
@@ -92,16 +94,28 @@ export class UpstreamHttp {
       headersTimeoutMs?: number;
     },
   ): Promise<Dispatcher.ResponseData> {
-    const u = new URL(url);
+    const target = this.target(url);
     return this.dispatcher(init.proxyUrl).request({
-      origin: u.origin,
-      path: u.pathname + u.search,
+      origin: target.origin,
+      path: target.path,
       method: init.method,
       headers: init.headers,
       body: init.body,
       signal: init.signal,
       headersTimeout: init.headersTimeoutMs,
     });
+  }
+
+  private target(url: string): { origin: string; path: string } {
+    let t = this.targets.get(url);
+    if (!t) {
+      const u = new URL(url);
+      t = { origin: u.origin, path: u.pathname + u.search };
+      // URLs carrying per-request parts (query keys, ids) must not grow the cache without bound.
+      if (this.targets.size >= 1024) this.targets.clear();
+      this.targets.set(url, t);
+    }
+    return t;
   }
 
   /** Nest shutdown hook: close the pools. */
