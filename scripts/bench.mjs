@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // npm run bench — proxy throughput and added latency, measured, not asserted.
 //
-// Starts a fake OpenAI upstream, one gateway process (usage recording on, Redis on) and an
-// autocannon load generator, all on 127.0.0.1, then prints: direct-to-fake throughput,
+// Starts a canned OpenAI upstream (test/bench/canned-upstream.ts), one gateway process (usage
+// recording on, Redis on, the image's heap cap) and a load generator — wrk when it is on PATH
+// (`apt-get install wrk`), autocannon otherwise — all on 127.0.0.1, then prints: direct-to-fake throughput,
 // through-gateway throughput and their ratio, p50/p99 latency added at a fixed 1,000 req/s, and
 // gateway RSS — for non-stream chat and a 20-chunk stream, OpenAI→OpenAI and Claude→OpenAI.
 //
 // Options: --duration <s> (default 10), --connections <n> (default 32), --json <file>,
-//          --usage off (usage statistics off, for comparison), --request-log on.
+//          --usage off (usage statistics off, for comparison), --request-log on,
+//          --rate <n> (added-latency runs, default 1000/s), --loader autocannon (even when wrk is
+//          installed), --cpu-prof <dir>.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -18,6 +21,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
+const { Pool } = require('undici');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function arg(name, dflt) {
@@ -29,12 +33,16 @@ const CONNECTIONS = Number(arg('connections', '32'));
 const USAGE = arg('usage', 'on') !== 'off';
 const REQUEST_LOG = arg('request-log', 'off') === 'on';
 const JSON_OUT = arg('json', '');
+/** Requests per second of the added-latency runs. */
+const RATE = Number(arg('rate', '1000'));
 // A directory: the gateway writes a V8 CPU profile there when it exits (open in Chrome DevTools).
 const CPU_PROF = arg('cpu-prof', '');
 const KEY = 'sk-bench-client';
 const MODEL = 'bench-model';
 
 const children = [];
+/** Scratch files of this run (wrk scripts); set in main(). */
+let BENCH_DIR = tmpdir();
 const cleanups = [];
 
 function freePort() {
@@ -102,10 +110,86 @@ function rssMb(pid) {
   }
 }
 
-/** Run autocannon; sample the gateway's RSS meanwhile. */
+/** wrk on PATH (the issue's preferred generator: its C event loop leaves the cores to the gateway). */
+const WRK = (() => {
+  if (arg('loader', '') === 'autocannon') return '';
+  try {
+    return execFileSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+})();
+
+/** "1.23ms" / "850.00us" / "1.02s" → milliseconds. */
+function wrkMs(text) {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+let luaSeq = 0;
+/** One wrk run (closed loop, `connections` in flight); its summary in autocannon's terms. */
+function runWrk({ url, body, headers, connections, duration }) {
+  const lua = join(BENCH_DIR, `run-${++luaSeq}.lua`);
+  const lines = ['wrk.method = "POST"', `wrk.body = [==[${JSON.stringify(body)}]==]`];
+  for (const [k, v] of Object.entries({ 'content-type': 'application/json', ...headers }))
+    lines.push(`wrk.headers["${k}"] = "${v}"`);
+  writeFileSync(lua, lines.join('\n') + '\n');
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      WRK,
+      ['-t1', `-c${connections}`, `-d${duration}s`, '--latency', '-s', lua, url],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`wrk exited ${code}: ${out}`));
+      const num = (re) => Number(re.exec(out)?.[1] ?? 0);
+      const pct = (p) => wrkMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out)?.[1] ?? '');
+      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+        out,
+      );
+      resolve({
+        rps: num(/Requests\/sec:\s+([\d.]+)/),
+        total: num(/(\d+) requests in/),
+        p50: pct(50),
+        p99: pct(99),
+        errors:
+          num(/Non-2xx or 3xx responses: (\d+)/) +
+          (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
+      });
+    });
+  });
+}
+
+/** autocannon run (the fallback when wrk is not installed). */
+async function runAutocannon({ url, body, headers, connections, duration }) {
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration,
+    pipelining: 1,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return {
+    rps: result.requests.average,
+    total: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + (result.non2xx ?? 0),
+  };
+}
+
+/** Throughput run; samples the gateway's RSS meanwhile. */
 async function load(
   name,
-  { url, body, headers = {}, connections = CONNECTIONS, duration = DURATION, rate, pid },
+  { url, body, headers = {}, connections = CONNECTIONS, duration = DURATION, pid },
 ) {
   let maxRss = 0;
   const sampler = pid
@@ -113,27 +197,59 @@ async function load(
         maxRss = Math.max(maxRss, rssMb(pid));
       }, 200)
     : undefined;
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections,
-    duration,
-    pipelining: 1,
-    overallRate: rate,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+  const opts = { url, body, headers, connections, duration };
+  const r = WRK ? await runWrk(opts) : await runAutocannon(opts);
   if (sampler) clearInterval(sampler);
-  const errors = result.errors + result.timeouts + (result.non2xx ?? 0);
-  return {
-    name,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors,
-    total: result.requests.total,
-    maxRssMb: Math.round(maxRss),
-  };
+  return { name, ...r, maxRssMb: Math.round(maxRss) };
+}
+
+/**
+ * Open-loop latency at a fixed rate: requests leave on schedule whether or not earlier ones have
+ * answered (no coordinated omission), each timed from its scheduled start with the
+ * high-resolution clock, so sub-millisecond differences show.
+ */
+async function latencyAt(name, { url, body, headers = {}, rate, duration, connections = 16 }) {
+  const u = new URL(url);
+  const pool = new Pool(u.origin, { connections, pipelining: 1 });
+  const payload = JSON.stringify(body);
+  const hdrs = { 'content-type': 'application/json', ...headers };
+  const samples = [];
+  let errors = 0;
+  const inflight = new Set();
+  const total = Math.round(rate * duration);
+  const t0 = process.hrtime.bigint();
+  const intervalNs = 1e9 / rate;
+  let sent = 0;
+  await new Promise((resolve) => {
+    const tick = () => {
+      const elapsed = Number(process.hrtime.bigint() - t0);
+      const due = Math.min(total, Math.floor(elapsed / intervalNs) + 1);
+      for (; sent < due; sent++) {
+        const scheduled = t0 + BigInt(Math.round(sent * intervalNs));
+        const p = pool
+          .request({ path: u.pathname, method: 'POST', headers: hdrs, body: payload })
+          .then(async (res) => {
+            await res.body.arrayBuffer();
+            if (res.statusCode !== 200) errors++;
+            samples.push(Number(process.hrtime.bigint() - scheduled) / 1e6);
+          })
+          .catch(() => {
+            errors++;
+          })
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(inflight);
+  await pool.close();
+  samples.sort((a, b) => a - b);
+  const q = (p) =>
+    samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))] ?? NaN;
+  return { name, p50: q(50), p99: q(99), errors, total: samples.length };
 }
 
 function table(rows, cols) {
@@ -147,7 +263,7 @@ function table(rows, cols) {
 async function main() {
   if (
     !existsSync(join(root, 'dist/apps/gateway/src/main.js')) ||
-    !existsSync(join(root, 'dist/test/fakes/main.js'))
+    !existsSync(join(root, 'dist/test/bench/canned-upstream.js'))
   ) {
     console.log('building…');
     execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], {
@@ -156,6 +272,7 @@ async function main() {
     });
   }
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
+  BENCH_DIR = dir;
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
 
   // Redis: our own, unless REDIS_URL is given.
@@ -178,20 +295,16 @@ async function main() {
     redisUrl = `redis://127.0.0.1:${port}`;
   }
 
-  // The fake upstream: 20-chunk streams.
+  // The upstream: canned OpenAI answers (a 20-chunk stream when asked), cheap enough that the
+  // cores go to the gateway.
   const fakePort = await freePort();
   start(process.execPath, [
-    join(root, 'dist/test/fakes/main.js'),
-    '--port',
+    join(root, 'dist/test/bench/canned-upstream.js'),
     String(fakePort),
-    '--chunks',
     '20',
-    '--max-records',
-    '0',
-    '--no-strict',
   ]);
   const fakeUrl = `http://127.0.0.1:${fakePort}`;
-  await waitHttp(`${fakeUrl}/v1/models`, (s) => s < 500);
+  await waitHttp(`${fakeUrl}/`, (s) => s === 404);
 
   // The gateway.
   const gwPort = await freePort();
@@ -223,6 +336,8 @@ async function main() {
     DATA_DIR: join(dir, 'data'),
     LOG_LEVEL: 'warn',
     SB_PROCESS_NAME: 'gateway-bench',
+    // As the image runs it (Dockerfile ENV), unless the caller sets its own.
+    NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=1536',
   });
   const gwUrl = `http://127.0.0.1:${gwPort}`;
   await waitHttp(`${gwUrl}/status`);
@@ -252,13 +367,16 @@ async function main() {
   const bareUrl = `http://127.0.0.1:${barePort}`;
   await waitHttp(`${bareUrl}/`, (s) => s === 404);
 
-  // Warm up JIT and pools.
-  await load('warmup', {
-    url: `${gwUrl}/v1/chat/completions`,
-    body: chat,
-    headers: auth,
-    duration: 2,
-  });
+  // Warm up JIT and pools on every path measured below.
+  for (const [path, body] of [
+    ['/v1/chat/completions', chat],
+    ['/v1/chat/completions', chatStream],
+    ['/v1/messages', claude],
+    ['/v1/messages', claudeStream],
+  ]) {
+    await load('warmup', { url: `${gwUrl}${path}`, body, headers: auth, duration: 2 });
+  }
+  await load('warmup', { url: `${bareUrl}/v1/chat/completions`, body: chat, duration: 2 });
 
   const rows = [];
   const pair = async (label, directBody, gwPath, gwBody) => {
@@ -286,33 +404,31 @@ async function main() {
   await pair('claude→openai non-stream', chat, '/v1/messages', claude);
   await pair('claude→openai stream(20)', chatStream, '/v1/messages', claudeStream);
 
-  // Added latency at a fixed, moderate rate.
+  // Added latency at a fixed, moderate rate (open loop, high-resolution clock).
   const latency = [];
   for (const [label, directBody, path, body] of [
     ['openai→openai non-stream', chat, '/v1/chat/completions', chat],
     ['claude→openai non-stream', chat, '/v1/messages', claude],
   ]) {
-    const d = await load(`${label} direct @1000/s`, {
+    const run = { rate: RATE, duration: Math.min(DURATION, 10) };
+    const d = await latencyAt(`${label} direct @${RATE}/s`, {
       url: `${fakeUrl}/v1/chat/completions`,
       body: directBody,
       headers: upstreamAuth,
-      rate: 1000,
-      connections: 10,
+      ...run,
     });
-    const g = await load(`${label} gateway @1000/s`, {
+    const g = await latencyAt(`${label} gateway @${RATE}/s`, {
       url: `${gwUrl}${path}`,
       body,
       headers: auth,
-      rate: 1000,
-      connections: 10,
-      pid,
+      ...run,
     });
     latency.push({
       name: label,
-      'p50 direct': d.p50,
-      'p50 gateway': g.p50,
-      'p50 added (ms)': (g.p50 - d.p50).toFixed(2),
-      'p99 added (ms)': (g.p99 - d.p99).toFixed(2),
+      'p50 direct': d.p50.toFixed(3),
+      'p50 gateway': g.p50.toFixed(3),
+      'p50 added (ms)': (g.p50 - d.p50).toFixed(3),
+      'p99 added (ms)': (g.p99 - d.p99).toFixed(3),
       errors: g.errors,
     });
   }
@@ -320,7 +436,9 @@ async function main() {
   console.log(
     `\nSwitchboard bench — ${CONNECTIONS} connections, ${DURATION}s per run, usage ${USAGE ? 'on' : 'off'}, request log ${REQUEST_LOG ? 'on' : 'off'}`,
   );
-  console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+  console.log(
+    `node ${process.version}, ${(await import('node:os')).cpus().length} cores, load generator ${WRK ? 'wrk' : 'autocannon'}\n`,
+  );
   table(
     rows.map((r) => ({
       run: r.name,
