@@ -1,2 +1,3 @@
 export * from '@app/metrics/metrics.service';
 export * from '@app/metrics/metrics.module';
+export * from '@app/metrics/metric-series';

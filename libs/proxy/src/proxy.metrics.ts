@@ -2,12 +2,20 @@ import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ConfigService } from '@app/config';
 import { parseModelSuffix } from '@app/llm';
-import { METRIC_PREFIX, MetricsService } from '@app/metrics';
+import {
+  CounterSeries,
+  HistogramSeries,
+  LabelCache,
+  METRIC_PREFIX,
+  MetricsService,
+} from '@app/metrics';
 import type { UsageRecord } from '@app/proxy/usage.types';
+
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 /** Status class label (2xx, 4xx, …): bounded, unlike raw codes from clients. */
 export function statusClass(status: number): string {
-  return status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : 'other';
+  return status >= 100 && status < 600 ? STATUS_CLASSES[Math.floor(status / 100) - 1] : 'other';
 }
 
 /**
@@ -17,6 +25,26 @@ export function statusClass(status: number): string {
 export const MAX_MODEL_LABELS = 500;
 
 /**
+ * Raw model names (suffixes included) whose label is remembered before that cache starts over:
+ * clients can vary the suffix (`m(1)`, `m(2)`, …), so raw names are not bounded like labels are.
+ */
+const MAX_CACHED_RAW_MODELS = 2000;
+
+type TokenKind = 'input' | 'output' | 'reasoning' | 'cached';
+
+/** Token series of one provider and model. */
+type TokenSeries = Record<TokenKind, CounterSeries<'provider' | 'model' | 'kind'>>;
+
+/** Client-key series of one key id. */
+interface ClientSeries {
+  requests: LabelCache<string, CounterSeries<'client_key' | 'status_class'>>;
+  input: CounterSeries<'client_key' | 'kind'>;
+  output: CounterSeries<'client_key' | 'kind'>;
+}
+
+type RequestLabel = 'route' | 'format' | 'provider' | 'model' | 'status_class';
+
+/**
  * Proxy metrics. Labels are bounded: route patterns, formats, provider ids, model names served.
  * With `metrics.client-key-label: short-id` requests and tokens are also counted per client key
  * (its 8-hex-digit id, never the key); only configured keys get through authentication, so that
@@ -24,7 +52,7 @@ export const MAX_MODEL_LABELS = 500;
  */
 @Injectable()
 export class ProxyMetrics {
-  readonly requests: Counter<'route' | 'format' | 'provider' | 'model' | 'status_class'>;
+  readonly requests: Counter<RequestLabel>;
   readonly latency: Histogram<'route' | 'provider'>;
   readonly upstreamTtfb: Histogram<'provider'>;
   readonly upstreamErrors: Counter<'provider' | 'status'>;
@@ -37,6 +65,31 @@ export class ProxyMetrics {
   /** Tokens per client key id and kind (only with `client-key-label: short-id`). */
   readonly clientTokens: Counter<'client_key' | 'kind'>;
   private readonly models = new Set<string>();
+  /** Model label per raw model name, so the suffix is parsed once per name. */
+  private readonly modelLabels = new LabelCache<string, string>(
+    (raw) => this.admitModel(parseModelSuffix(raw).model),
+    MAX_CACHED_RAW_MODELS,
+  );
+  // Label-bound series, one cache level per label (libs/metrics metric-series.ts says why).
+  private readonly requestSeries: LabelCache<
+    string,
+    LabelCache<
+      string,
+      LabelCache<string, LabelCache<string, LabelCache<string, CounterSeries<RequestLabel>>>>
+    >
+  >;
+  private readonly latencySeries: LabelCache<
+    string,
+    LabelCache<string, HistogramSeries<'route' | 'provider'>>
+  >;
+  private readonly tokenSeries: LabelCache<string, LabelCache<string, TokenSeries>>;
+  private readonly clientSeries: LabelCache<string, ClientSeries>;
+  private readonly ttfbSeries: LabelCache<string, HistogramSeries<'provider'>>;
+  private readonly errorSeries: LabelCache<
+    string,
+    LabelCache<number, CounterSeries<'provider' | 'status'>>
+  >;
+  private readonly failoverSeries: LabelCache<string, CounterSeries<'provider'>>;
 
   constructor(
     metrics: MetricsService,
@@ -103,13 +156,62 @@ export class ProxyMetrics {
       labelNames: ['client_key', 'kind'],
       registers,
     });
+
+    const { requests, latency, tokens, clientRequests, clientTokens } = this;
+    this.requestSeries = new LabelCache(
+      (route) =>
+        new LabelCache(
+          (format) =>
+            new LabelCache(
+              (provider) =>
+                new LabelCache(
+                  (model) =>
+                    new LabelCache(
+                      (status_class) =>
+                        new CounterSeries(requests, {
+                          route,
+                          format,
+                          provider,
+                          model,
+                          status_class,
+                        }),
+                    ),
+                ),
+            ),
+        ),
+    );
+    this.latencySeries = new LabelCache(
+      (route) => new LabelCache((provider) => new HistogramSeries(latency, { route, provider })),
+    );
+    this.tokenSeries = new LabelCache(
+      (provider) =>
+        new LabelCache((model) => ({
+          input: new CounterSeries(tokens, { provider, model, kind: 'input' }),
+          output: new CounterSeries(tokens, { provider, model, kind: 'output' }),
+          reasoning: new CounterSeries(tokens, { provider, model, kind: 'reasoning' }),
+          cached: new CounterSeries(tokens, { provider, model, kind: 'cached' }),
+        })),
+    );
+    this.clientSeries = new LabelCache((client_key) => ({
+      requests: new LabelCache(
+        (status_class) => new CounterSeries(clientRequests, { client_key, status_class }),
+      ),
+      input: new CounterSeries(clientTokens, { client_key, kind: 'input' }),
+      output: new CounterSeries(clientTokens, { client_key, kind: 'output' }),
+    }));
+    const { upstreamTtfb, upstreamErrors, failovers } = this;
+    this.ttfbSeries = new LabelCache((provider) => new HistogramSeries(upstreamTtfb, { provider }));
+    this.errorSeries = new LabelCache(
+      (provider) =>
+        new LabelCache(
+          (status) => new CounterSeries(upstreamErrors, { provider, status: String(status) }),
+        ),
+    );
+    this.failoverSeries = new LabelCache((provider) => new CounterSeries(failovers, { provider }));
   }
 
-  /** The model label: the served name without a thinking suffix, capped in number. */
-  private modelLabel(rec: UsageRecord): string {
-    // Served names only: a thinking suffix (`model(8192)`) would let clients mint new series.
-    if (!rec.provider) return 'unrouted';
-    const model = parseModelSuffix(rec.model).model;
+  /** Admit a served name as a model label while under the cap; past it, `other`. */
+  private admitModel(model: string): string {
     if (this.models.has(model)) return model;
     if (this.models.size >= MAX_MODEL_LABELS) return 'other';
     this.models.add(model);
@@ -119,31 +221,50 @@ export class ProxyMetrics {
   /** Count a finished request. */
   observe(rec: UsageRecord): void {
     const provider = rec.provider || 'none';
-    const model = this.modelLabel(rec);
+    // Served names only: a thinking suffix (`model(8192)`) would let clients mint new series.
+    const model = rec.provider ? this.modelLabels.get(rec.model) : 'unrouted';
     const status_class = statusClass(rec.status);
-    this.requests.inc({
-      route: rec.route,
-      format: rec.clientFormat,
-      provider,
-      model,
-      status_class,
-    });
-    this.latency.observe({ route: rec.route, provider }, rec.latencyMs / 1000);
+    this.requestSeries
+      .get(rec.route)
+      .get(rec.clientFormat)
+      .get(provider)
+      .get(model)
+      .get(status_class)
+      .inc();
+    this.latencySeries
+      .get(rec.route)
+      .get(provider)
+      .observe(rec.latencyMs / 1000);
     const t = rec.tokens;
     if (t.total_tokens > 0) {
-      this.tokens.inc({ provider, model, kind: 'input' }, t.input_tokens);
-      this.tokens.inc({ provider, model, kind: 'output' }, t.output_tokens);
-      if (t.reasoning_tokens)
-        this.tokens.inc({ provider, model, kind: 'reasoning' }, t.reasoning_tokens);
-      if (t.cached_tokens) this.tokens.inc({ provider, model, kind: 'cached' }, t.cached_tokens);
+      const ts = this.tokenSeries.get(provider).get(model);
+      ts.input.inc(t.input_tokens);
+      ts.output.inc(t.output_tokens);
+      if (t.reasoning_tokens) ts.reasoning.inc(t.reasoning_tokens);
+      if (t.cached_tokens) ts.cached.inc(t.cached_tokens);
     }
     if (rec.clientKeyId && this.config?.current.metrics['client-key-label'] === 'short-id') {
-      const client_key = rec.clientKeyId;
-      this.clientRequests.inc({ client_key, status_class });
+      const cs = this.clientSeries.get(rec.clientKeyId);
+      cs.requests.get(status_class).inc();
       if (t.total_tokens > 0) {
-        this.clientTokens.inc({ client_key, kind: 'input' }, t.input_tokens);
-        this.clientTokens.inc({ client_key, kind: 'output' }, t.output_tokens);
+        cs.input.inc(t.input_tokens);
+        cs.output.inc(t.output_tokens);
       }
     }
+  }
+
+  /** Time to the upstream's response headers: `upstreamTtfb` by provider. */
+  observeTtfb(provider: string, seconds: number): void {
+    this.ttfbSeries.get(provider).observe(seconds);
+  }
+
+  /** One failed upstream attempt: `upstreamErrors` by provider and status. */
+  countUpstreamError(provider: string, status: number): void {
+    this.errorSeries.get(provider).get(status).inc();
+  }
+
+  /** One attempt on another credential after a failure: `failovers` by provider. */
+  countFailover(provider: string): void {
+    this.failoverSeries.get(provider).inc();
   }
 }

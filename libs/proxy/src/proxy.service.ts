@@ -373,7 +373,7 @@ export class ProxyService {
           this.clientGone(x.outcome);
           return;
         }
-        if (last) this.metrics.failovers.inc({ provider: cand.provider });
+        if (last) this.metrics.countFailover(cand.provider);
         tried++;
         x.outcome.attempts++;
         x.outcome.candidate = cand;
@@ -457,7 +457,7 @@ export class ProxyService {
       if (x.res.gone) return this.clientGone(x.outcome);
       return this.failed(cand, transportFailure(err, cand.provider, this.timeouts(x)));
     }
-    this.metrics.upstreamTtfb.observe({ provider: cand.provider }, (Date.now() - t0) / 1000);
+    this.metrics.observeTtfb(cand.provider, (Date.now() - t0) / 1000);
     if (x.cfg['passthrough-headers']) x.res.passThrough(passthroughHeaders(res.headers));
 
     if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -631,7 +631,7 @@ export class ProxyService {
   /** Report a failed attempt for cooldown bookkeeping and metrics. */
   private async failed(cand: Candidate, f: AttemptFailure): Promise<AttemptFailure> {
     await this.candidates.reportFailure(cand, f.status, f.retryAfterSec, f.error.message);
-    this.metrics.upstreamErrors.inc({ provider: cand.provider, status: String(f.status) });
+    this.metrics.countUpstreamError(cand.provider, f.status);
     return f;
   }
 

@@ -1,4 +1,6 @@
-import { pickRequestId } from '@app/gateway/http/http-hooks';
+import Fastify from 'fastify';
+import { MetricsService } from '@app/metrics';
+import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
 import { errorFormatForPath } from '@app/gateway/http/error.filter';
 
 describe('gateway http helpers', () => {
@@ -32,5 +34,32 @@ describe('gateway http helpers', () => {
     expect(errorFormatForPath('/v1/messagesx')).toBe('openai');
     expect(errorFormatForPath('/status')).toBe('plain');
     expect(errorFormatForPath('/v0/management/usage')).toBe('management');
+  });
+});
+
+describe(installHttpHooks.name, () => {
+  it('should echo the request id and time requests by route pattern, method and status', async () => {
+    const metrics = new MetricsService();
+    const app = Fastify({ genReqId: () => 'req-1' });
+    installHttpHooks(app, metrics);
+    app.get('/v1/things/:id', async () => ({ ok: true }));
+    app.post('/v1/things/:id', async (_req, reply) => reply.code(429).send({ slow: 'down' }));
+    try {
+      const res = await app.inject({ method: 'GET', url: '/v1/things/a' });
+      expect(res.headers['x-request-id']).toBe('req-1');
+      await app.inject({ method: 'GET', url: '/v1/things/b?x=1' });
+      await app.inject({ method: 'POST', url: '/v1/things/c' });
+      await app.inject({ method: 'GET', url: '/nowhere/at/all' });
+    } finally {
+      await app.close();
+    }
+    const counts = (await metrics.httpDuration.get()).values
+      .filter((v) => v.metricName?.endsWith('_count'))
+      .map((v) => [`${v.labels.method} ${v.labels.route} ${v.labels.status}`, v.value]);
+    expect(Object.fromEntries(counts)).toEqual({
+      'GET /v1/things/:id 200': 2,
+      'POST /v1/things/:id 429': 1,
+      'GET unmatched 404': 1,
+    });
   });
 });

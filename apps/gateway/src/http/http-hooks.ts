@@ -24,9 +24,10 @@ export function installHttpHooks(app: FastifyInstance, metrics: MetricsService):
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe(
-      { route, method: req.method, status: String(reply.statusCode) },
+    metrics.observeHttp(
+      req.routeOptions.url ?? 'unmatched',
+      req.method,
+      reply.statusCode,
       reply.elapsedTime / 1000,
     );
     done();
