@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { AbortEmitter } from '@app/upstream';
 
 /** A JSON body: already serialised text, or an object to serialise. */
 export type JsonBody = string | Record<string, unknown>;
@@ -9,9 +10,8 @@ export type JsonBody = string | Record<string, unknown>;
  * upstream call is cancelled at once.
  */
 export class ClientResponse {
-  /** Aborted when the client goes away before the response is complete. */
-  readonly signal: AbortSignal;
-  private readonly abort = new AbortController();
+  /** Aborted when the client goes away before the response is complete (an emitter: cheap). */
+  readonly signal = new AbortEmitter();
   private opened = false;
   private keepalive: NodeJS.Timeout | undefined;
   /** Status the client got (0 until something went out); read by the request and error logs. */
@@ -24,9 +24,8 @@ export class ClientResponse {
   private forwarded: Readonly<Record<string, string>> | undefined;
 
   constructor(private readonly reply: FastifyReply) {
-    this.signal = this.abort.signal;
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) this.abort.abort();
+      if (!reply.raw.writableFinished) this.signal.abort();
     });
   }
 

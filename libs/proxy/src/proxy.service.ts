@@ -32,7 +32,7 @@ import { parseClaudeCountTokensRequest } from '@app/llm/formats/claude';
 import { parseGeminiCountTokensRequest } from '@app/llm/formats/gemini';
 import { canCompact, compactResponseUsage } from '@app/llm/formats/openai-responses';
 import { isRetryable, isRoundRetryable } from '@app/routing';
-import { UpstreamHttp } from '@app/upstream';
+import { UpstreamHttp, onAbort, type AbortSource } from '@app/upstream';
 import { CandidateSource, type Candidate } from '@app/proxy/candidate-source';
 import { ClientResponse } from '@app/proxy/client-response';
 import type { ClientCall } from '@app/proxy/client-routes';
@@ -856,15 +856,15 @@ export function partialUsage(
 }
 
 /** Wait `ms`, or less when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSource): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
     const done = (): void => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      off();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    const off = onAbort(signal, done);
   });
 }

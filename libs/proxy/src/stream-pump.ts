@@ -53,7 +53,8 @@ export interface PumpOptions {
   encoder: StreamEncoder;
   sink: ClientSink;
   /** Aborted when the client disconnects (the upstream read is cancelled with it). */
-  signal: AbortSignal;
+  /** Only read (`aborted`), never listened to. */
+  signal: { readonly aborted: boolean };
   /** Write `keepaliveChunk` this often while nothing else was written (0 = never). */
   keepaliveMs?: number;
   keepaliveChunk?: string;

@@ -1,1 +1,2 @@
 export * from '@app/upstream/upstream-http';
+export * from '@app/upstream/abort-emitter';

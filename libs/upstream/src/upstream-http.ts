@@ -1,4 +1,5 @@
 import { Agent, ProxyAgent, Socks5ProxyAgent, type Dispatcher } from 'undici';
+import type { AbortSource } from '@app/upstream/abort-emitter';
 
 /** Tuning of the keep-alive pools to upstreams. */
 export interface UpstreamHttpOptions {
@@ -89,7 +90,8 @@ export class UpstreamHttp {
       method: Dispatcher.HttpMethod;
       headers: Record<string, string>;
       body?: string | Buffer;
-      signal?: AbortSignal;
+      /** Prefer an AbortEmitter on hot paths (see abort-emitter.ts). */
+      signal?: AbortSource;
       proxyUrl?: string;
       headersTimeoutMs?: number;
     },

@@ -13,7 +13,7 @@ import {
   ampUpstreamKey,
   isGzipMagic,
 } from '@app/proxy/amp/amp-upstream';
-import { UpstreamHttp } from '@app/upstream';
+import { AbortEmitter, UpstreamHttp } from '@app/upstream';
 
 /** What goes upstream as the request body. */
 export type AmpBody =
@@ -78,7 +78,8 @@ export class AmpProxy {
       payload = req.raw;
     }
 
-    const abort = new AbortController();
+    // An emitter, not an AbortController: cheap for undici to listen on (see AbortEmitter).
+    const abort = new AbortEmitter();
     const onClose = (): void => {
       if (!reply.raw.writableFinished) abort.abort();
     };
@@ -91,11 +92,11 @@ export class AmpProxy {
         method: req.method,
         headers,
         body: payload,
-        signal: abort.signal,
+        signal: abort,
       });
     } catch (err) {
       reply.raw.off('close', onClose);
-      if (abort.signal.aborted) return;
+      if (abort.aborted) return;
       this.logger.error(
         `amp upstream error for ${req.method} ${target.pathname}: ${(err as Error).message}`,
       );
@@ -124,7 +125,7 @@ export class AmpProxy {
       await (gunzip ? pipeline(res.body, gunzip, reply.raw) : pipeline(res.body, reply.raw));
     } catch (err) {
       // A client that left or an upstream cut mid-body; the socket is closed either way.
-      if (!abort.signal.aborted) {
+      if (!abort.aborted) {
         this.logger.warn(
           `amp stream for ${target.pathname} ended early: ${(err as Error).message}`,
         );

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { onAbort as onAbortOf, type AbortSource } from '@app/upstream';
 import {
   RelayType,
   relayData,
@@ -69,7 +70,7 @@ export type ExchangeEnd = 'done' | 'cancelled';
 /** Options of one relayed call. */
 export interface RelayExchangeOptions {
   /** Aborted when the client leaves. */
-  signal?: AbortSignal;
+  signal?: AbortSource;
   /** Time allowed until the first frame (upstream-timeouts.header-seconds). */
   headersTimeoutMs: number;
   /** Silence allowed inside a streamed body (upstream-timeouts.idle-seconds). */
@@ -108,8 +109,7 @@ export class RelayExchange {
         this.fail(new RelayError('client aborted', 'ABORT_ERR'), 'cancelled');
       if (signal.aborted) queueMicrotask(onAbort);
       else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.offAbort = () => signal.removeEventListener('abort', onAbort);
+        this.offAbort = onAbortOf(signal, onAbort);
       }
     }
   }

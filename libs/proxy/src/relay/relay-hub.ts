@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import type { AbortSource } from '@app/upstream';
 import { RedisService } from '@app/storage/redis.service';
 import { RelayChannels } from '@app/proxy/relay/relay-channels';
 import { RelayDirectory } from '@app/proxy/relay/relay-directory';
@@ -34,7 +35,7 @@ export interface RelayCall {
   method: string;
   headers: Readonly<Record<string, string>>;
   body: string;
-  signal?: AbortSignal;
+  signal?: AbortSource;
   headersTimeoutMs: number;
   idleTimeoutMs: number;
 }
