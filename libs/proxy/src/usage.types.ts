@@ -61,13 +61,30 @@ export function tokensFromUsage(u: IRUsage | undefined): UsageTokens {
   };
 }
 
-/** ISO timestamp with nanosecond digits (from the high-resolution clock). */
-export function nanoTimestamp(nowMs = Date.now(), hr = process.hrtime.bigint()): string {
-  const iso = new Date(nowMs).toISOString(); // …ss.mmmZ
-  const subMs = Number(hr % 1_000_000n)
-    .toString()
-    .padStart(6, '0');
-  return `${iso.slice(0, -1)}${subMs}Z`;
+// Formatting a Date costs about as much as the rest of a usage record: reuse the text up to the
+// second (`YYYY-MM-DDTHH:MM:SS.`), which every request in the same second shares.
+let secondStartMs = Number.NaN;
+let secondPrefix = '';
+
+/**
+ * ISO timestamp with nanosecond digits: the clock's milliseconds, then the sub-millisecond digits
+ * of the high-resolution clock (`nanos` is its nanosecond part; only `nanos % 1e6` is used).
+ */
+export function nanoTimestamp(nowMs = Date.now(), nanos = process.hrtime()[1]): string {
+  const subMs = nanos % 1_000_000;
+  const msInSecond = nowMs % 1000;
+  if (!Number.isInteger(nowMs) || msInSecond < 0) {
+    // Fractional or pre-1970 clocks never come from Date.now(): take the plain road.
+    const iso = new Date(nowMs).toISOString();
+    return `${iso.slice(0, -1)}${String(subMs).padStart(6, '0')}Z`;
+  }
+  const start = nowMs - msInSecond;
+  if (start !== secondStartMs) {
+    secondPrefix = new Date(start).toISOString().slice(0, -4); // keep "…:SS."
+    secondStartMs = start;
+  }
+  // 1e9 + fraction has ten digits: dropping the leading 1 zero-pads the nine fraction digits.
+  return `${secondPrefix}${String(1e9 + msInSecond * 1e6 + subMs).slice(1)}Z`;
 }
 
 /**

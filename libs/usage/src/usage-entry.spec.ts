@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { UsageRecord } from '@app/proxy/usage.types';
 import {
   HASH_LEN,
@@ -6,10 +7,12 @@ import {
   decodeMember,
   dedupeHash,
   entryFromRecord,
+  entryOf,
   normaliseTokens,
   pairId,
 } from '@app/usage/usage-entry';
 import type { UsageDetail } from '@app/usage/usage-snapshot.types';
+import { parseInstant } from '@app/usage/usage-time';
 
 function detail(over: Partial<UsageDetail> = {}): UsageDetail {
   return {
@@ -98,6 +101,99 @@ describe(dedupeHash.name, () => {
   });
 });
 
+/** The stored format, written the plain way: sha1 of the JSON array of the key's fields. */
+function referenceHash(api: string, model: string, d: UsageDetail): string {
+  const t = d.tokens;
+  const key = JSON.stringify([
+    api,
+    model,
+    d.timestamp,
+    d.source,
+    d.auth_index,
+    d.failed,
+    t.input_tokens,
+    t.output_tokens,
+    t.reasoning_tokens,
+    t.cached_tokens,
+    t.total_tokens,
+  ]);
+  return createHash('sha1').update(key).digest('hex').slice(0, HASH_LEN);
+}
+
+// Labels that JSON has to escape, or encode beyond ASCII.
+const AWKWARD = [
+  'plain',
+  'quo"te',
+  'back\\slash',
+  'tab\there',
+  'sk-…ünï',
+  '😀 emoji',
+  '\ud800',
+  '',
+];
+
+describe(`${dedupeHash.name} format`, () => {
+  it('should equal sha1 of the JSON key array for awkward labels and large counts', () => {
+    for (const [i, text] of AWKWARD.entries()) {
+      const d = detail({
+        source: text,
+        auth_index: AWKWARD[(i + 1) % AWKWARD.length],
+        failed: i % 2 === 0,
+        tokens: {
+          input_tokens: i,
+          output_tokens: 2 ** 40 + i,
+          reasoning_tokens: 0,
+          cached_tokens: 1e21,
+          total_tokens: 7,
+        },
+      });
+      const api = AWKWARD[(i + 2) % AWKWARD.length];
+      const model = AWKWARD[(i + 3) % AWKWARD.length];
+      expect([text, dedupeHash(api, model, d)]).toEqual([text, referenceHash(api, model, d)]);
+    }
+  });
+});
+
+describe(entryOf.name, () => {
+  it('should store hash + JSON.stringify(detail), with or without a request id', () => {
+    for (const [i, text] of AWKWARD.entries()) {
+      // Built in UsageDetail's field order, as the import builds it.
+      const d: UsageDetail = {
+        timestamp: '2025-05-06T07:08:09.123456789Z',
+        latency_ms: i * 1000,
+        source: text,
+        auth_index: AWKWARD[(i + 4) % AWKWARD.length],
+        ...(i % 2 ? { request_id: AWKWARD[(i + 5) % AWKWARD.length] } : {}),
+        tokens: { ...detail().tokens, output_tokens: 2 ** 40 + i },
+        failed: i % 3 === 0,
+      };
+      const instant = parseInstant(d.timestamp);
+      if (!instant) throw new Error('fixture timestamp must parse');
+      const e = entryOf('k', text || 'unknown', instant, d);
+      expect(e.member).toBe(referenceHash('k', text || 'unknown', d) + JSON.stringify(d));
+      expect(e.hash).toBe(e.member.slice(0, HASH_LEN));
+    }
+  });
+});
+
+describe(pairId.name, () => {
+  it('should be the first hash digits of api, separator, model, however often it is asked', () => {
+    const want = createHash('sha1')
+      .update(`sk-…abcd${SEP}gpt-fake`)
+      .digest('hex')
+      .slice(0, HASH_LEN);
+    expect(pairId('sk-…abcd', 'gpt-fake')).toBe(want);
+    expect(pairId('sk-…abcd', 'gpt-fake')).toBe(want);
+    expect(pairId('sk-…abc', 'dgpt-fake')).not.toBe(want);
+  });
+
+  it('should keep answering the same ids after its memory has been cleared', () => {
+    const first = pairId('api-0', 'model-0');
+    for (let i = 0; i < 10_050; i++) pairId(`api-${i % 7}`, `model-${i}`);
+    expect(pairId('api-0', 'model-0')).toBe(first);
+  });
+});
+
 describe(normaliseTokens.name, () => {
   it('should fill a missing total from input, output and reasoning', () => {
     expect(
@@ -180,6 +276,23 @@ describe(entryFromRecord.name, () => {
     const e = entryFromRecord(record({ timestamp: 'garbage' }), now);
     expect(e.score).toBe(now);
     expect(decodeMember(e.member)?.timestamp).toBe('2025-01-01T12:00:00.000000000Z');
+  });
+
+  it('should store the detail JSON.stringify would write for the record', () => {
+    const rec = record({ source: 'a"b', authIndex: '\\x', failed: true, latencyMs: 3.9 });
+    const e = entryFromRecord(rec);
+    const d: UsageDetail = {
+      timestamp: rec.timestamp,
+      latency_ms: 3,
+      source: 'a"b',
+      auth_index: '\\x',
+      request_id: 'req-1',
+      tokens: rec.tokens,
+      failed: true,
+    };
+    expect(e.member).toBe(referenceHash('sk-…abcd', 'gpt-fake', d) + JSON.stringify(d));
+    const noId = entryFromRecord(record({ requestId: '' }));
+    expect(noId.member).not.toContain('request_id');
   });
 
   it('should give two records of the same request shape distinct members', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { UsageRecord, UsageTokens } from '@app/proxy/usage.types';
 import type { UsageDetail } from '@app/usage/usage-snapshot.types';
 import { dayOf, hourOf, instantFromMs, parseInstant, type Instant } from '@app/usage/usage-time';
@@ -71,78 +71,162 @@ export function normaliseTokens(
   return tokens;
 }
 
+function sha1Hex(text: string): string {
+  // One-shot hashing: no Hash object per record.
+  return digest('sha1', text, 'hex');
+}
+
+/** A number as JSON.stringify writes it. */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/** The five token counts as JSON array items (the dedupe key's tail). */
+function tokenItems(t: UsageTokens): string {
+  return `${jsonNumber(t.input_tokens)},${jsonNumber(t.output_tokens)},${jsonNumber(t.reasoning_tokens)},${jsonNumber(t.cached_tokens)},${jsonNumber(t.total_tokens)}`;
+}
+
+/**
+ * The dedupe key text: exactly `JSON.stringify([api, model, timestamp, source, auth_index,
+ * failed, ...tokens])`, built from already-encoded strings so they are encoded once per entry.
+ */
+function dedupeKeyText(
+  apiJson: string,
+  modelJson: string,
+  timestampJson: string,
+  sourceJson: string,
+  authIndexJson: string,
+  failed: boolean,
+  tokens: UsageTokens,
+): string {
+  return `[${apiJson},${modelJson},${timestampJson},${sourceJson},${authIndexJson},${failed},${tokenItems(tokens)}]`;
+}
+
 /**
  * The import de-duplication key: api, model, timestamp to the nanosecond, source, auth index,
  * failed and the five token counts. Latency is deliberately left out (CLIProxyAPI's rule).
  */
 export function dedupeHash(api: string, model: string, d: UsageDetail): string {
-  const t = d.tokens;
-  const key = JSON.stringify([
-    api,
-    model,
-    d.timestamp,
-    d.source,
-    d.auth_index,
+  const key = dedupeKeyText(
+    JSON.stringify(api),
+    JSON.stringify(model),
+    JSON.stringify(d.timestamp),
+    JSON.stringify(d.source),
+    JSON.stringify(d.auth_index),
     d.failed,
-    t.input_tokens,
-    t.output_tokens,
-    t.reasoning_tokens,
-    t.cached_tokens,
-    t.total_tokens,
-  ]);
-  return createHash('sha1').update(key).digest('hex').slice(0, HASH_LEN);
+    d.tokens,
+  );
+  return sha1Hex(key).slice(0, HASH_LEN);
 }
 
 // Few distinct pairs and many records: remember their ids (cleared if it ever grows large).
-const pairIds = new Map<string, string>();
+// Nested by api then model so a lookup needs no concatenated key.
+const pairIds = new Map<string, Map<string, string>>();
+let pairIdCount = 0;
 
 /** Short stable id of an (api, model) pair. */
 export function pairId(api: string, model: string): string {
-  const key = api + SEP + model;
-  let id = pairIds.get(key);
+  let byModel = pairIds.get(api);
+  let id = byModel?.get(model);
   if (id === undefined) {
-    id = createHash('sha1').update(key).digest('hex').slice(0, HASH_LEN);
-    if (pairIds.size >= 10_000) pairIds.clear();
-    pairIds.set(key, id);
+    id = sha1Hex(api + SEP + model).slice(0, HASH_LEN);
+    if (pairIdCount >= 10_000) {
+      pairIds.clear();
+      pairIdCount = 0;
+      byModel = undefined;
+    }
+    if (!byModel) {
+      byModel = new Map<string, string>();
+      pairIds.set(api, byModel);
+    }
+    byModel.set(model, id);
+    pairIdCount++;
   }
   return id;
 }
 
-/** Build the Redis entry of a detail whose labels are already clean. */
+/** The parts of a detail, as `entryOf` and `entryFromRecord` both have them. */
+interface DetailParts {
+  timestamp: string;
+  latencyMs: number;
+  source: string;
+  authIndex: string;
+  requestId: string | undefined;
+  tokens: UsageTokens;
+  failed: boolean;
+}
+
+/**
+ * The entry of a detail whose labels are clean (`instant` is its parsed timestamp). The member
+ * is `hash + JSON.stringify(detail)` for a detail written in UsageDetail's field order; the
+ * strings shared by the dedupe key and the member are encoded once.
+ */
+function buildEntry(api: string, model: string, instant: Instant, p: DetailParts): UsageEntry {
+  const timestampJson = JSON.stringify(p.timestamp);
+  const sourceJson = JSON.stringify(p.source);
+  const authIndexJson = JSON.stringify(p.authIndex);
+  const t = p.tokens;
+  const hash = sha1Hex(
+    dedupeKeyText(
+      JSON.stringify(api),
+      JSON.stringify(model),
+      timestampJson,
+      sourceJson,
+      authIndexJson,
+      p.failed,
+      t,
+    ),
+  ).slice(0, HASH_LEN);
+  const requestId = p.requestId === undefined ? '' : `"request_id":${JSON.stringify(p.requestId)},`;
+  const member = `${hash}{"timestamp":${timestampJson},"latency_ms":${jsonNumber(p.latencyMs)},"source":${sourceJson},"auth_index":${authIndexJson},${requestId}"tokens":{"input_tokens":${jsonNumber(t.input_tokens)},"output_tokens":${jsonNumber(t.output_tokens)},"reasoning_tokens":${jsonNumber(t.reasoning_tokens)},"cached_tokens":${jsonNumber(t.cached_tokens)},"total_tokens":${jsonNumber(t.total_tokens)}},"failed":${p.failed}}`;
+  return {
+    hash,
+    score: instant.ms,
+    member,
+    api,
+    model,
+    pair: pairId(api, model),
+    day: dayOf(instant.iso),
+    hour: hourOf(instant.iso),
+    totalTokens: t.total_tokens,
+    failed: p.failed,
+  };
+}
+
+/**
+ * Build the Redis entry of a detail whose labels are already clean. The member stores the detail
+ * in UsageDetail's field order (timestamp, latency_ms, source, auth_index, request_id, tokens,
+ * failed) whatever order `detail` was built in.
+ */
 export function entryOf(
   api: string,
   model: string,
   instant: Instant,
   detail: UsageDetail,
 ): UsageEntry {
-  const hash = dedupeHash(api, model, detail);
-  return {
-    hash,
-    score: instant.ms,
-    member: hash + JSON.stringify(detail),
-    api,
-    model,
-    pair: pairId(api, model),
-    day: dayOf(instant.iso),
-    hour: hourOf(instant.iso),
-    totalTokens: detail.tokens.total_tokens,
+  return buildEntry(api, model, instant, {
+    timestamp: detail.timestamp,
+    latencyMs: detail.latency_ms,
+    source: detail.source,
+    authIndex: detail.auth_index,
+    requestId: detail.request_id,
+    tokens: detail.tokens,
     failed: detail.failed,
-  };
+  });
 }
 
 /** The Redis entry of a live usage record (its timestamp is trusted; `now` if it is unreadable). */
 export function entryFromRecord(rec: UsageRecord, now = Date.now()): UsageEntry {
   const instant = parseInstant(rec.timestamp) ?? instantFromMs(now);
-  const detail: UsageDetail = {
+  return buildEntry(cleanLabel(rec.api), cleanLabel(rec.model), instant, {
     timestamp: instant.iso,
-    latency_ms: count(rec.latencyMs),
+    latencyMs: count(rec.latencyMs),
     source: rec.source,
-    auth_index: rec.authIndex,
-    ...(rec.requestId ? { request_id: rec.requestId } : {}),
+    authIndex: rec.authIndex,
+    requestId: rec.requestId ? rec.requestId : undefined,
     tokens: normaliseTokens(rec.tokens),
     failed: rec.failed,
-  };
-  return entryOf(cleanLabel(rec.api), cleanLabel(rec.model), instant, detail);
+  });
 }
 
 /** The detail stored in a sorted-set member; undefined when the member is not ours. */

@@ -43,6 +43,27 @@ describe(parseInstant.name, () => {
   });
 });
 
+describe(`${parseInstant.name} of successive live timestamps`, () => {
+  it('should give the same instants as Date.parse for records within and across seconds', () => {
+    const base = Date.UTC(2025, 11, 31, 23, 59, 59, 0);
+    const times = [0, 1, 999, 1000, 1001, 2999, 500, 86_400_000, 3, 1000];
+    for (const [i, offset] of times.entries()) {
+      const ms = base + offset;
+      const iso = `${new Date(ms).toISOString().slice(0, -1)}${String(i * 111_111).padStart(6, '0')}Z`;
+      expect(parseInstant(iso)).toEqual({ ms, iso });
+    }
+  });
+
+  it('should still reject an impossible time right after a valid one of the same day', () => {
+    expect(parseInstant('2025-01-31T23:59:59.000000000Z')?.ms).toBe(
+      Date.UTC(2025, 0, 31, 23, 59, 59),
+    );
+    expect(parseInstant('2025-01-31T23:59:60.000000000Z')).toBeUndefined();
+    expect(parseInstant('2025-01-31T24:00:00.000000000Z')).toBeUndefined();
+    expect(parseInstant('2025-01-31T23:59:59.0000000x0Z')).toBeUndefined();
+  });
+});
+
 describe('usage time buckets', () => {
   it('should name the UTC day and hour of a canonical timestamp', () => {
     const iso = '2025-06-30T23:59:59.999999999Z';

@@ -13,13 +13,35 @@ const RFC3339 =
 // Already canonical (what the proxy's nanoTimestamp writes for every live record).
 const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;
 
+// Live records arrive in time order, hundreds per second: remember the last canonical second
+// (`YYYY-MM-DDTHH:MM:SS`) and its epoch ms so most parses are a prefix check and three digits.
+let cachedSecond = '';
+let cachedSecondMs = 0;
+
+const DIGIT_0 = 48;
+
+/** Milliseconds digits (offsets 20–22) of a text that matched CANONICAL. */
+function millisOf(text: string): number {
+  return (
+    (text.charCodeAt(20) - DIGIT_0) * 100 +
+    (text.charCodeAt(21) - DIGIT_0) * 10 +
+    (text.charCodeAt(22) - DIGIT_0)
+  );
+}
+
 /** Parse an RFC 3339 timestamp into its canonical UTC form; undefined when it is not one. */
 export function parseInstant(text: string): Instant | undefined {
   if (text.length === 30 && CANONICAL.test(text)) {
-    const ms = Date.parse(`${text.slice(0, 23)}Z`);
+    if (cachedSecond !== '' && text.startsWith(cachedSecond)) {
+      return { ms: cachedSecondMs + millisOf(text), iso: text };
+    }
+    const secondMs = Date.parse(`${text.slice(0, 19)}Z`);
     // V8 rolls 30 February (and 24:00) over to the next day: a changed day means the long way.
-    if (ms >= 0 && new Date(ms).getUTCDate() === Number(text.slice(8, 10)))
-      return { ms, iso: text };
+    if (secondMs >= 0 && new Date(secondMs).getUTCDate() === Number(text.slice(8, 10))) {
+      cachedSecond = text.slice(0, 19);
+      cachedSecondMs = secondMs;
+      return { ms: secondMs + millisOf(text), iso: text };
+    }
   }
   const m = RFC3339.exec(text);
   if (!m) return undefined;

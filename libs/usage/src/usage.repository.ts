@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { RedisService } from '@app/storage';
 import { HASH_LEN, decodeMember, pairId, type UsageEntry } from '@app/usage/usage-entry';
+import { sumLiveBatch, type LiveBatch } from '@app/usage/usage-batch';
 import type {
   AggregateHashes,
   DayCells,
@@ -41,7 +42,8 @@ const APPLIED_TTL_MS = 7 * 24 * 3600 * 1000;
 // One script applies a whole batch atomically, so N replicas never lose or double count:
 // HINCRBY is additive, a live batch carries (boot, seq) so a retry of a batch whose reply was
 // lost is recognised, and imports check the dedupe set and the retained details first.
-const APPLY_SCRIPT = `
+// ARGV[1..3] are the same in both scripts: the key base, then the boot and batch number.
+const REPLAY_GUARD = `
 local base = ARGV[1]
 local boot = ARGV[2]
 if boot ~= '' then
@@ -52,6 +54,10 @@ if boot ~= '' then
   redis.call('HSET', applied, boot, ARGV[3])
   redis.call('PEXPIRE', applied, ${APPLIED_TTL_MS})
 end
+`;
+
+// Entry by entry: imports, whose entries are each skipped when already stored.
+const APPLY_SCRIPT = `${REPLAY_GUARD}
 local dedupe = ARGV[4] == '1'
 local keep = tonumber(ARGV[5])
 local minScore = ARGV[6]
@@ -112,7 +118,40 @@ end
 return {added, skipped}
 `;
 
+// Live batches (nothing to skip), summed in JS per hash field (see sumLiveBatch): ARGV[4] keep,
+// [5] minScore, [6] entries, [7] hashes; then per hash its key suffix, field count and
+// field/amount pairs; then per detail group its pair id, member count and score/member pairs.
+// A few dozen HINCRBYs per batch instead of 17 per entry.
+const LIVE_SCRIPT = `${REPLAY_GUARD}
+local keep = tonumber(ARGV[4])
+local minScore = ARGV[5]
+local argc = #ARGV
+local i = 8
+for _ = 1, tonumber(ARGV[7]) do
+  local key = base .. ARGV[i]
+  local last = i + 1 + 2 * tonumber(ARGV[i + 1])
+  for j = i + 2, last, 2 do
+    redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1])
+  end
+  i = last + 1
+end
+local touched = {}
+while i <= argc do
+  local det = base .. 'det:' .. ARGV[i]
+  local last = i + 1 + 2 * tonumber(ARGV[i + 1])
+  redis.call('ZADD', det, unpack(ARGV, i + 2, last))
+  touched[det] = true
+  i = last + 1
+end
+for det in pairs(touched) do
+  redis.call('ZREMRANGEBYSCORE', det, '-inf', '(' .. minScore)
+  redis.call('ZREMRANGEBYRANK', det, 0, -(keep + 1))
+end
+return {tonumber(ARGV[6]), 0}
+`;
+
 const APPLY_SHA = createHash('sha1').update(APPLY_SCRIPT).digest('hex');
+const LIVE_SHA = createHash('sha1').update(LIVE_SCRIPT).digest('hex');
 
 type PipelineResult = [Error | null, unknown][] | null;
 
@@ -152,8 +191,21 @@ export class UsageRepository {
     return this.redis.key('usage', '');
   }
 
-  /** Apply a batch of entries in one atomic script. */
+  /**
+   * Apply a batch of entries in one atomic script: summed per hash field for live batches,
+   * entry by entry for imports (`dedupe`), which skip what is already stored.
+   */
   async apply(entries: readonly UsageEntry[], opts: ApplyOptions): Promise<ApplyResult> {
+    const [added, skipped] = (
+      opts.dedupe
+        ? await this.evalScript(APPLY_SHA, APPLY_SCRIPT, this.entryArgs(entries, opts))
+        : await this.evalScript(LIVE_SHA, LIVE_SCRIPT, this.liveArgs(sumLiveBatch(entries), opts))
+    ) as [number, number];
+    if (added === -1) return { added: 0, skipped: 0, replayed: true };
+    return { added, skipped, replayed: false };
+  }
+
+  private entryArgs(entries: readonly UsageEntry[], opts: ApplyOptions): (string | number)[] {
     const args: (string | number)[] = new Array<string | number>(6 + entries.length * ENTRY_ARGS);
     args[0] = this.base;
     args[1] = opts.boot ?? '';
@@ -174,18 +226,41 @@ export class UsageRepository {
       args[i++] = e.totalTokens;
       args[i++] = e.failed ? '1' : '0';
     }
-    const [added, skipped] = (await this.evalApply(args)) as [number, number];
-    if (added === -1) return { added: 0, skipped: 0, replayed: true };
-    return { added, skipped, replayed: false };
+    return args;
   }
 
-  private async evalApply(args: (string | number)[]): Promise<unknown> {
+  private liveArgs(batch: LiveBatch, opts: ApplyOptions): (string | number)[] {
+    const args: (string | number)[] = [
+      this.base,
+      opts.boot ?? '',
+      opts.seq ?? 0,
+      opts.keep,
+      Math.floor(opts.minScore),
+      batch.entries,
+      batch.hashes.length,
+    ];
+    for (const h of batch.hashes) {
+      args.push(h.key, h.fields.length);
+      for (let j = 0; j < h.fields.length; j++) args.push(h.fields[j], h.amounts[j]);
+    }
+    for (const d of batch.details) {
+      args.push(d.pair, d.scored.length / 2);
+      for (const v of d.scored) args.push(v);
+    }
+    return args;
+  }
+
+  private async evalScript(
+    sha: string,
+    script: string,
+    args: (string | number)[],
+  ): Promise<unknown> {
     try {
-      return await this.redis.command.evalsha(APPLY_SHA, 0, ...args);
+      return await this.redis.command.evalsha(sha, 0, ...args);
     } catch (err) {
       // NOSCRIPT: nothing ran (first call, or Redis restarted); send the script itself.
       if (!(err as Error).message?.startsWith('NOSCRIPT')) throw err;
-      return this.redis.command.eval(APPLY_SCRIPT, 0, ...args);
+      return this.redis.command.eval(script, 0, ...args);
     }
   }
 
