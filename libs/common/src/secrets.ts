@@ -1,10 +1,13 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { timingSafeEqual, hash } from 'node:crypto';
+
+/** SHA-256 digest in one call (no Hash object per use: these run on every request). */
+function sha256(text: string): Buffer {
+  return hash('sha256', text, 'buffer');
+}
 
 /** Constant-time string comparison (hashes first so lengths do not leak). */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+  return timingSafeEqual(sha256(a), sha256(b));
 }
 
 /**
@@ -17,7 +20,7 @@ export function matchesAny(candidate: string, keys: readonly string[]): boolean 
 
 /** A short, stable, non-reversible id for a client key (usage and metrics labels). */
 export function keyId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+  return hash('sha256', key, 'hex').slice(0, 8);
 }
 
 /** Mask a secret for display: keep at most the last 4 characters. */
@@ -35,7 +38,7 @@ export class SecretSet {
   private readonly hashes: Buffer[];
 
   constructor(keys: readonly string[]) {
-    this.hashes = keys.map((k) => createHash('sha256').update(k).digest());
+    this.hashes = keys.map(sha256);
   }
 
   get size(): number {
@@ -43,7 +46,7 @@ export class SecretSet {
   }
 
   has(candidate: string): boolean {
-    const h = createHash('sha256').update(candidate).digest();
+    const h = sha256(candidate);
     let found = false;
     for (const k of this.hashes) if (timingSafeEqual(h, k)) found = true;
     return found;
