@@ -1,15 +1,30 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { Chart } from '../components/chart';
+import { Chart, type ChartSeries } from '../components/chart';
 import { usePanel, useResource, useStream } from '../components/hooks';
 import { Loadable, Section, StreamStatus } from '../components/ui';
 import { formatCount, formatMs, formatPercent } from '../lib/format';
 import { RateMeter } from '../lib/rate-meter';
 import type { UsageSnapshot } from '../lib/types';
-import { summarizeUsage, type TopRow } from '../lib/usage';
+import { summarizeUsage, type Series, type TopRow } from '../lib/usage';
 
 const BLUE = '#1d4ed8';
 const GREEN = '#15803d';
 const ORANGE = '#c2410c';
+
+/** Requests as bars and tokens as a line on the right axis (the by-day and by-hour charts). */
+function requestsAndTokens(s: Series): ChartSeries[] {
+  return [
+    { label: 'Requests', values: s.requests, color: BLUE, kind: 'bars' },
+    {
+      label: 'Tokens',
+      values: s.tokens,
+      color: ORANGE,
+      kind: 'line',
+      right: true,
+      format: formatCount,
+    },
+  ];
+}
 
 function TopTable({
   id,
@@ -166,17 +181,7 @@ export function Overview() {
               title="Requests and tokens per day"
               labels={summary.byDay.labels}
               table
-              series={[
-                { label: 'Requests', values: summary.byDay.requests, color: BLUE, kind: 'bars' },
-                {
-                  label: 'Tokens',
-                  values: summary.byDay.tokens,
-                  color: ORANGE,
-                  kind: 'line',
-                  right: true,
-                  format: formatCount,
-                },
-              ]}
+              series={requestsAndTokens(summary.byDay)}
             />
             <Chart
               id="chart-quality"
@@ -208,17 +213,7 @@ export function Overview() {
               title="Requests and tokens per hour of day"
               labels={summary.byHour.labels}
               table
-              series={[
-                { label: 'Requests', values: summary.byHour.requests, color: BLUE, kind: 'bars' },
-                {
-                  label: 'Tokens',
-                  values: summary.byHour.tokens,
-                  color: ORANGE,
-                  kind: 'line',
-                  right: true,
-                  format: formatCount,
-                },
-              ]}
+              series={requestsAndTokens(summary.byHour)}
             />
           </Section>
           <div class="grid-2">
