@@ -8,6 +8,7 @@ import { ConfigService } from '@app/config';
 import { UPLOAD_LIMITS } from '@app/management/tools';
 import { MetricsService } from '@app/metrics';
 import { GatewayModule } from '@app/gateway/gateway.module';
+import { installCors } from '@app/gateway/http/cors';
 import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
 import { WireErrorFilter } from '@app/gateway/http/error.filter';
 import { installJsonBodyParser } from '@app/gateway/http/json-body.parser';
@@ -48,6 +49,8 @@ export async function createGatewayApp(
   const config = app.get(ConfigService);
   const limitMb = () => config.current['body-limit-mb'] ?? DEFAULT_BODY_LIMIT_MB;
   const fastify = app.getHttpAdapter().getInstance();
+  // First onRequest hook: CORS preflights are answered before any authentication hook runs.
+  installCors(fastify);
   // Header, request and keep-alive deadlines for clients (set before listen; read at start-up).
   applyServerTimeouts(fastify.server, config.current['server-timeouts']);
   closeSilentConnections(fastify.server, fastify.server.headersTimeout);

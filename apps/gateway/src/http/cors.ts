@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AMP_API_ROUTES, AMP_ROOT_PAGES } from '@app/proxy/amp/amp-upstream';
+
+/**
+ * Response headers a browser page may read cross-origin: CLIProxyAPI's list (its Management
+ * Center reads the version headers) plus the request ids the gateway and upstreams send and the
+ * download name of auth files and logs.
+ */
+export const CORS_EXPOSED_HEADERS: readonly string[] = [
+  'X-CPA-VERSION',
+  'X-CPA-COMMIT',
+  'X-CPA-BUILD-DATE',
+  'X-CPA-SUPPORT-PLUGIN',
+  'X-SERVER-VERSION',
+  'X-SERVER-BUILD-DATE',
+  'Location',
+  'Retry-After',
+  'X-Request-Id',
+  'X-Upstream-Request-Id',
+  'OpenAI-Request-Id',
+  'Request-Id',
+  'Content-Disposition',
+];
+
+export const CORS_ALLOWED_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
+
+/** How long a browser may reuse a preflight answer (Chromium caps this at 2 h). */
+const PREFLIGHT_MAX_AGE_SECONDS = '600';
+
+/** A header-name list as browsers send it in `Access-Control-Request-Headers`. */
+const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
+const MAX_HEADER_LIST = 2048;
+
+const EXPOSED = CORS_EXPOSED_HEADERS.join(', ');
+
+/**
+ * `Access-Control-Allow-Headers` for a request: the headers its preflight asks for, echoed, or
+ * `*`. Echoing matters: browsers never let the `*` wildcard cover `Authorization`, which is how
+ * the Management Center (and every SDK) sends its key.
+ */
+export function allowedHeaders(requested: string | string[] | undefined): string {
+  const v = (Array.isArray(requested) ? requested.join(',') : requested)?.trim();
+  if (!v || v.length > MAX_HEADER_LIST || !HEADER_LIST.test(v)) return '*';
+  return v;
+}
+
+/**
+ * Paths of the Amp CLI integration: they keep CLIProxyAPI's no-CORS rule (no grant, preflights
+ * refused by the Amp routes themselves), because they serve account data behind the team's Amp
+ * key, some of it without a client key (the browser pages).
+ */
+export function isAmpPath(path: string): boolean {
+  const under = (prefix: string) =>
+    path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`);
+  if (AMP_API_ROUTES.some((name) => under(`/api/${name}`))) return true;
+  if (AMP_ROOT_PAGES.some((name) => under(`/${name}`))) return true;
+  if (under('/auth') || under('/api/provider/google/v1beta1')) return true;
+  return path.startsWith('/threads.rss') || path.startsWith('/news.rss');
+}
+
+function pathOf(req: FastifyRequest): string {
+  const q = req.url.indexOf('?');
+  return q < 0 ? req.url : req.url.slice(0, q);
+}
+
+/** Set the CORS grant on a response (on the raw response, so hijacked streams carry it too). */
+function grant(req: FastifyRequest, reply: FastifyReply): void {
+  const raw = reply.raw;
+  raw.setHeader('Access-Control-Allow-Origin', '*');
+  raw.setHeader('Access-Control-Allow-Methods', CORS_ALLOWED_METHODS);
+  const headers = allowedHeaders(req.headers['access-control-request-headers']);
+  raw.setHeader('Access-Control-Allow-Headers', headers);
+  if (headers !== '*') raw.setHeader('Vary', 'Access-Control-Request-Headers');
+  raw.setHeader('Access-Control-Expose-Headers', EXPOSED);
+}
+
+/**
+ * CORS on every route, as CLIProxyAPI does: `Access-Control-Allow-Origin: *` with the methods,
+ * headers and exposed headers above, and every `OPTIONS` preflight answered 204 here, before any
+ * other hook or guard, so a preflight never needs a key (nor counts as a failed one). No cookie
+ * is ever a credential here, so `*` lets a page do only what the key it sends allows. Install it
+ * before every other `onRequest` hook: a hook that answers ends the chain. Amp's paths are left
+ * alone (`isAmpPath`).
+ */
+export function installCors(app: FastifyInstance): void {
+  app.addHook('onRequest', (req, reply, done) => {
+    if (isAmpPath(pathOf(req))) return done();
+    grant(req, reply);
+    if (req.method !== 'OPTIONS') return done();
+    reply.raw.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE_SECONDS);
+    // Answering from the hook ends the request here: no later hook, guard or handler runs.
+    void reply.code(204).send();
+  });
+}
