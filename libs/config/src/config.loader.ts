@@ -41,7 +41,7 @@ export function expandHome(p: string): string {
  * Render a path the way it reads in YAML: `gemini-api-key[1].api-key`. Keys of maps whose keys
  * are secrets (per-client `limits`) are masked so the path can be logged.
  */
-function displayPath(segments: readonly Segment[]): string {
+export function displayPath(segments: readonly Segment[]): string {
   let out = '';
   let schema: z.ZodTypeAny | undefined = configSchema;
   for (const seg of segments) {

@@ -532,7 +532,12 @@ export function maskUrlPassword(value: string): string {
   }
 }
 
-function maskValue(m: FieldMark, value: unknown, key: string | number | undefined): unknown {
+/** The listing form of a marked value (`key` is its key in the parent: the header name). */
+export function maskMarkedValue(
+  m: FieldMark,
+  value: unknown,
+  key: string | number | undefined,
+): unknown {
   if (typeof value !== 'string') return value;
   switch (m.secret) {
     case 'token':
@@ -548,13 +553,13 @@ function maskValue(m: FieldMark, value: unknown, key: string | number | undefine
 }
 
 /** Map keys that are secrets (client keys under `limits`); the `*` default entry is not one. */
-function maskMapKey(key: string): string {
+export function maskMapKey(key: string): string {
   return key === DEFAULT_LIMITS_KEY ? key : maskSecret(key);
 }
 
 /** A deep copy of the config with every secret field masked, for listings and logs. */
 export function maskConfig(config: AppConfig): Record<string, unknown> {
-  return mapMarked(configSchema, config, { value: maskValue, key: maskMapKey }) as Record<
+  return mapMarked(configSchema, config, { value: maskMarkedValue, key: maskMapKey }) as Record<
     string,
     unknown
   >;

@@ -256,6 +256,27 @@ describe(ConfigService.name, () => {
       expect(sut.current['api-keys']).toEqual(['k9']);
       expect(listener).toHaveBeenCalledTimes(1);
     });
+
+    it('should keep a stored secret that the new text holds only in masked form', async () => {
+      await sut.writeText('api-keys: ["sk-team-key-0123456789-abcd"]\n');
+      const result = await sut.writeText('api-keys: ["sk-…abcd", "sk-new-key-9876543210-wxyz"]\n');
+      expect(result.ok).toBe(true);
+      expect(sut.current['api-keys']).toEqual([
+        'sk-team-key-0123456789-abcd',
+        'sk-new-key-9876543210-wxyz',
+      ]);
+    });
+
+    it('should refuse a masked value that stands for several stored secrets', async () => {
+      const twins = 'api-keys: [sk-one-0000000000000-abcd, sk-two-1111111111111-abcd]\n';
+      await sut.writeText(twins);
+      const result = await sut.writeText('api-keys: [a, b, "sk-…abcd"]\n');
+      expect(result).toEqual({
+        ok: false,
+        errors: [{ path: 'api-keys[2]', message: expect.stringMatching(/send the full value/) }],
+      });
+      expect(readFileSync(path, 'utf8')).toBe(twins);
+    });
   });
 });
 

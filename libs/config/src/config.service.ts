@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { applyEnvOverrides, readRuntimeEnv, type RuntimeEnv } from '@app/config/config.env';
 import {
+  displayPath,
   formatConfigIssues,
   parseConfig,
   type ConfigIssue,
@@ -8,6 +9,7 @@ import {
 } from '@app/config/config.loader';
 import { ConfigRepository, EXAMPLE_CONFIG_FILE } from '@app/config/config.repository';
 import type { AppConfig } from '@app/config/config.schema';
+import { restoreSecretsInText, type ConfigPath } from '@app/config/secret-restore';
 
 /** Called after a reload changed the config. */
 export type ConfigListener = (next: Readonly<AppConfig>, prev: Readonly<AppConfig>) => void;
@@ -33,6 +35,14 @@ export interface ConfigServiceOptions {
   /** Passed to `ConfigRepository.watch`. */
   debounceMs?: number;
   pollMs?: number;
+}
+
+/** The refusal of a masked value that several stored secrets share. */
+function ambiguousMask(path: ConfigPath): ConfigIssue {
+  return {
+    path: displayPath(path),
+    message: 'is the masked form of more than one stored secret: send the full value',
+  };
 }
 
 const EMPTY_FILE: ConfigIssue = {
@@ -144,8 +154,16 @@ export class ConfigService implements OnModuleDestroy {
    * Validate and save new config.yaml text (atomically), then reload. Invalid text is not
    * written; its problems are returned.
    */
-  async writeText(text: string): Promise<ConfigWriteResult> {
-    if (!text.trim()) return { ok: false, errors: [{ path: '', message: 'config is empty' }] };
+  async writeText(input: string): Promise<ConfigWriteResult> {
+    if (!input.trim()) return { ok: false, errors: [{ path: '', message: 'config is empty' }] };
+    // A secret sent back in its masked listing form keeps the stored secret (older panels, and
+    // scripts that read a list from an older GET /config and write it back whole).
+    const kept = restoreSecretsInText(input, await this.repo.read(this.path));
+    if (kept.ambiguous.length > 0) return { ok: false, errors: kept.ambiguous.map(ambiguousMask) };
+    if (kept.restored > 0) {
+      this.logger.log(`kept ${kept.restored} stored secret(s) sent back in masked form`);
+    }
+    const text = kept.text;
     const parsed: ConfigParseResult = parseConfig(text);
     if (!parsed.ok) return parsed;
     await this.repo.writeAtomic(this.path, text);

@@ -77,4 +77,23 @@ describe(applyFieldPatch.name, () => {
     });
     expect(applyFieldPatch(BASE, { proxy_url: 'NONE' }).ok).toBe(true);
   });
+
+  it('should keep the stored proxy password and header secrets a patch sends masked', () => {
+    const stored = {
+      ...BASE,
+      proxy_url: 'http://team:proxy-secret@proxy.local:3128',
+      headers: { Authorization: 'Bearer upstream-header-secret-42', 'X-Old': 'old' },
+    };
+    const r = applyFieldPatch(stored, {
+      proxy_url: 'http://team:****@proxy.local:3128/',
+      headers: { Authorization: 'Bea…t-42', 'X-Old': 'newer' },
+    });
+    expect(r.ok && r.data).toMatchObject({
+      proxy_url: 'http://team:proxy-secret@proxy.local:3128',
+      headers: { Authorization: 'Bearer upstream-header-secret-42', 'X-Old': 'newer' },
+    });
+    // A real new value is written as sent.
+    const changed = applyFieldPatch(stored, { proxy_url: 'http://team:new-pass@proxy.local:3128' });
+    expect(changed.ok && changed.data.proxy_url).toBe('http://team:new-pass@proxy.local:3128');
+  });
 });

@@ -1,3 +1,4 @@
+import { maskSecret, maskUrlPassword } from '@app/config';
 import { checkProxyUrl } from '@app/upstream';
 
 type JsonObject = Record<string, unknown>;
@@ -49,6 +50,34 @@ function setString(out: JsonObject, key: string, v: unknown): string | undefined
   drop(out, key);
   if (t) out[key] = t;
   return undefined;
+}
+
+/** The stored value when `sent` is only its masked listing form, else what was sent. */
+function unmasked(sent: unknown, stored: unknown, mask: (s: string) => string): unknown {
+  if (typeof sent !== 'string' || typeof stored !== 'string') return sent;
+  const shown = mask(stored);
+  return shown !== stored && sent.trim() === shown ? stored : sent;
+}
+
+/**
+ * Put back the stored proxy password and header values a patch sends in masked form: a panel
+ * that shows them masked must not write the mask over the secret.
+ */
+function keepStoredSecrets(data: JsonObject, key: string, v: unknown): unknown {
+  if (key === 'proxy_url') {
+    const stored = data.proxy_url ?? data['proxy-url'];
+    return unmasked(v, stored, maskUrlPassword);
+  }
+  if (key === 'headers' && isObject(v) && isObject(data.headers)) {
+    const stored = data.headers;
+    const out: JsonObject = {};
+    for (const [name, value] of Object.entries(v)) {
+      const same = Object.keys(stored).find((k) => k.toLowerCase() === name.trim().toLowerCase());
+      out[name] = same === undefined ? value : unmasked(value, stored[same], maskSecret);
+    }
+    return out;
+  }
+  return v;
 }
 
 function applyOne(out: JsonObject, key: string, v: unknown): string | undefined {
@@ -141,7 +170,7 @@ export function applyFieldPatch(data: JsonObject, patch: JsonObject): FieldPatch
         error: `unsupported field "${raw}"; supported: ${PATCHABLE_FIELDS.join(', ')}`,
       };
     }
-    const problem = applyOne(out, key, patch[raw]);
+    const problem = applyOne(out, key, keepStoredSecrets(data, key, patch[raw]));
     if (problem) return { ok: false, error: problem };
     changed.push(key);
   }

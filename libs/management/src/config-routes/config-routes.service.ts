@@ -3,12 +3,12 @@ import {
   ConfigRepository,
   ConfigService,
   formatConfigIssues,
-  maskConfig,
+  maskUrlPassword,
   type ConfigIssue,
 } from '@app/config';
 import { ConfigEditService } from '@app/management/config-edit.service';
 import { ManagementError } from '@app/management/management.errors';
-import type { YamlPath } from '@app/management/yaml-edit';
+import { readYamlValue, type YamlPath } from '@app/management/yaml-edit';
 import type { EditResult } from '@app/management/config-routes/list-edit';
 import { ConfigLockRepository } from '@app/management/config-routes/config-lock.repository';
 
@@ -40,9 +40,21 @@ export class ConfigRoutesService {
     private readonly lock: ConfigLockRepository,
   ) {}
 
-  /** The config in force, every secret masked (GET /config). */
-  masked(): Record<string, unknown> {
-    return maskConfig(this.config.current);
+  /**
+   * The config in force as JSON, secrets as config.yaml holds them (GET /config), as CLIProxyAPI
+   * answers: clients read a list here, edit one entry and write the whole list back, so a masked
+   * value would be written over the secret. A key holder can read config.yaml itself anyway.
+   * Only what the environment supplies (`REDIS_URL`) is not in the file and keeps its password
+   * hidden.
+   */
+  inForce(): Record<string, unknown> {
+    const out = structuredClone(this.config.current) as Record<string, unknown> & {
+      redis: { url: string };
+    };
+    if (out.redis.url !== readYamlValue(this.config.text, ['redis', 'url'])) {
+      out.redis.url = maskUrlPassword(out.redis.url);
+    }
+    return out;
   }
 
   /** The text of config.yaml as it is on disk; undefined when the file is missing. */
