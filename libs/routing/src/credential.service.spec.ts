@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { copyFileSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,6 +171,27 @@ describe(CredentialService.name, () => {
     await sut.reportSuccess(first.credential.authIndex, model);
     expect((await sut.pick(model)).kind).toBe('ok');
     expect(await sut.pick('no-such-model')).toEqual({ kind: 'none' });
+  });
+
+  it('should tell attempt listeners every outcome, even when one listener throws', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const seen: [string, boolean][] = [];
+    sut.onAttempt(() => {
+      throw new Error('broken listener');
+    });
+    const off = sut.onAttempt((authIndex, success) => seen.push([authIndex, success]));
+    const [c] = sut.resolve('or-kimi');
+    const idx = c.credential.authIndex;
+    await sut.reportFailure({ authIndex: idx, model: c.upstreamModel, status: 429 });
+    await sut.reportSuccess(idx, c.upstreamModel);
+    off();
+    await sut.reportSuccess(idx, c.upstreamModel);
+    expect(seen).toEqual([
+      [idx, false],
+      [idx, true],
+    ]);
+    expect(warn).toHaveBeenCalledWith('an attempt listener failed: broken listener');
+    warn.mockRestore();
   });
 
   it('should not cool down with disable-cooling', async () => {

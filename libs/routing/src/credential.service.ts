@@ -55,6 +55,9 @@ export interface RoutingSnapshot {
 /** Told when a failure benched a credential for a model (metrics count these). */
 export type CooldownListener = (provider: string, reason: CooldownReason) => void;
 
+/** Told the outcome of every attempt on a credential (per-credential request counters). */
+export type AttemptListener = (authIndex: string, success: boolean) => void;
+
 /** `/status` providers: how many, and which have at least one enabled credential. */
 export interface ProviderSummary {
   count: number;
@@ -106,6 +109,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
   private reloadChain: Promise<void> = Promise.resolve();
   private reloadPending = false;
   private readonly cooldownListeners = new Set<CooldownListener>();
+  private readonly attemptListeners = new Set<AttemptListener>();
 
   constructor(
     private readonly config: ConfigService,
@@ -162,6 +166,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
 
   /** Record a failed attempt: the cooldown policy decides how long to bench the credential. */
   async reportFailure(report: FailureReport): Promise<ModelState | undefined> {
+    this.tellAttempt(report.authIndex, false);
     try {
       const model = parseModelSuffix(report.model).model;
       const cred = this.current.byAuthIndex.get(report.authIndex);
@@ -186,6 +191,24 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Subscribe to every attempt outcome this process reports; returns the unsubscribe function. */
+  onAttempt(listener: AttemptListener): () => void {
+    this.attemptListeners.add(listener);
+    return () => {
+      this.attemptListeners.delete(listener);
+    };
+  }
+
+  private tellAttempt(authIndex: string, success: boolean): void {
+    for (const fn of this.attemptListeners) {
+      try {
+        fn(authIndex, success);
+      } catch (err) {
+        this.logger.warn(`an attempt listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
   /** Subscribe to cooldowns entered by this process; returns the unsubscribe function. */
   onCooldown(listener: CooldownListener): () => void {
     this.cooldownListeners.add(listener);
@@ -196,6 +219,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
 
   /** Record a successful attempt (clears the model's cooldown; free when there is none). */
   async reportSuccess(authIndex: string, model: string): Promise<void> {
+    this.tellAttempt(authIndex, true);
     try {
       await this.state.recordSuccess(authIndex, parseModelSuffix(model).model);
     } catch (err) {

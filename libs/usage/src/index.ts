@@ -8,4 +8,7 @@ export * from '@app/usage/usage.metrics';
 export * from '@app/usage/usage.repository';
 export * from '@app/usage/redis-usage.recorder';
 export * from '@app/usage/usage.service';
+export * from '@app/usage/credential-activity';
+export * from '@app/usage/credential-activity.repository';
+export * from '@app/usage/credential-activity.service';
 export * from '@app/usage/usage.module';

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { RoutingModule } from '@app/routing';
+import { CredentialActivityRepository } from '@app/usage/credential-activity.repository';
+import { CredentialActivityService } from '@app/usage/credential-activity.service';
 import {
   RedisUsageRecorder,
   USAGE_RECORDER_OPTIONS,
@@ -20,17 +23,21 @@ export function recorderOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<UsageRec
 }
 
 /**
- * The shared usage statistics: the Redis-backed recorder (the proxy's UsageRecorder) and the
- * snapshot/export/import service. Needs the global Config, Metrics and Storage modules.
+ * The shared usage statistics: the Redis-backed recorder (the proxy's UsageRecorder), the
+ * snapshot/export/import service and the per-credential attempt counters (fed by routing).
+ * Needs the global Config, Metrics and Storage modules.
  */
 @Module({
+  imports: [RoutingModule],
   providers: [
+    CredentialActivityRepository,
+    CredentialActivityService,
     UsageRepository,
     UsageMetrics,
     RedisUsageRecorder,
     UsageService,
     { provide: USAGE_RECORDER_OPTIONS, useFactory: () => recorderOptionsFromEnv(process.env) },
   ],
-  exports: [RedisUsageRecorder, UsageService],
+  exports: [RedisUsageRecorder, UsageService, CredentialActivityService],
 })
 export class UsageModule {}

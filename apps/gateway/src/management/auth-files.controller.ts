@@ -19,7 +19,7 @@ import {
   isMultipart,
   rawUploadText,
   readMultipart,
-  type AuthFileEntry,
+  type AuthFileRow,
   type AuthFileModel,
   type BatchOutcome,
   type ModelDefinition,
@@ -56,7 +56,7 @@ export class AuthFilesController {
 
   /** Every auth file, sorted by name, with its credential fields and runtime state. */
   @Get('auth-files')
-  async list(): Promise<{ files: AuthFileEntry[] }> {
+  async list(): Promise<{ files: AuthFileRow[] }> {
     return { files: await this.files.list() };
   }
 

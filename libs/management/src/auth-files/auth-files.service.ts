@@ -10,6 +10,7 @@ import {
   type CredentialProvider,
   type ModelState,
 } from '@app/routing';
+import { CredentialActivityService, type CredentialActivity } from '@app/usage';
 import { ManagementError } from '@app/management/management.errors';
 import { checkAuthFileName } from '@app/management/auth-files/auth-file-name';
 import {
@@ -23,6 +24,12 @@ import { AuthFileStore } from '@app/management/auth-files/auth-file.store';
 import { vertexAuthFile } from '@app/management/auth-files/vertex-import';
 
 type JsonObject = Record<string, unknown>;
+
+/**
+ * A row of `GET /auth-files`: the file's fields and state, and its attempt counters (`success`,
+ * `failed`, `recent_requests`: 20 buckets of 10 minutes), as CLIProxyAPI lists them.
+ */
+export type AuthFileRow = AuthFileEntry & CredentialActivity;
 
 /** A model a credential serves, as `/auth-files/models` lists it. */
 export interface AuthFileModel {
@@ -89,6 +96,7 @@ export class AuthFilesService {
   constructor(
     private readonly credentials: CredentialService,
     private readonly store: AuthFileStore,
+    private readonly activity: CredentialActivityService,
   ) {}
 
   /** The auth dir, or a 503 saying how to configure one. */
@@ -113,8 +121,8 @@ export class AuthFilesService {
     await this.credentials.reloadAuthDir('changed through the management API');
   }
 
-  /** Every `.json` file in the auth dir with its credential fields and runtime state. */
-  async list(now = Date.now()): Promise<AuthFileEntry[]> {
+  /** Every `.json` file in the auth dir with its credential fields, runtime state and counters. */
+  async list(now = Date.now()): Promise<AuthFileRow[]> {
     const repo = this.repo();
     const byIndex = new Map<string, { model: string; state: ModelState }[]>();
     for (const e of this.credentials.state.entries()) {
@@ -143,7 +151,14 @@ export class AuthFilesService {
         );
       }),
     );
-    return sortEntries(rows.filter((r): r is AuthFileEntry => r !== undefined));
+    const entries = rows.filter((r): r is AuthFileEntry => r !== undefined);
+    const counters = await this.activity.activity(
+      entries.map((e) => e.auth_index),
+      now,
+    );
+    return sortEntries(
+      entries.map((e) => ({ ...e, ...(counters.get(e.auth_index) as CredentialActivity) })),
+    );
   }
 
   /** Names, sizes and change times (the control API's listing) and the directory. */
