@@ -13,6 +13,8 @@ import { ConfigScalarsController } from '@app/gateway/management/config-scalars.
 import { ConfigController } from '@app/gateway/management/config.controller';
 import { RequestLogsController } from '@app/gateway/management/request-logs.controller';
 import { UsageController } from '@app/gateway/management/usage.controller';
+import { ApiKeyUsageController } from '@app/gateway/management/api-key-usage.controller';
+import { UnsupportedController } from '@app/gateway/management/unsupported.controller';
 
 /** The `/v0/management/*` routes (wiring only; the decisions live in libs/management, libs/usage). */
 @Module({
@@ -27,6 +29,8 @@ import { UsageController } from '@app/gateway/management/usage.controller';
     ConfigScalarsController,
     ConfigListsController,
     AmpcodeController,
+    ApiKeyUsageController,
+    UnsupportedController,
   ],
 })
 export class ManagementRoutesModule {}
