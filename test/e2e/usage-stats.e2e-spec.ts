@@ -59,7 +59,7 @@ async function startReplicaOn(
   process.env.CONFIG_PATH = configPath;
   process.env.SB_PROCESS_NAME = name;
   try {
-    const app = await createGatewayApp({ logger: ['error'] });
+    const app = await createGatewayApp({ logger: ['error'], accessLog: false });
     await app.listen(0, '127.0.0.1');
     await app.get(RedisService).waitReady(5000);
     const addr = app.getHttpServer().address();

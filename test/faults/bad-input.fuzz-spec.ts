@@ -418,7 +418,7 @@ gemini-api-key:
     process.env.REDIS_URL = testRedisUrl();
     process.env.SB_PROCESS_NAME = 'gateway-fuzz';
     process.env.DATA_DIR = mkdtempSync(join(tmpdir(), 'sb-fuzz-data-'));
-    app = await createGatewayApp({ logger: ['error'] });
+    app = await createGatewayApp({ logger: ['error'], accessLog: false });
     app
       .getHttpAdapter()
       .getInstance()

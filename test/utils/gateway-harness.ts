@@ -21,6 +21,8 @@ export interface StartGatewayOptions {
    * file in place.
    */
   configPath?: string;
+  /** Log one line per answered request (off by default: it would print every 5xx). */
+  accessLog?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function startGateway(
   process.env.SB_PROCESS_NAME = name;
   let app: NestFastifyApplication;
   try {
-    app = await createGatewayApp({ logger: ['error'] });
+    app = await createGatewayApp({ logger: ['error'], accessLog: options.accessLog ?? false });
     await app.listen(0, '127.0.0.1');
     await app.get(RedisService).waitReady(5000);
   } finally {

@@ -8,7 +8,9 @@ import { ConfigService } from '@app/config';
 import { UPLOAD_LIMITS } from '@app/management/tools';
 import { MetricsService } from '@app/metrics';
 import { GatewayModule } from '@app/gateway/gateway.module';
+import { installAccessLog } from '@app/gateway/http/access-log';
 import { installCors } from '@app/gateway/http/cors';
+import { PeerService } from '@app/gateway/http/peer.service';
 import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
 import { WireErrorFilter } from '@app/gateway/http/error.filter';
 import { installJsonBodyParser } from '@app/gateway/http/json-body.parser';
@@ -26,6 +28,8 @@ export async function createGatewayApp(
     logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose')[];
     /** Hold startup logs until the caller installs its logger (main.ts: the shared process log). */
     bufferLogs?: boolean;
+    /** One process-log line per answered request (default on; test harnesses turn it off). */
+    accessLog?: boolean;
   } = {},
 ): Promise<NestFastifyApplication> {
   // The body limit is fixed at listen time; read the config file once for it.
@@ -67,6 +71,10 @@ export async function createGatewayApp(
     (_req, body, done) => done(null, body),
   );
   installHttpHooks(fastify, app.get(MetricsService));
+  if (opts.accessLog ?? true) {
+    const peer = app.get(PeerService);
+    installAccessLog(fastify, (req) => peer.address(req));
+  }
   // Multipart bodies (auth-file uploads) are read only by the routes that ask for them.
   await app.register(multipart, { limits: UPLOAD_LIMITS });
   const filter = new WireErrorFilter(limitMb);

@@ -1,0 +1,50 @@
+import { Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { formatAccessLine } from '@app/logs/access-line';
+
+/**
+ * Paths polled by machines, not people: probes, scrapes and the Management Center's own log
+ * poll would bury every other line (and a log poll would log itself).
+ */
+const QUIET_PATHS: ReadonlySet<string> = new Set([
+  '/healthz',
+  '/readyz',
+  '/status',
+  '/metrics',
+  '/keep-alive',
+  '/v0/management/logs',
+]);
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/**
+ * One process-log line per answered request, in CLIProxyAPI's request-log layout (see
+ * `formatAccessLine`) so the Management Center's log filters work on it: info for 1xx-3xx, warn
+ * for 4xx, error for 5xx, as CLIProxyAPI logs them. No logger context, so the stored line reads
+ * `[time] [level] [member] 200 | … | GET "/path"`.
+ */
+export function installAccessLog(
+  app: FastifyInstance,
+  addressOf: (req: FastifyRequest) => string,
+): void {
+  const logger = new Logger();
+  app.addHook('onResponse', (req, reply, done) => {
+    if (QUIET_PATHS.has(pathOf(req.url))) return done();
+    const status = reply.statusCode;
+    const line = formatAccessLine({
+      status,
+      latencyMs: reply.elapsedTime,
+      ip: addressOf(req),
+      method: req.method,
+      url: req.url,
+      requestId: String(req.id),
+    });
+    if (status >= 500) logger.error(line);
+    else if (status >= 400) logger.warn(line);
+    else logger.log(line);
+    done();
+  });
+}
