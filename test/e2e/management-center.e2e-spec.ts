@@ -194,7 +194,7 @@ describe('CLIProxyAPI Management Center against the management API (e2e)', () =>
         { authorization: `Bearer ${CLIENT_KEY}`, origin: 'http://ui.example' },
       );
       const control = await fetch(`${a.url}/api/cliproxy/proxy-status`, {
-        headers: { origin: 'http://ui.example' },
+        headers: { origin: 'http://ui.example', ...MGMT },
       });
       expect([config.status, refused.status, proxy.status, control.status]).toEqual([
         200, 401, 200, 200,
@@ -215,6 +215,23 @@ describe('CLIProxyAPI Management Center against the management API (e2e)', () =>
       expect(config.headers.get('x-cpa-version')).toBeTruthy();
       expect(config.headers.get('x-cpa-commit')).toBeTruthy();
       expect(config.headers.get('x-cpa-build-date')).toBeTruthy();
+    });
+
+    it('should not let a foreign page read the loopback-trusting APIs without a key', async () => {
+      // The test runs on loopback: these APIs let it in without a key, which a page in a browser
+      // on this machine would be too. Without the grant the browser keeps the answer from it.
+      const evil = { origin: 'https://evil.example' };
+      const keyless = await fetch(`${a.url}/api/cliproxy/config.yaml`, { headers: evil });
+      expect(keyless.status).toBe(200);
+      expect(keyless.headers.get('access-control-allow-origin')).toBeNull();
+      const keyed = await fetch(`${a.url}/api/cliproxy/config.yaml`, {
+        headers: { ...evil, ...MGMT },
+      });
+      expect(keyed.headers.get('access-control-allow-origin')).toBe('*');
+      const local = await fetch(`${a.url}/api/v1/status`, {
+        headers: { origin: 'http://localhost:3000' },
+      });
+      expect(local.headers.get('access-control-allow-origin')).toBe('*');
     });
 
     describe('in Chromium, from a page on another origin', () => {

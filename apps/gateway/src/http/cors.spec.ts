@@ -4,6 +4,8 @@ import {
   allowedHeaders,
   installCors,
   isAmpPath,
+  isLoopbackOrigin,
+  trustsLoopback,
 } from '@app/gateway/http/cors';
 
 /** An app with CORS first and a key check after it, as the gateway orders them. */
@@ -22,6 +24,7 @@ function appWithAuth(): FastifyInstance {
     reply.raw.end('data: {}\n\n');
   });
   app.get('/api/user', async () => ({ amp: true }));
+  app.get('/api/cliproxy/config.yaml', async () => 'secrets: here');
   return app;
 }
 
@@ -85,6 +88,33 @@ describe(installCors.name, () => {
     expect(res.headers['content-type']).toBe('text/event-stream');
   });
 
+  it('should grant a loopback-trusting API to a foreign page only when it sends a key', async () => {
+    const url = '/api/cliproxy/config.yaml';
+    const evil = { origin: 'https://evil.example' };
+    const read = (headers: Record<string, string>) => sut.inject({ url, headers });
+    const grantOf = (res: { headers: Record<string, unknown> }) =>
+      res.headers['access-control-allow-origin'];
+    // The key check answers 401 here; in the gateway a loopback peer would get the file.
+    expect(grantOf(await read({ ...evil }))).toBeUndefined();
+    expect(grantOf(await read({ ...evil, authorization: 'Bearer k' }))).toBe('*');
+    expect(grantOf(await read({ origin: 'http://localhost:3000' }))).toBe('*');
+    expect(grantOf(await read({}))).toBe('*');
+    const preflight = (requested: string) =>
+      sut.inject({
+        method: 'OPTIONS',
+        url,
+        headers: { ...evil, 'access-control-request-headers': requested },
+      });
+    const keyless = await preflight('content-type');
+    expect([keyless.statusCode, grantOf(keyless)]).toEqual([204, undefined]);
+    const keyed = await preflight('authorization,content-type');
+    expect([keyed.statusCode, grantOf(keyed)]).toEqual([204, '*']);
+    // Routes that always need a key are granted to any page.
+    expect(grantOf(await sut.inject({ url: '/v0/management/config', headers: { ...evil } }))).toBe(
+      '*',
+    );
+  });
+
   it('should leave the Amp routes without a grant', async () => {
     const res = await sut.inject({ url: '/api/user', headers: { authorization: 'Bearer k' } });
     expect(res.statusCode).toBe(200);
@@ -126,5 +156,30 @@ describe(isAmpPath.name, () => {
       '/authors',
     ])
       expect(isAmpPath(p)).toBe(false);
+  });
+});
+
+describe(trustsLoopback.name, () => {
+  it('should name the control and cluster APIs only', () => {
+    expect(trustsLoopback('/api/cliproxy/proxy-status')).toBe(true);
+    expect(trustsLoopback('/api/v1/processes')).toBe(true);
+    expect(trustsLoopback('/api/v1')).toBe(true);
+    expect(trustsLoopback('/v0/management/config')).toBe(false);
+    expect(trustsLoopback('/api/v1beta/x')).toBe(false);
+    expect(trustsLoopback('/v1/models')).toBe(false);
+  });
+});
+
+describe(isLoopbackOrigin.name, () => {
+  it('should know origins on this machine', () => {
+    for (const o of ['http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:5173'])
+      expect(isLoopbackOrigin(o)).toBe(true);
+    for (const o of [
+      'https://evil.example',
+      'http://127.0.0.1.evil.example',
+      'null',
+      'http://10.0.0.1',
+    ])
+      expect(isLoopbackOrigin(o)).toBe(false);
   });
 });

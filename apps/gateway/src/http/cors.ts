@@ -58,6 +58,41 @@ export function isAmpPath(path: string): boolean {
   return path.startsWith('/threads.rss') || path.startsWith('/news.rss');
 }
 
+/**
+ * The APIs that let loopback peers in without a key (control and cluster). A page in a browser
+ * on the gateway's machine is a loopback peer: a grant would let any site it visits read, say,
+ * config.yaml from `/api/cliproxy/config.yaml`. So a cross-origin page gets the grant there only
+ * when it sends a key, or comes from a loopback origin (a local dashboard on another port).
+ */
+export function trustsLoopback(path: string): boolean {
+  return ['/api/cliproxy', '/api/v1'].some(
+    (prefix) => path === prefix || path.startsWith(`${prefix}/`),
+  );
+}
+
+const KEY_HEADERS = ['authorization', 'x-management-key', 'x-api-key'];
+
+/** True for an `Origin` on this machine: `http://localhost:3000`, `http://127.0.0.1:8080`. */
+export function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a request to a loopback-trusting API may have the grant (see `trustsLoopback`). */
+function mayGrant(req: FastifyRequest, path: string): boolean {
+  const origin = req.headers.origin;
+  if (!origin || !trustsLoopback(path) || isLoopbackOrigin(origin)) return true;
+  if (req.method === 'OPTIONS') {
+    const asked = String(req.headers['access-control-request-headers'] ?? '').toLowerCase();
+    return KEY_HEADERS.some((h) => asked.split(',').some((a) => a.trim() === h));
+  }
+  return KEY_HEADERS.some((h) => Boolean(req.headers[h]));
+}
+
 function pathOf(req: FastifyRequest): string {
   const q = req.url.indexOf('?');
   return q < 0 ? req.url : req.url.slice(0, q);
@@ -80,14 +115,17 @@ function grant(req: FastifyRequest, reply: FastifyReply): void {
  * other hook or guard, so a preflight never needs a key (nor counts as a failed one). No cookie
  * is ever a credential here, so `*` lets a page do only what the key it sends allows. Install it
  * before every other `onRequest` hook: a hook that answers ends the chain. Amp's paths are left
- * alone (`isAmpPath`).
+ * alone (`isAmpPath`); the loopback-trusting APIs grant only to a page that sends a key
+ * (`trustsLoopback`).
  */
 export function installCors(app: FastifyInstance): void {
   app.addHook('onRequest', (req, reply, done) => {
-    if (isAmpPath(pathOf(req))) return done();
-    grant(req, reply);
+    const path = pathOf(req);
+    if (isAmpPath(path)) return done();
+    const granted = mayGrant(req, path);
+    if (granted) grant(req, reply);
     if (req.method !== 'OPTIONS') return done();
-    reply.raw.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE_SECONDS);
+    if (granted) reply.raw.setHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE_SECONDS);
     // Answering from the hook ends the request here: no later hook, guard or handler runs.
     void reply.code(204).send();
   });
