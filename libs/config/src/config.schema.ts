@@ -142,6 +142,8 @@ const openAICompatibility = z.object({
     .default([]),
   models: z.array(modelAlias).default([]),
   headers,
+  /** The entry stays in the file but serves nothing (the Management Center's on/off switch). */
+  disabled: z.boolean().optional(),
 });
 
 const payloadModel = z.object({
