@@ -57,14 +57,23 @@ export class AmpProxy {
     return this.config.current.ampcode['upstream-url'].trim() !== '';
   }
 
-  /** Forward the request to the Amp upstream and stream the answer back. */
-  async forward(req: FastifyRequest, reply: FastifyReply, body: AmpBody): Promise<void> {
+  /**
+   * Forward the request to the Amp upstream and stream the answer back; `withAmpKey: false`
+   * sends no Amp key (the client's own key is dropped either way).
+   */
+  async forward(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    body: AmpBody,
+    withAmpKey = true,
+  ): Promise<void> {
     const cfg = this.config.current;
     const base = cfg.ampcode['upstream-url'].trim();
     if (!base) return void reply.status(503).send(AMP_UNAVAILABLE);
     const clientKey = extractClientKey(req);
     const target = new URL(ampTargetUrl(base, req.url, clientKey));
-    const headers = ampRequestHeaders(req.headers, ampUpstreamKey(cfg.ampcode, clientKey));
+    const ampKey = withAmpKey ? ampUpstreamKey(cfg.ampcode, clientKey) : undefined;
+    const headers = ampRequestHeaders(req.headers, ampKey);
 
     let payload: Dispatcher.DispatchOptions['body'];
     if (body.kind === 'json') {

@@ -3,13 +3,16 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gunzipSync } from 'node:zlib';
 import { ConfigService } from '@app/config';
-import { AppError, renderError } from '@app/common';
 import { ProxyService, geminiMethodCall, splitModelAction } from '@app/proxy';
+import { AppError, extractClientKey, renderError } from '@app/common';
 import {
-  AMP_API_ROUTES,
+  AMP_ACTORS_PREFIX,
   AMP_LOCALHOST_ONLY,
   AMP_ROOT_PAGES,
+  isGatewayApiPath,
   isKeylessAmpPath,
+  isKnownAmpApiPath,
+  pathOfUrl,
 } from '@app/proxy/amp/amp-upstream';
 import { AmpFallback } from '@app/gateway/amp/amp-fallback.service';
 import { AMP_UNAVAILABLE, AmpProxy } from '@app/gateway/amp/amp-proxy.service';
@@ -22,15 +25,24 @@ type Query = Record<string, string | undefined>;
 const GEMINI_V1BETA1 = '/api/provider/google/v1beta1/*';
 const MODELS_SEGMENT = '/models/';
 
+/** Who must present a client key: everyone, nobody (browser pages), or whoever sends one. */
+type KeyRule = 'required' | 'none' | 'optional';
+
 /**
  * The Amp CLI integration's own routes, registered straight on Fastify in a scope whose body
  * parser leaves the request stream unread, so bodies reach the Amp upstream byte for byte (gzip
- * included) and answers stream back unbuffered. The list under `/api` is explicit: the
- * gateway's own `/api/provider`, `/api/v1` and `/api/cliproxy` routes stay as they are.
+ * included) and answers stream back unbuffered.
+ *
+ * `/api/*` is a catch-all: the router prefers every more specific route, so the gateway's own
+ * routes under `/api` (provider model calls, cluster and control APIs) win, and whatever is left
+ * is Amp's namespace, forwarded whole (each Amp release adds routes; an allow-list fell behind).
+ * The gateway's own trees `/api/v1` and `/api/cliproxy` are never forwarded. Browser pages and
+ * Amp's thread actors (`/actors`, HTTP here, WebSocket in AmpWebSocketProxy) are forwarded too.
  *
  * Every route answers 503 until `ampcode.upstream-url` is set (read per request: it
  * hot-reloads), refuses CORS preflights, honours `restrict-management-to-localhost` (socket
- * peer, trusted proxies respected) and needs a client key, except the browser pages.
+ * peer, trusted proxies respected) and needs a client key, except the browser pages and the
+ * actors (key optional).
  */
 @Injectable()
 export class AmpRoutes implements OnModuleInit {
@@ -52,10 +64,9 @@ export class AmpRoutes implements OnModuleInit {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_req, _payload, next) => next(null));
       const management = (req: FastifyRequest, reply: FastifyReply) => this.management(req, reply);
-      for (const name of AMP_API_ROUTES) {
-        scope.all(`/api/${name}`, management);
-        scope.all(`/api/${name}/*`, management);
-      }
+      scope.all('/api/*', (req, reply) => this.apiNamespace(req, reply));
+      scope.all(AMP_ACTORS_PREFIX, (req, reply) => this.actors(req, reply));
+      scope.all(`${AMP_ACTORS_PREFIX}/*`, (req, reply) => this.actors(req, reply));
       for (const name of AMP_ROOT_PAGES) {
         scope.get(`/${name}`, management);
         scope.get(`/${name}/*`, management);
@@ -70,7 +81,7 @@ export class AmpRoutes implements OnModuleInit {
   }
 
   /** The checks every Amp route shares; false when the request was answered. */
-  private admit(req: FastifyRequest, reply: FastifyReply, keyless: boolean): boolean {
+  private admit(req: FastifyRequest, reply: FastifyReply, keys: KeyRule): boolean {
     const cfg = this.config.current;
     if (!this.amp.enabled) {
       void reply.status(503).send(AMP_UNAVAILABLE);
@@ -86,7 +97,8 @@ export class AmpRoutes implements OnModuleInit {
       void reply.status(403).send({ error: AMP_LOCALHOST_ONLY });
       return false;
     }
-    if (!keyless && !this.proxy.identify(req, cfg['api-keys'], req.routeOptions.url ?? '')) {
+    const checked = keys === 'required' || (keys === 'optional' && !!extractClientKey(req));
+    if (checked && !this.proxy.identify(req, cfg['api-keys'], req.routeOptions.url ?? '')) {
       void reply.status(401).send(renderError('openai', AppError.of('AUTH_INVALID_KEY')));
       return false;
     }
@@ -94,9 +106,32 @@ export class AmpRoutes implements OnModuleInit {
   }
 
   private async management(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const path = req.url.split('?', 1)[0];
-    if (!this.admit(req, reply, isKeylessAmpPath(path))) return;
+    const keys = isKeylessAmpPath(pathOfUrl(req.url)) ? 'none' : 'required';
+    if (!this.admit(req, reply, keys)) return;
     await this.amp.forward(req, reply, { kind: 'stream' });
+  }
+
+  /**
+   * Whatever under `/api/` no other route took. The gateway's own trees stay the gateway's
+   * (404); without an Amp upstream only Amp's known trees answer (503 with the hint), the rest
+   * is a 404 as it would be without the Amp integration.
+   */
+  private async apiNamespace(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const path = pathOfUrl(req.url);
+    if (isGatewayApiPath(path) || (!this.amp.enabled && !isKnownAmpApiPath(path))) {
+      return void reply.callNotFound();
+    }
+    return this.management(req, reply);
+  }
+
+  /**
+   * Amp's thread actors over HTTP. The Amp key goes along only for a caller that presented a
+   * valid client key: the actor gateway authenticates by the thread's own token, and an
+   * anonymous caller must not borrow the team's Amp key.
+   */
+  private async actors(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (!this.admit(req, reply, 'optional')) return;
+    await this.amp.forward(req, reply, { kind: 'stream' }, !!extractClientKey(req));
   }
 
   /**
@@ -104,7 +139,7 @@ export class AmpRoutes implements OnModuleInit {
    * `/api/provider/google/v1beta/...` (locally, mapped, or forwarded); anything else goes to Amp.
    */
   private async geminiV1beta1(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!this.admit(req, reply, false)) return;
+    if (!this.admit(req, reply, 'required')) return;
     const rest = (req.params as Params)['*'] ?? '';
     const at = `/${rest}`.lastIndexOf(MODELS_SEGMENT);
     const parts =

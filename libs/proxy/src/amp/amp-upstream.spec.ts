@@ -3,9 +3,13 @@ import {
   ampRequestHeaders,
   ampResponseHeaders,
   ampTargetUrl,
+  ampUpgradeResponseHead,
   ampUpstreamKey,
+  isGatewayApiPath,
   isGzipMagic,
   isKeylessAmpPath,
+  isKnownAmpApiPath,
+  pathOfUrl,
 } from '@app/proxy/amp/amp-upstream';
 
 describe('Amp upstream helpers', () => {
@@ -102,8 +106,64 @@ describe('Amp upstream helpers', () => {
       expect(isKeylessAmpPath('/threads')).toBe(true);
       expect(isKeylessAmpPath('/threads/T-1')).toBe(true);
       expect(isKeylessAmpPath('/auth/cli-login')).toBe(true);
+      expect(isKeylessAmpPath('/pricing')).toBe(true);
+      expect(isKeylessAmpPath('/projects/p-1')).toBe(true);
       expect(isKeylessAmpPath('/threads.rss')).toBe(false);
       expect(isKeylessAmpPath('/api/threads')).toBe(false);
+    });
+  });
+
+  describe(isGatewayApiPath.name, () => {
+    it("should claim the cluster and control trees, not Amp's namespace", () => {
+      expect(isGatewayApiPath('/api/v1')).toBe(true);
+      expect(isGatewayApiPath('/api/v1/processes/gateway-1')).toBe(true);
+      expect(isGatewayApiPath('/api/cliproxy/proxy-status')).toBe(true);
+      expect(isGatewayApiPath('/api/v1beta')).toBe(false);
+      expect(isGatewayApiPath('/api/thread-actors')).toBe(false);
+      expect(isGatewayApiPath('/api/provider/openai/v1/embeddings')).toBe(false);
+    });
+  });
+
+  describe(isKnownAmpApiPath.name, () => {
+    it('should know the Amp trees that hint at a missing upstream URL', () => {
+      expect(isKnownAmpApiPath('/api/internal')).toBe(true);
+      expect(isKnownAmpApiPath('/api/thread-actors/T-1')).toBe(true);
+      expect(isKnownAmpApiPath('/api/internals')).toBe(false);
+      expect(isKnownAmpApiPath('/api/unknown')).toBe(false);
+    });
+  });
+
+  describe(pathOfUrl.name, () => {
+    it('should drop the query', () => {
+      expect(pathOfUrl('/api/internal?getUserInfo')).toBe('/api/internal');
+      expect(pathOfUrl('/actors')).toBe('/actors');
+      expect(pathOfUrl(undefined)).toBe('/');
+    });
+  });
+
+  describe(ampUpgradeResponseHead.name, () => {
+    it("should relay the upstream's handshake headers as sent", () => {
+      expect(
+        ampUpgradeResponseHead({
+          upgrade: 'websocket',
+          connection: 'Upgrade',
+          'sec-websocket-accept': 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=',
+          'sec-websocket-protocol': 'rivet',
+          'set-cookie': ['a=1', 'b=2'],
+          'x-skipped': undefined,
+        }),
+      ).toBe(
+        'HTTP/1.1 101 Switching Protocols\r\n' +
+          'upgrade: websocket\r\nconnection: Upgrade\r\n' +
+          'sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n' +
+          'sec-websocket-protocol: rivet\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n\r\n',
+      );
+    });
+
+    it('should never write a header that would split the response', () => {
+      expect(ampUpgradeResponseHead({ 'x-evil': 'a\r\nx-injected: 1', ok: 'yes' })).toBe(
+        'HTTP/1.1 101 Switching Protocols\r\nok: yes\r\n\r\n',
+      );
     });
   });
 

@@ -1,7 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AppConfig } from '@app/config';
 
-/** Amp's own API under `/api/<name>` (and `/api/<name>/*`), forwarded to the Amp upstream. */
+/**
+ * Amp API trees under `/api/<name>` that answer 503 with a hint while `ampcode.upstream-url` is
+ * unset (every other path under `/api/` then stays the gateway's 404). With an upstream URL the
+ * whole `/api/` namespace goes to Amp, these and every other tree, except the gateway's own.
+ */
 export const AMP_API_ROUTES: readonly string[] = [
   'internal',
   'user',
@@ -12,13 +16,68 @@ export const AMP_API_ROUTES: readonly string[] = [
   'threads',
   'otel',
   'tab',
+  'thread-actors',
+  'user-actor-credentials',
 ];
 
+/**
+ * The gateway's own trees under `/api/` (cluster and control APIs): never forwarded to Amp, so a
+ * mistyped cluster path is the gateway's 404 and a management token never leaves for Amp.
+ * `/api/provider/...` is Amp's model namespace: the model routes the gateway knows are served
+ * (locally or forwarded, see decideAmpRoute); any other path under it goes to Amp.
+ */
+export const GATEWAY_API_PREFIXES: readonly string[] = ['/api/v1', '/api/cliproxy'];
+
 /** Root paths the Amp CLI opens in a browser (GET), forwarded with their sub-paths. */
-export const AMP_ROOT_PAGES: readonly string[] = ['threads', 'docs', 'settings'];
+export const AMP_ROOT_PAGES: readonly string[] = [
+  'threads',
+  'docs',
+  'settings',
+  'pay',
+  'pricing',
+  'projects',
+];
 
 /** Root paths that skip the client key check (the browser opens them without one). */
-export const AMP_KEYLESS_PREFIXES: readonly string[] = ['/threads', '/auth', '/docs', '/settings'];
+export const AMP_KEYLESS_PREFIXES: readonly string[] = [
+  '/threads',
+  '/auth',
+  '/docs',
+  '/settings',
+  '/pay',
+  '/pricing',
+  '/projects',
+];
+
+/**
+ * Amp's thread actors (`${AMP_URL}/actors`, Rivet's actor gateway): HTTP requests and the
+ * WebSocket through which the CLI drives a thread. The CLI opens the WebSocket without an API
+ * key (the actor checks the token `/api/thread-actors` handed out), so a key is optional here;
+ * the Amp key is added only for a caller that presented a valid client key.
+ */
+export const AMP_ACTORS_PREFIX = '/actors';
+
+/** True when `path` is `prefix` or lies below it (`/actors`, `/actors/x`; never `/actorsx`). */
+export function isUnder(path: string, prefix: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/');
+}
+
+/** True for the gateway's own `/api/` trees (see GATEWAY_API_PREFIXES). */
+export function isGatewayApiPath(path: string): boolean {
+  return GATEWAY_API_PREFIXES.some((p) => isUnder(path, p));
+}
+
+/** True for the Amp API trees that answer with a hint while Amp is not configured. */
+export function isKnownAmpApiPath(path: string): boolean {
+  return AMP_API_ROUTES.some((name) => isUnder(path, `/api/${name}`));
+}
+
+/** The path of a request URL, without its query. */
+export function pathOfUrl(url: string | undefined): string {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q < 0 ? u : u.slice(0, q);
+}
 
 /** What a forbidden non-local caller gets with `restrict-management-to-localhost`. */
 export const AMP_LOCALHOST_ONLY = 'Access denied: management routes restricted to localhost';
@@ -69,9 +128,7 @@ function connectionTokens(headers: IncomingHttpHeaders): Set<string> | undefined
 
 /** True for the paths that skip the key check: `/threads`, `/threads/x`, never `/threads.rss`. */
 export function isKeylessAmpPath(path: string): boolean {
-  return AMP_KEYLESS_PREFIXES.some(
-    (p) => path.startsWith(p) && (path.length === p.length || path[p.length] === '/'),
-  );
+  return AMP_KEYLESS_PREFIXES.some((p) => isUnder(path, p));
 }
 
 /**
@@ -182,6 +239,26 @@ export function ampUpstreamKey(
   const t = keyTable(amp);
   const mapped = clientKey ? t.byClient.get(clientKey) : undefined;
   return mapped || t.fallback || env[AMP_KEY_ENV]?.trim() || undefined;
+}
+
+/**
+ * The head of a `101 Switching Protocols` answer relaying the upstream's handshake headers as
+ * sent (Upgrade, Connection, Sec-WebSocket-Accept/Protocol/Extensions and the rest): the
+ * client checks the accept value against its own key, so nothing here may change them.
+ */
+export function ampUpgradeResponseHead(
+  headers: Record<string, string | string[] | undefined>,
+): string {
+  let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      // Header values never hold line breaks on the wire; refuse to forge one.
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(v)) continue;
+      head += `${name}: ${v}\r\n`;
+    }
+  }
+  return `${head}\r\n`;
 }
 
 /** True when a body starts with the gzip magic bytes. */
