@@ -27,7 +27,7 @@ describeClientMatrix(claudeCode, {
       const run = await runRow(env(), claudeCode, installed, 'plain', undefined);
       expectAnswered(run);
       expectRoutedTo(run, claude, installed.defaultModel);
-      expectBodyUnchanged(run);
+      expectBodyUnchanged(run, claude);
       expectClaudeHeadersForwarded(run);
     });
   },

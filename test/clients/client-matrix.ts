@@ -48,7 +48,7 @@ export function describeClientMatrix(
     describe.each(FAMILIES)('upstream $family via alias $alias', (family) => {
       const common = (run: RowRun): void => {
         expectRoutedTo(run, family);
-        if (family.family === opts.sameFormat) expectBodyUnchanged(run);
+        if (family.family === opts.sameFormat) expectBodyUnchanged(run, family);
         opts.checks?.(run, family);
       };
 
