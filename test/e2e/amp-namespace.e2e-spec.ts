@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { WebSocket } from 'ws';
 import { ConfigService } from '@app/config';
 import { AmpWebSocketProxy } from '@app/gateway/amp/amp-websocket.proxy';
@@ -8,7 +9,7 @@ import {
   FakeAmpServer,
 } from '@test/fakes/amp/fake-amp-server';
 import { startGateway, type TestGateway } from '@test/utils/gateway-harness';
-import { uniquePrefix, waitFor } from '@test/utils/env';
+import { freePort, uniquePrefix, waitFor } from '@test/utils/env';
 import { postJson } from './proxy-e2e.helpers';
 
 const CLIENT_KEY = 'sk-amp-ns-client';
@@ -234,6 +235,26 @@ ${extra}`;
         yaml(withAmp()),
         (c) => !c.current.ampcode['restrict-management-to-localhost'],
       );
+    }
+  });
+
+  it('should answer 502 to a WebSocket when Amp cannot be reached', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    await reconfigure(
+      yaml(withAmp()).replace(amp.url, dead),
+      (c) => c.current.ampcode['upstream-url'] === dead,
+    );
+    // The gateway logs the failure as an error: expected here, kept out of the test output.
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      expect(await openSocket(`${wsUrl}/actors/gateway/x/websocket/`)).toMatchObject({
+        status: 502,
+        body: expect.stringContaining('Failed to reach Amp upstream') as unknown,
+      });
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining('ECONNREFUSED'));
+    } finally {
+      errors.mockRestore();
+      await reconfigure(yaml(withAmp()), (c) => c.current.ampcode['upstream-url'] === amp.url);
     }
   });
 
