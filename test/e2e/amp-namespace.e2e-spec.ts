@@ -117,6 +117,24 @@ ${extra}`;
     ]);
   });
 
+  it('should keep CORS off the whole Amp namespace, new routes included', async () => {
+    const origin = { origin: 'https://elsewhere.example' };
+    const preflight = await fetch(`${gw.url}/api/thread-actors`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const answer = await fetch(`${gw.url}/api/some/new/tree`, { headers: { ...AUTH, ...origin } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    // The gateway's own routes under /api keep their grant.
+    const models = await fetch(`${gw.url}/api/provider/anthropic/v1/models`, {
+      headers: { ...AUTH, ...origin },
+    });
+    expect(models.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   it('should still serve a known model route locally (interception unchanged)', async () => {
     const res = await postJson(
       `${gw.url}/api/provider/anthropic/v1/messages`,

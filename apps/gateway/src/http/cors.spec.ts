@@ -141,7 +141,11 @@ describe(isAmpPath.name, () => {
     for (const p of [
       '/api/user',
       '/api/internal/x',
+      '/api/thread-actors',
+      '/api/users',
+      '/actors/gateway/threadActor/websocket/',
       '/threads/T-1',
+      '/pricing',
       '/auth/cli-login',
       '/news.rss',
     ])
@@ -152,8 +156,8 @@ describe(isAmpPath.name, () => {
       '/api/cliproxy/proxy-status',
       '/api/v1/status',
       '/v0/management/auth-files',
-      '/api/users',
       '/authors',
+      '/actorsx',
     ])
       expect(isAmpPath(p)).toBe(false);
   });

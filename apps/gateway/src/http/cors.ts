@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AMP_API_ROUTES, AMP_ROOT_PAGES } from '@app/proxy/amp/amp-upstream';
+import { isAmpNamespacePath } from '@app/proxy/amp/amp-upstream';
 
 /**
  * Response headers a browser page may read cross-origin: CLIProxyAPI's list (its Management
@@ -50,12 +50,7 @@ export function allowedHeaders(requested: string | string[] | undefined): string
  * key, some of it without a client key (the browser pages).
  */
 export function isAmpPath(path: string): boolean {
-  const under = (prefix: string) =>
-    path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`);
-  if (AMP_API_ROUTES.some((name) => under(`/api/${name}`))) return true;
-  if (AMP_ROOT_PAGES.some((name) => under(`/${name}`))) return true;
-  if (under('/auth') || under('/api/provider/google/v1beta1')) return true;
-  return path.startsWith('/threads.rss') || path.startsWith('/news.rss');
+  return isAmpNamespacePath(path);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   ampUpgradeResponseHead,
   ampUpstreamKey,
   isGatewayApiPath,
+  isAmpNamespacePath,
   isGzipMagic,
   isKeylessAmpPath,
   isKnownAmpApiPath,
@@ -130,6 +131,32 @@ describe('Amp upstream helpers', () => {
       expect(isKnownAmpApiPath('/api/thread-actors/T-1')).toBe(true);
       expect(isKnownAmpApiPath('/api/internals')).toBe(false);
       expect(isKnownAmpApiPath('/api/unknown')).toBe(false);
+    });
+  });
+
+  describe(isAmpNamespacePath.name, () => {
+    it("should own /api/ but the gateway's trees and model routes, /actors, the pages and feeds", () => {
+      for (const p of [
+        '/api/thread-actors',
+        '/api/anything/new',
+        '/api/provider/google/v1beta1/publishers/google/models/m:generateContent',
+        '/actors',
+        '/actors/gateway/threadActor/websocket/',
+        '/threads/T-1',
+        '/projects',
+        '/auth/cli-login',
+        '/news.rss',
+      ])
+        expect(isAmpNamespacePath(p)).toBe(true);
+      for (const p of [
+        '/api/v1/status',
+        '/api/cliproxy/config.yaml',
+        '/api/provider/anthropic/v1/messages',
+        '/v1/messages',
+        '/actorsx',
+        '/threadsx',
+      ])
+        expect(isAmpNamespacePath(p)).toBe(false);
     });
   });
 

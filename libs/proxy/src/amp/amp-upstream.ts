@@ -72,6 +72,22 @@ export function isKnownAmpApiPath(path: string): boolean {
   return AMP_API_ROUTES.some((name) => isUnder(path, `/api/${name}`));
 }
 
+/**
+ * True for a path the Amp integration owns (forwarded to Amp once an upstream URL is set):
+ * everything under `/api/` but the gateway's own trees and its provider model routes (Amp's
+ * Gemini `v1beta1` paths aside), `/actors`, the browser pages, `/auth` and the feeds. CORS
+ * leaves these alone: they carry account data behind the team's Amp key.
+ */
+export function isAmpNamespacePath(path: string): boolean {
+  if (path.startsWith('/api/')) {
+    if (isUnder(path, '/api/provider')) return isUnder(path, '/api/provider/google/v1beta1');
+    return !isGatewayApiPath(path);
+  }
+  if (isUnder(path, AMP_ACTORS_PREFIX) || isUnder(path, '/auth')) return true;
+  if (AMP_ROOT_PAGES.some((name) => isUnder(path, `/${name}`))) return true;
+  return path === '/threads.rss' || path === '/news.rss';
+}
+
 /** The path of a request URL, without its query. */
 export function pathOfUrl(url: string | undefined): string {
   const u = url ?? '/';
