@@ -39,6 +39,11 @@ class OnePlan extends CandidateSource {
   listModels(): [] {
     return [];
   }
+
+  /** Every model is configured except `nobody-serves-this`. */
+  override knows(model: string): boolean {
+    return model !== 'nobody-serves-this';
+  }
 }
 
 class ListRecorder extends ExchangeRecorder {
