@@ -51,15 +51,25 @@ const SERVER_TOOLS = 'tools';
 const finite = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
+/**
+ * Claude Code's attribution block (`x-anthropic-billing-header: cc_version=…`) is billing metadata
+ * for Anthropic, not an instruction; other upstreams would read it as the start of the system
+ * prompt, and its per-release value would break their prompt caching. CLIProxyAPI drops it too.
+ */
+const ATTRIBUTION = /^\s*x-anthropic-billing-header:/;
+
 function readSystem(system: unknown): IRTextPart[] {
   if (system === undefined || system === null) return [];
-  if (typeof system === 'string') return system ? [{ type: 'text', text: system }] : [];
+  if (typeof system === 'string') {
+    return system && !ATTRIBUTION.test(system) ? [{ type: 'text', text: system }] : [];
+  }
   if (!Array.isArray(system)) {
     throw new TranslationError('system must be a string or an array of text blocks', 'system');
   }
   const out: IRTextPart[] = [];
   for (const block of system) {
-    if (!isRecord(block) || typeof block.text !== 'string') continue;
+    if (!isRecord(block) || typeof block.text !== 'string' || ATTRIBUTION.test(block.text))
+      continue;
     const part: IRTextPart = { type: 'text', text: block.text };
     let extra: Record<string, unknown> | undefined;
     for (const key in block) {

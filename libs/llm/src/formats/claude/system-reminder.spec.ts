@@ -96,7 +96,7 @@ describe('Claude mid-conversation system messages', () => {
     'should become user content for a %s upstream, the system prompt staying systemInstruction',
     (target) => {
       const out = translateRequest('claude', target, CLAUDE_CODE_BODY, ctx()) as Loose;
-      const request = (target === 'gemini' ? out : out.request);
+      const request = target === 'gemini' ? out : out.request;
       const contents = request.contents as Loose[];
       const userTexts = contents
         .filter((c: Loose) => c.role === 'user')
@@ -130,6 +130,24 @@ describe('Claude mid-conversation system messages', () => {
     // Claude Code retries without system-role messages when both phrases are present.
     expect(message).toContain('input message role');
     expect((error as TranslationError).path).toBe('messages[1].role');
+  });
+
+  it("should leave Claude Code's billing attribution out of the system prompt", () => {
+    const ir = parseClaudeRequest(
+      {
+        model: 'm',
+        system: [
+          {
+            type: 'text',
+            text: 'x-anthropic-billing-header: cc_version=2.1.332; cc_entrypoint=cli',
+          },
+          { type: 'text', text: 'You are Claude Code.' },
+        ],
+        messages: [{ role: 'user', content: 'hi' }],
+      },
+      ctx(),
+    );
+    expect(ir.system).toEqual([{ type: 'text', text: 'You are Claude Code.' }]);
   });
 
   it('should name what only a Claude upstream can carry, for the debug log', () => {
