@@ -430,6 +430,35 @@ describe(ProxyService.name, () => {
       );
     });
 
+    it('should name at debug level what a translated call leaves out', async () => {
+      const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+      try {
+        await setup();
+        source.plans = [{ kind: 'ok', candidates: [cand('a')] }];
+        const res = await app.inject({
+          method: 'POST',
+          url: '/v1/messages',
+          payload: {
+            model: 'm',
+            max_tokens: 50,
+            context_management: { edits: [] },
+            messages: [
+              { role: 'user', content: [{ type: 'container_upload', file_id: 'f' }] },
+              { role: 'user', content: 'hi' },
+            ],
+          },
+        });
+        expect(res.statusCode).toBe(200);
+        expect(debug).toHaveBeenCalledWith(
+          expect.stringMatching(
+            /the openai upstream cannot carry content block "container_upload", field "context_management" of the claude body; left out$/,
+          ),
+        );
+      } finally {
+        debug.mockRestore();
+      }
+    });
+
     it("should refuse a body the IR cannot read in the API's wording when it must be translated", async () => {
       await setup();
       source.plans = [{ kind: 'ok', candidates: [cand('a')] }];

@@ -39,7 +39,12 @@ import { ClientResponse } from '@app/proxy/client-response';
 import type { ClientCall } from '@app/proxy/client-routes';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
 import { errorFormatOf, renderGatewayError, renderUpstreamError } from '@app/proxy/proxy-errors';
-import { pumpStream, type ClientSink, type StreamFailure } from '@app/proxy/stream-pump';
+import {
+  pumpStream,
+  type ClientSink,
+  type PumpResult,
+  type StreamFailure,
+} from '@app/proxy/stream-pump';
 import {
   buildUpstreamRequest,
   countsNatively,
@@ -239,7 +244,10 @@ export class ProxyService {
       if (this.limits?.enabled) {
         const model = requestedModel(call.model, req.body);
         const gate = await this.limits.admit(who.keyId, model);
-        if (gate.refused) return refuseByLimit(res, format, outcome, model, gate.refused);
+        if (gate.refused) {
+          this.logRefusal(req, call, model, gate.refused.status, gate.refused.message);
+          return refuseByLimit(res, format, outcome, model, gate.refused);
+        }
         lease = gate.lease;
       }
       await this.serve(req, res, call, cfg, outcome, started);
@@ -679,9 +687,7 @@ export class ProxyService {
   ): Promise<AttemptResult> {
     // A Gemini client without alt=sse reads one JSON array; every other client SSE.
     const framing = x.ctx.geminiStreamMode === 'json-array' ? 'json-array' : 'sse';
-    const encoder = passthrough ? undefined : codecFor(x.call.format).createStreamEncoder(x.ctx);
-    const contentType =
-      encoder?.contentType ?? (framing === 'json-array' ? 'application/json' : 'text/event-stream');
+    const contentType = framing === 'json-array' ? 'application/json' : 'text/event-stream';
     let opened = false;
     const sink: ClientSink = {
       open: () => {
@@ -706,33 +712,36 @@ export class ProxyService {
     const classify = (err: unknown): StreamFailure =>
       streamFailure(transportFailure(err, cand.provider, timeouts));
     const keepaliveMs = x.cfg.streaming['keepalive-seconds'] * 1000;
-    try {
-      const r = encoder
-        ? await pumpStream({
+    // Forwarded calls are relayed as the upstream wrote them; the others translated event by event.
+    const stream = (): Promise<PumpResult> =>
+      passthrough
+        ? relayStream({
+            body: res.body,
+            scanner: createStreamScanner(upstreamFormat, x.ctx),
+            shaper: passthrough.shaper,
+            client: x.call.format,
+            framing,
+            dropUsageChunks: passthrough.usageInjected,
+            sink,
+            signal: x.res.signal,
+            keepaliveMs,
+            holdUntilFirstChunk: hold,
+            classify,
+          })
+        : pumpStream({
             body: res.body,
             decoder: codecFor(upstreamFormat).createStreamDecoder(x.ctx),
-            encoder,
+            encoder: codecFor(x.call.format).createStreamEncoder(x.ctx),
             sink,
             signal: x.res.signal,
             keepaliveMs,
             // A Gemini JSON-array stream cannot carry SSE comments; whitespace between elements is valid.
-            keepaliveChunk: encoder.contentType.startsWith('text/event-stream') ? undefined : '\n',
-            holdUntilFirstChunk: hold,
-            classify,
-          })
-        : await relayStream({
-            body: res.body,
-            scanner: createStreamScanner(upstreamFormat, x.ctx),
-            shaper: (passthrough as PassthroughCall).shaper,
-            client: x.call.format,
-            framing,
-            dropUsageChunks: (passthrough as PassthroughCall).usageInjected,
-            sink,
-            signal: x.res.signal,
-            keepaliveMs,
+            keepaliveChunk: framing === 'json-array' ? '\n' : undefined,
             holdUntilFirstChunk: hold,
             classify,
           });
+    try {
+      const r = await stream();
       const failure: StreamFailure = r.error ?? {
         status: 502,
         type: 'api_error',
@@ -796,7 +805,7 @@ export class ProxyService {
     const notes = x.ctx.unmodelled ?? Object.keys(ir.extra).map((k) => `field "${k}"`);
     if (notes.length === 0) return;
     this.logger.debug(
-      `request ${String(x.req.id)}: a ${target} upstream cannot carry ${notes.join(', ')} of the ${ir.sourceFormat} body; left out`,
+      `request ${String(x.req.id)}: the ${target} upstream cannot carry ${notes.join(', ')} of the ${ir.sourceFormat} body; left out`,
     );
   }
 
