@@ -29,15 +29,28 @@ export class SSEFramer {
     const events: SSEEvent[] = [];
     let boundary = 0;
     let i = this.scanned;
-    for (; i < buf.length; i++) {
-      const c = buf.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
+    // Lines are found with indexOf (native), not a loop over every character: a stream is
+    // mostly long data lines.
+    let lf = buf.indexOf('\n', i);
+    let cr = buf.indexOf('\r', i);
+    for (;;) {
+      if (lf !== -1 && lf < i) lf = buf.indexOf('\n', i);
+      if (cr !== -1 && cr < i) cr = buf.indexOf('\r', i);
+      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
+      if (end === -1) {
+        i = buf.length;
+        break;
+      }
+      const isCR = end === cr;
       // A CR at the very end may be the first half of a CRLF: wait for the next read.
-      if (c === 13 && i + 1 === buf.length) break;
-      const line = buf.slice(this.lineStart, i);
-      if (c === 13 && buf.charCodeAt(i + 1) === 10) i++;
-      this.lineStart = i + 1;
-      if (this.processLine(line, events)) boundary = i + 1;
+      if (isCR && end + 1 === buf.length) {
+        i = end;
+        break;
+      }
+      const line = buf.slice(this.lineStart, end);
+      i = isCR && buf.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+      this.lineStart = i;
+      if (this.processLine(line, events)) boundary = i;
     }
     this.scanned = i;
     if (boundary === 0) return { events, text: '' };

@@ -62,7 +62,9 @@ export async function relayStream(o: RelayOptions): Promise<PumpResult> {
   const framer = new SSEFramer();
   const text = new TextDecoder('utf-8');
   const array = o.framing === 'json-array';
-  const rewrite = !shaper.identity || o.dropUsageChunks || array;
+  const reshape = !shaper.identity || array;
+  const usageOnly = (ev: SSEEvent): boolean =>
+    EMPTY_CHOICES.test(ev.data) && USAGE_OBJECT.test(ev.data);
   let holding = o.holdUntilFirstChunk === true;
   let chunks = 0;
   let elements = 0;
@@ -70,7 +72,7 @@ export async function relayStream(o: RelayOptions): Promise<PumpResult> {
   let closed = false;
 
   const clientEvent = (ev: SSEEvent): string => {
-    if (o.dropUsageChunks && EMPTY_CHOICES.test(ev.data) && USAGE_OBJECT.test(ev.data)) return '';
+    if (o.dropUsageChunks && usageOnly(ev)) return '';
     if (!array) return formatSSE(shaper.event(ev.data), ev.event);
     if (ev.data === '' || ev.data.startsWith('[DONE]')) return '';
     return (elements++ === 0 ? '[' : ',\r\n') + shaper.event(ev.data);
@@ -93,7 +95,9 @@ export async function relayStream(o: RelayOptions): Promise<PumpResult> {
     if (holding && scanner.failure) throw new EarlyFailure(scanner.failure);
     // The upstream's own keep-alive comments do not open a held stream (the timer covers it).
     if (events.length === 0 && holding) return;
-    if (!rewrite) return write(raw);
+    // The upstream's bytes as they came, unless this batch needs another shape (only the batch
+    // holding the usage chunk to leave out, for an OpenAI client that did not ask for it).
+    if (!reshape && !(o.dropUsageChunks && events.some(usageOnly))) return write(raw);
     let out = '';
     for (const ev of events) out += clientEvent(ev);
     return write(out);
