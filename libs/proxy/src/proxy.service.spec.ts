@@ -92,6 +92,20 @@ const fail = (status: number, message = `upstream said ${status}`, headers = {})
 
 describe(ProxyService.name, () => {
   let app: FastifyInstance;
+  /** The service's log lines (kept out of the test output; some tests read them). */
+  let logged: { log: jest.SpyInstance; warn: jest.SpyInstance; debug: jest.SpyInstance };
+
+  beforeEach(() => {
+    logged = {
+      log: jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
+      warn: jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
+      debug: jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined),
+    };
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
   let source: ScriptedSource;
   let usage: MemoryUsageRecorder;
   let answers: Map<string, Answer[]>;
@@ -351,34 +365,29 @@ describe(ProxyService.name, () => {
     });
 
     it('should log it at info with request id, route, model and reason; a 503 at warn', async () => {
-      const info = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      try {
-        await setup();
-        await app.inject({
-          method: 'POST',
-          url: '/v1/chat/completions',
-          headers: { 'x-request-id': 'r-1' },
-          payload: { model: UNKNOWN, messages: [{ role: 'user', content: 'x' }] },
-        });
-        expect(info).toHaveBeenCalledWith(
-          expect.stringMatching(
-            new RegExp(
-              `^request \\S+ /v1/chat/completions model=${UNKNOWN} answered 400: unknown provider for model ${UNKNOWN}$`,
-            ),
+      const info = logged.log;
+      const warn = logged.warn;
+      await setup();
+      await app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { 'x-request-id': 'r-1' },
+        payload: { model: UNKNOWN, messages: [{ role: 'user', content: 'x' }] },
+      });
+      expect(info).toHaveBeenCalledWith(
+        expect.stringMatching(
+          new RegExp(
+            `^request \\S+ /v1/chat/completions model=${UNKNOWN} answered 400: unknown provider for model ${UNKNOWN}$`,
           ),
-        );
-        source.plans = [{ kind: 'none' }];
-        await app.inject({
-          method: 'POST',
-          url: '/v1/chat/completions',
-          payload: { model: 'm', messages: [{ role: 'user', content: 'x' }] },
-        });
-        expect(warn).toHaveBeenCalledWith(expect.stringContaining('model=m answered 503'));
-      } finally {
-        info.mockRestore();
-        warn.mockRestore();
-      }
+        ),
+      );
+      source.plans = [{ kind: 'none' }];
+      await app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        payload: { model: 'm', messages: [{ role: 'user', content: 'x' }] },
+      });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('model=m answered 503'));
     });
   });
 
@@ -431,32 +440,28 @@ describe(ProxyService.name, () => {
     });
 
     it('should name at debug level what a translated call leaves out', async () => {
-      const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
-      try {
-        await setup();
-        source.plans = [{ kind: 'ok', candidates: [cand('a')] }];
-        const res = await app.inject({
-          method: 'POST',
-          url: '/v1/messages',
-          payload: {
-            model: 'm',
-            max_tokens: 50,
-            context_management: { edits: [] },
-            messages: [
-              { role: 'user', content: [{ type: 'container_upload', file_id: 'f' }] },
-              { role: 'user', content: 'hi' },
-            ],
-          },
-        });
-        expect(res.statusCode).toBe(200);
-        expect(debug).toHaveBeenCalledWith(
-          expect.stringMatching(
-            /the openai upstream cannot carry content block "container_upload", field "context_management" of the claude body; left out$/,
-          ),
-        );
-      } finally {
-        debug.mockRestore();
-      }
+      const debug = logged.debug;
+      await setup();
+      source.plans = [{ kind: 'ok', candidates: [cand('a')] }];
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        payload: {
+          model: 'm',
+          max_tokens: 50,
+          context_management: { edits: [] },
+          messages: [
+            { role: 'user', content: [{ type: 'container_upload', file_id: 'f' }] },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(debug).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /the openai upstream cannot carry content block "container_upload", field "context_management" of the claude body; left out$/,
+        ),
+      );
     });
 
     it("should refuse a body the IR cannot read in the API's wording when it must be translated", async () => {

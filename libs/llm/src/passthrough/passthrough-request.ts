@@ -105,7 +105,6 @@ export function buildPassthroughRequest(
   const envelope: Json = enveloped(o.client) ? { ...client } : {};
   envelope.model = o.model;
   if (o.project) envelope.project = o.project;
-  else if (!enveloped(o.client)) delete envelope.project;
   envelope.request = inner;
   return { body: envelope, usageInjected };
 }
