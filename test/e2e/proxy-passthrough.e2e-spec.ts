@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { FakeUpstream, type RecordedRequest } from '@test/fakes';
 import { startGateway, type TestGateway } from '@test/utils/gateway-harness';
 import { uniquePrefix } from '@test/utils/env';
-import { captureUsage, postJson, sseEvents } from './proxy-e2e.helpers';
+import { captureUsage, clearRoutingState, postJson, sseEvents } from './proxy-e2e.helpers';
 
 // Same-format pass-through (issue 16): a body reaches an upstream of its own format as the client
 // sent it but for the model, answers come back as the upstream sent them; cross-format calls keep
@@ -117,9 +117,10 @@ describe('proxy: same-format pass-through and what current clients send', () => 
     await fake?.close();
   });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     fake.reset();
     fake.clearRequests();
+    await clearRoutingState(gw);
   });
 
   describe('Claude → Claude', () => {
@@ -194,9 +195,11 @@ describe('proxy: same-format pass-through and what current clients send', () => 
       expectForwarded(fake.lastRequest(), claudeCodeBody('claude-team', true), 'claude-up');
     });
 
-    it("should relay the upstream's own error with its status and body", async () => {
+    it("should relay the upstream's own error with its status and body as it came", async () => {
+      // What the Messages API answers a model without mid-conversation system support; Claude
+      // Code reads error.details.error_code and retries without system-role messages.
       const error =
-        '{"type":"error","error":{"type":"invalid_request_error","message":"Unexpected role \\"system\\". The Messages API accepts a top-level `system` parameter, not \\"system\\" as an input message role."},"request_id":"req_1"}';
+        '{"type":"error","error":{"type":"invalid_request_error","message":"Unexpected role \\"system\\". The Messages API accepts a top-level `system` parameter, not \\"system\\" as an input message role.","details":{"error_code":"mid_conversation_system_not_supported"}},"request_id":"req_011CUpstream"}';
       fake.onRequest(() => ({ status: 400, body: error }));
       const res = await postJson(
         `${gw.url}/v1/messages`,
@@ -204,14 +207,20 @@ describe('proxy: same-format pass-through and what current clients send', () => 
         CLAUDE_CODE_HEADERS,
       );
       expect(res.status).toBe(400);
-      // Claude Code recognises this wording and retries without system-role messages.
-      expect(res.json).toMatchObject({
-        type: 'error',
-        error: {
-          type: 'invalid_request_error',
-          message: expect.stringContaining('input message role'),
-        },
-      });
+      expect(res.text).toBe(error);
+      // A Claude key the upstream quotes back is masked on the way.
+      fake.onRequest(() => ({
+        status: 401,
+        body: '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key up-claude-key"}}',
+      }));
+      const denied = await postJson(
+        `${gw.url}/v1/messages`,
+        claudeCodeBody('claude-team', false),
+        CLAUDE_CODE_HEADERS,
+      );
+      expect(denied.status).toBe(401);
+      expect(denied.text).not.toContain('up-claude-key');
+      expect(denied.json).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     });
 
     it('should serve the official SDK unchanged', async () => {

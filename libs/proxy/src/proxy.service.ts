@@ -77,6 +77,7 @@ import {
   buildPassthroughCall,
   collectAnswer,
   isPassthrough,
+  relayableError,
   wholeAnswer,
   type PassthroughAnswer,
   type PassthroughCall,
@@ -552,10 +553,9 @@ export class ProxyService {
       } catch {
         if (x.res.gone) return this.clientGone(x.outcome);
       }
-      return this.failed(
-        cand,
-        upstreamFailure(adapter, res.statusCode, res.headers, text, cand.token),
-      );
+      const failure = upstreamFailure(adapter, res.statusCode, res.headers, text, cand.token);
+      if (passthrough) failure.relayBody = relayableError(failure.body);
+      return this.failed(cand, failure);
     }
     if (call.action !== 'generate') return this.relayJson(x, cand, res);
     if (x.clientStreams) {
@@ -857,7 +857,7 @@ export class ProxyService {
     if (f.retryAfterSec !== undefined && f.retryAfterSec > 0) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(f.retryAfterSec)));
     }
-    x.res.sendJson(f.status, renderUpstreamError(x.call.format, f.error), headers);
+    x.res.sendJson(f.status, f.relayBody ?? renderUpstreamError(x.call.format, f.error), headers);
   }
 
   private finish(

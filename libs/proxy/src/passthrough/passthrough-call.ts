@@ -14,6 +14,7 @@ import {
   type UpstreamCall,
   type WireFormat,
 } from '@app/llm';
+import { maskSecrets } from '@app/logs/secret-mask';
 import type { Candidate } from '@app/proxy/candidate-source';
 import type { ClientCall } from '@app/proxy/client-routes';
 import type { PayloadRules } from '@app/proxy/payload-rules';
@@ -96,6 +97,22 @@ export function buildPassthroughCall(
     shaper: answerShaper(call.format, adapter.format, call.responseModel),
     usageInjected: built.usageInjected,
   };
+}
+
+/**
+ * An upstream error body a client of the same format can take as it came: a JSON object (not
+ * cut short by the error-body cap), secrets masked. Undefined otherwise (the error is then
+ * rendered from what was parsed of it).
+ */
+export function relayableError(body: string): string | undefined {
+  const text = body.trim();
+  if (!text.startsWith('{')) return undefined;
+  try {
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return maskSecrets(text);
 }
 
 /** A whole forwarded answer, ready for the client. */
