@@ -184,16 +184,16 @@ describe('error logs and request logs (issue 5)', () => {
       expect(fake.requests()).toHaveLength(0);
     });
 
-    it('should keep an unknown model (503), a body over the limit (413) and a key in the URL masked', async () => {
+    it('should keep an unknown model (400), a body over the limit (413) and a key in the URL masked', async () => {
       const unknown = await chat(
         gw,
         ask('anyone there', { model: 'no-such-model' }),
-        { 'x-request-id': 'el-503' },
+        { 'x-request-id': 'el-400' },
         `?key=${CLIENT_KEY}`,
       );
-      expect(unknown.status).toBe(503);
-      const text = await errorLogOf(gw, 'el-503');
-      expect(text).toMatch(/=== RESPONSE ===\nStatus: 503\n/);
+      expect(unknown.status).toBe(400);
+      const text = await errorLogOf(gw, 'el-400');
+      expect(text).toMatch(/=== RESPONSE ===\nStatus: 400\n/);
       expect(text).toContain('no-such-model');
       expect(text).toMatch(/URL: \/v1\/chat\/completions\?key=sk-…cdef/);
       expectNoSecrets(text);
@@ -218,7 +218,7 @@ describe('error logs and request logs (issue 5)', () => {
       const ids = Array.from({ length: MAX_FILES + 2 }, (_, i) => `el-cap-${i}`);
       const fail = async (id: string) => {
         const res = await chat(gw, ask('cap', { model: 'no-such-model' }), { 'x-request-id': id });
-        expect(res.status).toBe(503);
+        expect(res.status).toBe(400);
       };
       await fail(ids[0]);
       await errorLogOf(gw, ids[0]);

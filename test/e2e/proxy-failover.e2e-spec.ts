@@ -217,12 +217,17 @@ describe('proxy: failover, cooldowns and upstream errors', () => {
     await waitFor(() => entries().length === 0, { what: 'the failure state to clear' });
   });
 
-  it('should answer 503 naming the model when no credential serves it', async () => {
+  it('should answer 400 model_not_found naming the model when no credential serves it', async () => {
     const res = await postJson(`${gw.url}/v1/chat/completions`, chat('no-such-model'), AUTH);
-    expect(res.status).toBe(503);
-    const message = (res.json as { error: { message: string } }).error.message;
-    expect(message).toContain('no-such-model');
-    expect(message).toContain('/v0/management/auth-files');
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({
+      error: {
+        message: 'unknown provider for model no-such-model',
+        type: 'invalid_request_error',
+        code: 'model_not_found',
+        param: 'model',
+      },
+    });
     expect(fake.requests()).toHaveLength(0);
   });
 
@@ -247,7 +252,7 @@ describe('proxy: failover, cooldowns and upstream errors', () => {
       fake.fail({ status: 503, match: { apiKey: 'up-key-a' } });
       await openai.chat.completions.create(chat('gpt-fake', 'counted'));
       await expect(openai.chat.completions.create(chat('nope'))).rejects.toMatchObject({
-        status: 503,
+        status: 400,
       });
       expect(usage.records).toHaveLength(2);
       const [ok, none] = usage.records;
@@ -265,7 +270,7 @@ describe('proxy: failover, cooldowns and upstream errors', () => {
       expect(ok.tokens.total_tokens).toBe(ok.tokens.input_tokens + ok.tokens.output_tokens);
       expect(ok.authIndex).toMatch(/^[0-9a-f]{16}$/);
       expect(JSON.stringify(usage.records)).not.toContain(CLIENT_KEY);
-      expect(none).toMatchObject({ model: 'nope', status: 503, failed: true, attempts: 0 });
+      expect(none).toMatchObject({ model: 'nope', status: 400, failed: true, attempts: 0 });
     } finally {
       usage.stop();
     }

@@ -194,6 +194,60 @@ provider-base-urls:
     expect(String(rec.headers['anthropic-beta'])).toContain('oauth');
   });
 
+  it("should merge a Claude client's betas with the OAuth beta, once each, and forward the body", async () => {
+    const body = {
+      model: 'claude-sonnet-4-5-20250929',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'oauth pass-through' }],
+      context_management: { edits: [] },
+    };
+    const res = await postJson(`${gw.url}/v1/messages?beta=true`, body, {
+      'x-api-key': CLIENT_KEY,
+      'anthropic-version': '2023-06-01',
+      'anthropic-beta': 'claude-code-20250219,oauth-2025-04-20,mid-conversation-system-2026-04-07',
+    });
+    expect(res.status).toBe(200);
+    const rec = fake.lastRequest()!;
+    expect(rec.headers.authorization).toBe('Bearer sk-ant-oat01-oauth-token');
+    expect(rec.headers['x-api-key']).toBeUndefined();
+    expect(rec.headers['anthropic-beta']).toBe(
+      'oauth-2025-04-20,claude-code-20250219,mid-conversation-system-2026-04-07',
+    );
+    expect(rec.rawBody).toBe(JSON.stringify(body));
+  });
+
+  it('should forward a Gemini client body into the Code Assist envelope and answer without it', async () => {
+    const body = {
+      contents: [{ role: 'user', parts: [{ text: 'enveloped' }] }],
+      generationConfig: { temperature: 0.5 },
+      someFutureField: { on: true },
+    };
+    const whole = await postJson(`${gw.url}/v1beta/models/gemini-2.5-pro:generateContent`, body, {
+      'x-goog-api-key': CLIENT_KEY,
+    });
+    expect(whole.status).toBe(200);
+    expect(whole.json).not.toHaveProperty('response');
+    expect(whole.json).toMatchObject({
+      candidates: [{ content: { parts: [{ text: 'echo: enveloped' }] } }],
+    });
+    const rec = fake.lastRequest()!;
+    expect(rec.path).toBe('/v1internal:generateContent');
+    expect(rec.body).toEqual({ model: 'gemini-2.5-pro', project: 'cli-project-7', request: body });
+
+    const streamed = await postJson(
+      `${gw.url}/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse`,
+      body,
+      { 'x-goog-api-key': CLIENT_KEY },
+    );
+    const chunks = sseEvents(streamed.text).map(
+      (e) => JSON.parse(e.data) as { candidates: { content: { parts: { text?: string }[] } }[] },
+    );
+    expect(chunks.every((c) => !('response' in c))).toBe(true);
+    expect(chunks.map((c) => c.candidates[0].content.parts[0].text ?? '').join('')).toBe(
+      'echo: enveloped',
+    );
+  });
+
   it('should call Codex with the ChatGPT account id header', async () => {
     const rec = await call('gpt-5-codex');
     expect(rec.path).toBe('/backend-api/codex/responses');

@@ -207,18 +207,41 @@ describe('proxy routes: count tokens, compact, Gemini CLI, provider pins, model 
       expect(ids).toEqual(['claude-r', 'shared-model']);
     });
 
-    it('should answer 503 when the pinned provider does not serve the model', async () => {
+    it('should answer 400 model_not_found when the pinned provider does not serve the model', async () => {
       const res = await postJson(
         `${gw.url}/api/provider/gemini/v1/chat/completions`,
         { model: 'gpt-r', messages: [{ role: 'user', content: 'x' }] },
         BEARER,
       );
-      expect(res.status).toBe(503);
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({
+        error: {
+          message: 'unknown provider for model gpt-r (provider gemini)',
+          type: 'invalid_request_error',
+          code: 'model_not_found',
+          param: 'model',
+        },
+      });
       expect(fake.requests()).toHaveLength(0);
     });
   });
 
   describe('model lists', () => {
+    it('should list Claude-style for any client that sends anthropic-version', async () => {
+      const res = await getJson(`${gw.url}/v1/models?beta=true`, {
+        'x-api-key': CLIENT_KEY,
+        'anthropic-version': '2023-06-01',
+      });
+      expect(res.status).toBe(200);
+      const body = res.json as { data: { type: string; id: string }[]; has_more: boolean };
+      expect(body.has_more).toBe(false);
+      expect(body.data.every((m) => m.type === 'model')).toBe(true);
+      expect(res.json).not.toHaveProperty('object');
+      const denied = await getJson(`${gw.url}/v1/models`, { 'anthropic-version': '2023-06-01' });
+      expect(denied.status).toBe(401);
+      expect(denied.json).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    });
+
     it('should list OpenAI-style, or Claude-style for claude-cli user agents', async () => {
       const plain = await getJson(`${gw.url}/v1/models`, BEARER);
       expect(plain.json).toMatchObject({ object: 'list' });

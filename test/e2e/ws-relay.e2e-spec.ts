@@ -226,6 +226,8 @@ redis:
       { model: MODEL, messages: [{ role: 'user', content: 'anyone?' }] },
       AUTH,
     );
-    expect(res.status).toBe(503);
+    // Nothing serves the model any more: the client's 400, not a 503 to retry for minutes.
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: { code: 'model_not_found' } });
   });
 });

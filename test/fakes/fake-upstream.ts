@@ -318,6 +318,7 @@ export class FakeUpstream {
       query,
       headers: req.headers,
       body: undefined,
+      rawBody: '',
       receivedAt: Date.now(),
       route: 'not-found',
       stream: false,
@@ -337,6 +338,7 @@ export class FakeUpstream {
     const route = resolveRoute(rec.method, rec.path);
     let body: JsonObject | undefined;
     let badJson = false;
+    rec.rawBody = raw;
     if (raw.length > 0) {
       const parsed = tryParseJson(raw);
       if (parsed === undefined) badJson = true;

@@ -40,6 +40,8 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders;
   /** Parsed JSON when the body is JSON, the raw text otherwise, undefined when empty. */
   readonly body: unknown;
+  /** The body exactly as it arrived ('' when empty), for byte-level comparisons. */
+  readonly rawBody: string;
   /** Date.now() when the request arrived. */
   readonly receivedAt: number;
   readonly route: RouteKind;

@@ -65,6 +65,13 @@ export const ERRORS = {
     message: (p: { model: string }) =>
       `This client key may not use model ${p.model}; the operator lists its models under limits in config.yaml`,
   },
+  MODEL_NOT_FOUND: {
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'model_not_found',
+    // CLIProxyAPI's wording: clients (and their users) already know it, and none retries a 400.
+    message: (p: { model: string }) => `unknown provider for model ${p.model}`,
+  },
   NO_CREDENTIALS: {
     status: 503,
     type: 'service_error',

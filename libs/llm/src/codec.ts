@@ -27,6 +27,12 @@ export interface TranslationContext {
   includeUsage?: boolean;
   /** Free-form per-exchange state a codec may keep (e.g. Responses ids). */
   state: Record<string, unknown>;
+  /**
+   * Parts of the client body the IR carries only for an upstream of the same format (unknown
+   * content blocks, server tools, unknown top-level fields), named for a debug log when a
+   * cross-format build drops them. Filled by parseRequest.
+   */
+  unmodelled?: string[];
 }
 
 export function createContext(

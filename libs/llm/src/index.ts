@@ -11,3 +11,4 @@ export * from '@app/llm/util/json';
 export * from '@app/llm/providers';
 export * from '@app/llm/ir/collect';
 export * from '@app/llm/util/token-estimate';
+export * from '@app/llm/passthrough';

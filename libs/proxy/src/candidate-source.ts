@@ -66,4 +66,13 @@ export abstract class CandidateSource {
     const base = parseModelSuffix(model).model;
     return this.listModels(opts).some((m) => m.id === model || m.id === base);
   }
+
+  /**
+   * True when the model is configured at all: served now, or by credentials that are disabled.
+   * A model nobody knows is the client's mistake (400); a known one nothing can serve right now
+   * is the gateway's state (503).
+   */
+  knows(model: string, opts: { provider?: string }): boolean {
+    return this.serves(model, opts);
+  }
 }

@@ -1,8 +1,9 @@
 import type { ServedModel } from '@app/proxy/candidate-source';
 
 /**
- * Render the served models as a model list: OpenAI `{object:"list",data}`, Claude
- * (`claude-cli` user agents) `{data,has_more,first_id,last_id}`, Gemini `{models}`.
+ * Render the served models as a model list: OpenAI `{object:"list",data}`, Claude (clients that
+ * send `anthropic-version`, or a `claude-cli` user agent) `{data,has_more,first_id,last_id}`,
+ * Gemini `{models}`.
  */
 export function modelsResponse(
   shape: 'openai' | 'claude' | 'gemini',

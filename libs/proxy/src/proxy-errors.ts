@@ -38,6 +38,8 @@ export function renderGatewayError(
     details.code = code;
     return renderError(format, { ...base, details });
   }
+  // `param` is OpenAI's field; Google errors name the offending field inside their details.
+  delete details.param;
   const info: Record<string, unknown>[] = [
     { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: code, domain: 'switchboard' },
   ];

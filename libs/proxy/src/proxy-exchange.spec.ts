@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { configSchema, type ConfigService } from '@app/config';
@@ -38,6 +39,11 @@ class OnePlan extends CandidateSource {
   reportSuccess(): void {}
   listModels(): [] {
     return [];
+  }
+
+  /** Every model is configured except `nobody-serves-this`. */
+  override knows(model: string): boolean {
+    return model !== 'nobody-serves-this';
   }
 }
 
@@ -91,6 +97,16 @@ const STREAM =
   'data: [DONE]\n\n';
 
 describe(`${ProxyService.name} exchange capture`, () => {
+  // The service logs its refusals; they stay out of the test output.
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
   let app: FastifyInstance;
   let recorder: ListRecorder;
   let answers: Map<string, Answer[]>;

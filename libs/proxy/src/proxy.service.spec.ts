@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { configSchema, type ConfigService } from '@app/config';
@@ -46,6 +47,11 @@ class ScriptedSource extends CandidateSource {
   listModels(): [] {
     return [];
   }
+
+  /** Every model is configured except `nobody-serves-this`. */
+  override knows(model: string): boolean {
+    return model !== 'nobody-serves-this';
+  }
 }
 
 type Answer = { status: number; body: unknown; headers?: Record<string, string> } | Error;
@@ -86,20 +92,38 @@ const fail = (status: number, message = `upstream said ${status}`, headers = {})
 
 describe(ProxyService.name, () => {
   let app: FastifyInstance;
+  /** The service's log lines (kept out of the test output; some tests read them). */
+  let logged: { log: jest.SpyInstance; warn: jest.SpyInstance; debug: jest.SpyInstance };
+
+  beforeEach(() => {
+    logged = {
+      log: jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined),
+      warn: jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
+      debug: jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined),
+    };
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
   let source: ScriptedSource;
   let usage: MemoryUsageRecorder;
   let answers: Map<string, Answer[]>;
   let calls: string[];
+  /** What each upstream call carried. */
+  let sent: { url: string; headers: Record<string, string>; body: string }[];
 
   async function setup(config: Record<string, unknown> = {}): Promise<void> {
     source = new ScriptedSource();
     usage = new MemoryUsageRecorder();
     answers = new Map();
     calls = [];
+    sent = [];
     const http = {
-      request: (url: string) => {
+      request: (url: string, init: { headers: Record<string, string>; body: string }) => {
         const host = new URL(url).hostname.split('.')[0];
         calls.push(host);
+        sent.push({ url, headers: init.headers, body: init.body });
         const next = answers.get(host)?.shift() ?? OK;
         return next instanceof Error ? Promise.reject(next) : Promise.resolve(upstreamReply(next));
       },
@@ -116,6 +140,15 @@ describe(ProxyService.name, () => {
     );
     app.post('/v1/messages', (req, reply) =>
       sut.handle(req, reply, { format: 'claude', action: 'generate', route: '/v1/messages' }),
+    );
+    app.post('/v1beta/models/:model', (req, reply) =>
+      sut.handle(req, reply, {
+        format: 'gemini',
+        action: 'generate',
+        route: '/v1beta/models/{model}',
+        model: (req.params as { model: string }).model.split(':')[0],
+        stream: false,
+      }),
     );
   }
 
@@ -262,6 +295,216 @@ describe(ProxyService.name, () => {
     // A refused key is not usage; a bad body from a known key is.
     expect(usage.recent).toHaveLength(1);
     expect(usage.recent[0]).toMatchObject({ status: 400, clientKeyId: expect.any(String) });
+  });
+
+  describe('a model nobody serves', () => {
+    const UNKNOWN = 'nobody-serves-this';
+
+    it("should answer 400 model_not_found in the OpenAI shape, CLIProxyAPI's wording", async () => {
+      await setup();
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        payload: { model: UNKNOWN, messages: [{ role: 'user', content: 'x' }] },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: {
+          message: `unknown provider for model ${UNKNOWN}`,
+          type: 'invalid_request_error',
+          code: 'model_not_found',
+          param: 'model',
+        },
+      });
+      expect(source.planCalls).toBe(0);
+      expect(usage.recent[0]).toMatchObject({ model: UNKNOWN, status: 400, failed: true });
+    });
+
+    it('should answer in the Claude shape, decided before the body is read', async () => {
+      await setup();
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/messages?beta=true',
+        // A role the IR refuses: the unknown model still answers first.
+        payload: { model: UNKNOWN, max_tokens: 5, messages: [{ role: 'tool', content: 'x' }] },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: `unknown provider for model ${UNKNOWN}`,
+          code: 'model_not_found',
+          param: 'model',
+        },
+      });
+    });
+
+    it('should answer in the Gemini shape with an ErrorInfo reason', async () => {
+      await setup();
+      const res = await app.inject({
+        method: 'POST',
+        url: `/v1beta/models/${UNKNOWN}:generateContent`,
+        payload: { contents: [{ role: 'user', parts: [{ text: 'x' }] }] },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: {
+          code: 400,
+          status: 'INVALID_ARGUMENT',
+          message: `unknown provider for model ${UNKNOWN}`,
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'model_not_found',
+              domain: 'switchboard',
+            },
+          ],
+        },
+      });
+    });
+
+    it('should log it at info with request id, route, model and reason; a 503 at warn', async () => {
+      const info = logged.log;
+      const warn = logged.warn;
+      await setup();
+      await app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { 'x-request-id': 'r-1' },
+        payload: { model: UNKNOWN, messages: [{ role: 'user', content: 'x' }] },
+      });
+      expect(info).toHaveBeenCalledWith(
+        expect.stringMatching(
+          new RegExp(
+            `^request \\S+ /v1/chat/completions model=${UNKNOWN} answered 400: unknown provider for model ${UNKNOWN}$`,
+          ),
+        ),
+      );
+      source.plans = [{ kind: 'none' }];
+      await app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        payload: { model: 'm', messages: [{ role: 'user', content: 'x' }] },
+      });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('model=m answered 503'));
+    });
+  });
+
+  describe('same-format pass-through', () => {
+    it('should forward the client body byte for byte but the model, and relay the answer as sent', async () => {
+      await setup();
+      source.plans = [{ kind: 'ok', candidates: [cand('a')] }];
+      const body = {
+        model: 'm',
+        messages: [{ role: 'user', content: 'hello' }],
+        some_new_field: { nested: [1, 2, 3] },
+        modalities: ['text'],
+      };
+      const upstream = JSON.stringify({ ...OK.body, system_fingerprint: 'fp', extra: { x: 1 } });
+      answers.set('a', [{ status: 200, body: upstream }]);
+      const res = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: body });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toBe(upstream);
+      expect(sent[0].body).toBe(JSON.stringify({ ...body, model: 'up-model' }));
+      expect(usage.recent[0].tokens).toMatchObject({ input_tokens: 3, output_tokens: 1 });
+    });
+
+    it('should translate for another format, a Claude system message becoming a reminder', async () => {
+      await setup();
+      source.plans = [{ kind: 'ok', candidates: [cand('a')] }];
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        payload: {
+          model: 'm',
+          max_tokens: 50,
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'system', content: 'be terse' },
+          ],
+        },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({
+        type: 'message',
+        content: [{ type: 'text', text: 'hi' }],
+      });
+      const upstream = JSON.parse(sent[0].body) as {
+        messages: { role: string; content: unknown }[];
+      };
+      expect(upstream.messages.map((m) => m.role)).toEqual(['user', 'user']);
+      expect(JSON.stringify(upstream.messages[1].content)).toContain(
+        '<system-reminder>\\nbe terse\\n</system-reminder>',
+      );
+    });
+
+    it('should name at debug level what a translated call leaves out', async () => {
+      const debug = logged.debug;
+      await setup();
+      source.plans = [{ kind: 'ok', candidates: [cand('a')] }];
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        payload: {
+          model: 'm',
+          max_tokens: 50,
+          context_management: { edits: [] },
+          messages: [
+            { role: 'user', content: [{ type: 'container_upload', file_id: 'f' }] },
+            { role: 'user', content: 'hi' },
+          ],
+        },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(debug).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /the openai upstream cannot carry content block "container_upload", field "context_management" of the claude body; left out$/,
+        ),
+      );
+    });
+
+    it("should refuse a body the IR cannot read in the API's wording when it must be translated", async () => {
+      await setup();
+      source.plans = [{ kind: 'ok', candidates: [cand('a')] }];
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        payload: { model: 'm', max_tokens: 5, messages: [{ role: 'tool', content: 'x' }] },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: expect.stringContaining('Unexpected role "tool"'),
+        },
+      });
+      expect(calls).toEqual([]);
+    });
+
+    it('should skip a translating credential the body cannot go to after a same-format failure', async () => {
+      await setup();
+      const claude: Candidate = { ...cand('c'), provider: 'claude', baseUrl: 'http://c.upstream' };
+      source.plans = [{ kind: 'ok', candidates: [claude, cand('a')] }];
+      answers.set('c', [
+        {
+          status: 529,
+          body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+        },
+      ]);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        headers: { 'anthropic-beta': 'files-api-2025-04-14', 'anthropic-version': '2023-06-01' },
+        payload: { model: 'm', max_tokens: 5, messages: [{ role: 'tool', content: 'x' }] },
+      });
+      expect(calls).toEqual(['c']);
+      expect(res.statusCode).toBe(529);
+      expect(res.json()).toMatchObject({ error: { type: 'overloaded_error' } });
+      // The Claude upstream got the client's feature headers.
+      expect(sent[0].headers['anthropic-beta']).toBe('files-api-2025-04-14');
+    });
   });
 });
 

@@ -19,6 +19,7 @@ import {
   parseClientRequest,
   providerFor,
   SSEParser,
+  createStreamScanner,
   StreamCollectError,
   StreamCollector,
   TranslationError,
@@ -38,7 +39,12 @@ import { ClientResponse } from '@app/proxy/client-response';
 import type { ClientCall } from '@app/proxy/client-routes';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
 import { errorFormatOf, renderGatewayError, renderUpstreamError } from '@app/proxy/proxy-errors';
-import { pumpStream, type ClientSink, type StreamFailure } from '@app/proxy/stream-pump';
+import {
+  pumpStream,
+  type ClientSink,
+  type PumpResult,
+  type StreamFailure,
+} from '@app/proxy/stream-pump';
 import {
   buildUpstreamRequest,
   countsNatively,
@@ -65,6 +71,18 @@ import { passthroughHeaders } from '@app/proxy/passthrough-headers';
 import { payloadRulesFor } from '@app/proxy/payload-rules';
 import { RelayHub } from '@app/proxy/relay/relay-hub';
 import { LimitsService, requestedModel, type LeaseRef } from '@app/proxy/limits';
+import { forwardFeatureHeaders, forwardFeatureQuery } from '@app/proxy/feature-headers';
+import { logGatewayError } from '@app/proxy/gateway-error-log';
+import {
+  buildPassthroughCall,
+  collectAnswer,
+  isPassthrough,
+  relayableError,
+  wholeAnswer,
+  type PassthroughAnswer,
+  type PassthroughCall,
+} from '@app/proxy/passthrough/passthrough-call';
+import { relayStream } from '@app/proxy/passthrough/stream-relay';
 
 export { errorFormatOf } from '@app/proxy/proxy-errors';
 
@@ -106,8 +124,12 @@ interface Exchange {
   readonly cfg: Readonly<AppConfig>;
   readonly res: ClientResponse;
   readonly body: Record<string, unknown>;
-  /** The parsed request; undefined for compact, which is relayed as the client sent it. */
-  readonly ir: IRRequest | undefined;
+  /**
+   * The body parsed into the IR, once, when a cross-format attempt (or an estimate) first needs
+   * it: a call forwarded to an upstream of its own format never parses it. `ir` is undefined
+   * for compact, which is relayed as the client sent it.
+   */
+  parsed?: { ir: IRRequest | undefined } | { error: TranslationError };
   readonly ctx: TranslationContext;
   /** The model as the client named it. */
   readonly model: string;
@@ -223,7 +245,10 @@ export class ProxyService {
       if (this.limits?.enabled) {
         const model = requestedModel(call.model, req.body);
         const gate = await this.limits.admit(who.keyId, model);
-        if (gate.refused) return refuseByLimit(res, format, outcome, model, gate.refused);
+        if (gate.refused) {
+          this.logRefusal(req, call, model, gate.refused.status, gate.refused.message);
+          return refuseByLimit(res, format, outcome, model, gate.refused);
+        }
         lease = gate.lease;
       }
       await this.serve(req, res, call, cfg, outcome, started);
@@ -244,7 +269,7 @@ export class ProxyService {
     }
   }
 
-  /** Parse and validate the request, then run the attempts. */
+  /** Validate the request, decide its model, then run the attempts. */
   private async serve(
     req: FastifyRequest,
     res: ClientResponse,
@@ -254,36 +279,40 @@ export class ProxyService {
     started: number,
   ): Promise<void> {
     const format = errorFormatOf(call.format);
-    const invalid = (detail: string): void => {
-      outcome.status = 400;
-      outcome.errorClass = 'invalid_request_error';
-      res.sendJson(400, renderGatewayError(format, AppError.of('INVALID_REQUEST', { detail })));
+    const refuse = (e: AppError): void => {
+      outcome.status = e.status;
+      outcome.errorClass = e.code ?? e.type;
+      this.logRefusal(req, call, outcome.model, e.status, e.message);
+      res.sendJson(e.status, renderGatewayError(format, e), e.headers);
     };
+    const invalid = (detail: string): void => refuse(AppError.of('INVALID_REQUEST', { detail }));
     const body: unknown = req.body;
     if (!isRecord(body)) return invalid('Request body must be a JSON object');
 
     const bodyModel = typeof body.model === 'string' ? body.model : undefined;
-    const ctx = createContext({ upstreamModel: call.model ?? bodyModel ?? '' });
-    ctx.stream = call.stream;
-    ctx.geminiStreamMode = call.geminiAlt;
-    let ir: IRRequest | undefined;
-    try {
-      ir = parseRequest(call, body, ctx);
-    } catch (err) {
-      return invalid(
-        err instanceof TranslationError
-          ? err.message
-          : 'Request body is not valid for this endpoint',
-      );
-    }
-    const model = call.model ?? bodyModel ?? ir?.model ?? '';
+    const model = call.model ?? bodyModel ?? '';
+    outcome.model = model;
     if (!model) return invalid('model is required');
     if (call.action === 'compact' && body.stream === true) {
       return invalid('Streaming is not supported for /v1/responses/compact');
     }
+    // The model is decided before the body is parsed: a model nobody serves is the client's
+    // mistake, answered as CLIProxyAPI does (clients do not retry a 400), never a translation
+    // error. A known model nothing can serve right now is a 503 later (plan 'none').
+    if (!this.candidates.knows(model, { provider: call.provider })) {
+      const named = call.provider ? `${model} (provider ${call.provider})` : model;
+      return refuse(
+        AppError.of('MODEL_NOT_FOUND', { model: named }, { details: { param: 'model' } }),
+      );
+    }
+
+    const ctx = createContext({ upstreamModel: model });
+    ctx.stream = call.stream;
+    ctx.geminiStreamMode = call.geminiAlt;
     ctx.requestedModel = call.responseModel ?? model;
-    const clientStreams = call.action === 'generate' && ir?.stream === true;
-    outcome.model = model;
+    const clientStreams =
+      call.action === 'generate' &&
+      (call.stream !== undefined ? call.stream : body.stream === true);
     outcome.stream = clientStreams;
 
     // CLIProxyAPI's nonstream-keepalive-interval: blank lines while a JSON answer is pending.
@@ -295,7 +324,6 @@ export class ProxyService {
       cfg,
       res,
       body,
-      ir,
       ctx,
       model,
       clientStreams,
@@ -303,6 +331,30 @@ export class ProxyService {
       started,
     };
     await this.run(x);
+  }
+
+  /** The body in the IR (parsed on first use); throws the TranslationError that refused it. */
+  private irOf(x: Exchange): IRRequest | undefined {
+    const p = (x.parsed ??= parseOnce(x));
+    if ('error' in p) throw p.error;
+    return p.ir;
+  }
+
+  /** Why the body cannot be translated, if it cannot (parsed on first use). */
+  private irError(x: Exchange): TranslationError | undefined {
+    const p = (x.parsed ??= parseOnce(x));
+    return 'error' in p ? p.error : undefined;
+  }
+
+  /**
+   * Input tokens of a request cut short before the upstream reported them: the local estimate
+   * of the parsed body, or of its JSON size when it does not parse (0 when usage has them).
+   */
+  private estimateFor(x: Exchange, seen: IRUsage | undefined): number {
+    if (seen?.inputTokens) return 0;
+    const p = (x.parsed ??= parseOnce(x));
+    if (!('error' in p) && p.ir) return estimateTokens(p.ir);
+    return Math.ceil(JSON.stringify(x.body).length / 4);
   }
 
   /**
@@ -373,6 +425,15 @@ export class ProxyService {
           this.clientGone(x.outcome);
           return;
         }
+        // A body the IR cannot read can still go to upstreams of its own format; for the others
+        // it is refused, or skipped when an earlier upstream's error says more.
+        if (!isPassthrough(x.call, providerFor(cand.provider).format)) {
+          const error = this.irError(x);
+          if (error) {
+            if (last) continue;
+            return this.refuse(x, AppError.of('INVALID_REQUEST', { detail: error.message }));
+          }
+        }
         if (last) this.metrics.countFailover(cand.provider);
         tried++;
         x.outcome.attempts++;
@@ -410,19 +471,38 @@ export class ProxyService {
     if (call.action === 'count_tokens' && !countsNatively(adapter, call.format)) {
       return this.answerEstimate(x);
     }
+    const forward = isPassthrough(call, adapter.format);
     let up: UpstreamRequest;
+    let passthrough: PassthroughCall | undefined;
     try {
-      up = buildUpstreamRequest(
-        call,
-        x.ir,
-        x.body,
-        ctx,
-        cand,
-        adapter,
-        x.clientStreams,
-        String(x.req.id),
-        payloadRulesFor(x.cfg),
-      );
+      if (forward) {
+        passthrough = buildPassthroughCall(
+          {
+            call,
+            body: x.body,
+            clientModel: x.model,
+            clientStreams: x.clientStreams,
+            requestId: String(x.req.id),
+            rules: payloadRulesFor(x.cfg),
+          },
+          cand,
+          adapter,
+        );
+        up = passthrough.request;
+      } else {
+        up = buildUpstreamRequest(
+          call,
+          this.irOf(x),
+          x.body,
+          ctx,
+          cand,
+          adapter,
+          x.clientStreams,
+          String(x.req.id),
+          payloadRulesFor(x.cfg),
+        );
+        this.noteDropped(x, adapter.format);
+      }
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       // This upstream cannot express the request; the client has to change it.
@@ -434,6 +514,12 @@ export class ProxyService {
       };
     }
 
+    forwardFeatureHeaders(up.headers, x.req, {
+      format: adapter.format,
+      oauth: cand.oauth,
+      configured: cand.headers,
+    });
+    up.url = forwardFeatureQuery(up.url, x.req, adapter.format);
     x.outcome.upstream = up;
     const t0 = Date.now();
     let res: Dispatcher.ResponseData;
@@ -467,19 +553,23 @@ export class ProxyService {
       } catch {
         if (x.res.gone) return this.clientGone(x.outcome);
       }
-      return this.failed(
-        cand,
-        upstreamFailure(adapter, res.statusCode, res.headers, text, cand.token),
-      );
+      const failure = upstreamFailure(adapter, res.statusCode, res.headers, text, cand.token);
+      if (passthrough) failure.relayBody = relayableError(failure.body);
+      return this.failed(cand, failure);
     }
     if (call.action !== 'generate') return this.relayJson(x, cand, res);
-    if (x.clientStreams) return this.deliverStream(x, cand, adapter.format, res, mayHold);
+    if (x.clientStreams) {
+      return this.deliverStream(x, cand, adapter.format, res, mayHold, passthrough);
+    }
+    if (passthrough)
+      return this.deliverForwarded(x, cand, adapter.format, up.streams, res, passthrough);
     return this.deliverWhole(x, cand, adapter.format, up.streams, res);
   }
 
   /** Count tokens locally (the upstream has no count endpoint in the client's format). */
   private answerEstimate(x: Exchange): 'done' {
-    const n = x.ir ? estimateTokens(x.ir) : 0;
+    const ir = this.irOf(x);
+    const n = ir ? estimateTokens(ir) : 0;
     x.outcome.status = 200;
     x.outcome.failed = false;
     x.res.sendJson(200, x.call.format === 'claude' ? { input_tokens: n } : { totalTokens: n });
@@ -547,6 +637,42 @@ export class ProxyService {
   }
 
   /**
+   * A non-stream answer to a call forwarded as it came: the upstream's JSON as it wrote it (or a
+   * streaming-only upstream's stream collected into one response), usage read on the way.
+   */
+  private async deliverForwarded(
+    x: Exchange,
+    cand: Candidate,
+    upstreamFormat: WireFormat,
+    upstreamStreamed: boolean,
+    res: Dispatcher.ResponseData,
+    passthrough: PassthroughCall,
+  ): Promise<AttemptResult> {
+    let answer: PassthroughAnswer;
+    try {
+      if (upstreamStreamed) {
+        answer = await collectAnswer(res.body, upstreamFormat, passthrough.shaper, x.ctx);
+      } else {
+        const text = await res.body.text();
+        x.outcome.upstreamBody = text;
+        answer = wholeAnswer(text, upstreamFormat, passthrough.shaper);
+      }
+    } catch (err) {
+      if (x.res.gone) return this.clientGone(x.outcome);
+      if (err instanceof StreamCollectError) {
+        return this.failed(cand, { status: err.status, error: err.toWireError(), body: '' });
+      }
+      return this.failed(cand, this.unreadable(err, cand, x));
+    }
+    this.candidates.reportSuccess(cand);
+    x.outcome.usage = answer.usage;
+    x.outcome.status = 200;
+    x.outcome.failed = false;
+    x.res.sendJson(200, answer.text);
+    return 'done';
+  }
+
+  /**
    * A streamed answer, translated event by event. With bootstrap retries left the client stream
    * opens only with the first translated chunk, so an upstream that fails before it can be
    * replaced by the next credential without the client noticing.
@@ -557,14 +683,16 @@ export class ProxyService {
     upstreamFormat: WireFormat,
     res: Dispatcher.ResponseData,
     hold: boolean,
+    passthrough?: PassthroughCall,
   ): Promise<AttemptResult> {
-    const decoder = codecFor(upstreamFormat).createStreamDecoder(x.ctx);
-    const encoder = codecFor(x.call.format).createStreamEncoder(x.ctx);
+    // A Gemini client without alt=sse reads one JSON array; every other client SSE.
+    const framing = x.ctx.geminiStreamMode === 'json-array' ? 'json-array' : 'sse';
+    const contentType = framing === 'json-array' ? 'application/json' : 'text/event-stream';
     let opened = false;
     const sink: ClientSink = {
       open: () => {
         opened = true;
-        x.res.openStream(encoder.contentType);
+        x.res.openStream(contentType);
         x.outcome.ttfbMs = Date.now() - x.started;
         this.metrics.openStreams.inc();
       },
@@ -581,19 +709,39 @@ export class ProxyService {
       },
     };
     const timeouts = this.timeouts(x);
+    const classify = (err: unknown): StreamFailure =>
+      streamFailure(transportFailure(err, cand.provider, timeouts));
+    const keepaliveMs = x.cfg.streaming['keepalive-seconds'] * 1000;
+    // Forwarded calls are relayed as the upstream wrote them; the others translated event by event.
+    const stream = (): Promise<PumpResult> =>
+      passthrough
+        ? relayStream({
+            body: res.body,
+            scanner: createStreamScanner(upstreamFormat, x.ctx),
+            shaper: passthrough.shaper,
+            client: x.call.format,
+            framing,
+            dropUsageChunks: passthrough.usageInjected,
+            sink,
+            signal: x.res.signal,
+            keepaliveMs,
+            holdUntilFirstChunk: hold,
+            classify,
+          })
+        : pumpStream({
+            body: res.body,
+            decoder: codecFor(upstreamFormat).createStreamDecoder(x.ctx),
+            encoder: codecFor(x.call.format).createStreamEncoder(x.ctx),
+            sink,
+            signal: x.res.signal,
+            keepaliveMs,
+            // A Gemini JSON-array stream cannot carry SSE comments; whitespace between elements is valid.
+            keepaliveChunk: framing === 'json-array' ? '\n' : undefined,
+            holdUntilFirstChunk: hold,
+            classify,
+          });
     try {
-      const r = await pumpStream({
-        body: res.body,
-        decoder,
-        encoder,
-        sink,
-        signal: x.res.signal,
-        keepaliveMs: x.cfg.streaming['keepalive-seconds'] * 1000,
-        // A Gemini JSON-array stream cannot carry SSE comments; whitespace between elements is valid.
-        keepaliveChunk: encoder.contentType.startsWith('text/event-stream') ? undefined : '\n',
-        holdUntilFirstChunk: hold,
-        classify: (err) => streamFailure(transportFailure(err, cand.provider, timeouts)),
-      });
+      const r = await stream();
       const failure: StreamFailure = r.error ?? {
         status: 502,
         type: 'api_error',
@@ -607,10 +755,10 @@ export class ProxyService {
           x.outcome.failed = false;
           return 'done';
         case 'client_abort':
-          x.outcome.usage = partialUsage(r.usage, x.ir, r.outputChars);
+          x.outcome.usage = partialUsage(r.usage, this.estimateFor(x, r.usage), r.outputChars);
           return this.clientGone(x.outcome);
         case 'upstream_error':
-          x.outcome.usage = partialUsage(r.usage, x.ir, r.outputChars);
+          x.outcome.usage = partialUsage(r.usage, this.estimateFor(x, r.usage), r.outputChars);
           x.outcome.status = failure.status;
           x.outcome.errorClass = 'upstream_stream_error';
           await this.failed(cand, noteFailure(x.outcome, attemptFailure(failure)));
@@ -626,6 +774,39 @@ export class ProxyService {
         x.res.end();
       }
     }
+  }
+
+  /** Log an error answer the gateway made itself (see logGatewayError). */
+  private logRefusal(
+    req: FastifyRequest,
+    call: ClientCall,
+    model: string,
+    status: number,
+    reason: string,
+  ): void {
+    logGatewayError(this.logger, {
+      requestId: String(req.id),
+      route: call.route,
+      model,
+      status,
+      reason,
+    });
+  }
+
+  /**
+   * A cross-format build leaves out what the IR carries only for the client's own format
+   * (unknown blocks and fields, server tools): said at debug level, so an operator can see why
+   * an upstream did not get them.
+   */
+  private noteDropped(x: Exchange, target: WireFormat): void {
+    const p = x.parsed;
+    const ir = p && 'ir' in p ? p.ir : undefined;
+    if (!ir || ir.sourceFormat === target) return;
+    const notes = x.ctx.unmodelled ?? Object.keys(ir.extra).map((k) => `field "${k}"`);
+    if (notes.length === 0) return;
+    this.logger.debug(
+      `request ${String(x.req.id)}: the ${target} upstream cannot carry ${notes.join(', ')} of the ${ir.sourceFormat} body; left out`,
+    );
   }
 
   /** Report a failed attempt for cooldown bookkeeping and metrics. */
@@ -660,6 +841,7 @@ export class ProxyService {
   private refuse(x: Exchange, e: AppError): void {
     x.outcome.status = e.status;
     x.outcome.errorClass = e.code ?? e.type;
+    this.logRefusal(x.req, x.call, x.model, e.status, e.message);
     x.res.sendJson(e.status, renderGatewayError(errorFormatOf(x.call.format), e), e.headers);
   }
 
@@ -667,11 +849,15 @@ export class ProxyService {
   private sendFailure(x: Exchange, f: AttemptFailure): void {
     x.outcome.status = f.status;
     x.outcome.errorClass = f.error.type;
+    // No upstream answered (transport failure, a request no upstream can take): the gateway's own.
+    if (f.transport || !x.outcome.upstream) {
+      this.logRefusal(x.req, x.call, x.model, f.status, f.error.message);
+    }
     const headers: Record<string, string> = {};
     if (f.retryAfterSec !== undefined && f.retryAfterSec > 0) {
       headers['retry-after'] = String(Math.max(1, Math.ceil(f.retryAfterSec)));
     }
-    x.res.sendJson(f.status, renderUpstreamError(x.call.format, f.error), headers);
+    x.res.sendJson(f.status, f.relayBody ?? renderUpstreamError(x.call.format, f.error), headers);
   }
 
   private finish(
@@ -775,6 +961,20 @@ function noteFailure(o: Outcome, f: AttemptFailure): AttemptFailure {
   return f;
 }
 
+/** Parse the body once: the IR, or why it cannot be read. */
+function parseOnce(x: Exchange): { ir: IRRequest | undefined } | { error: TranslationError } {
+  try {
+    return { ir: parseRequest(x.call, x.body, x.ctx) };
+  } catch (err) {
+    return {
+      error:
+        err instanceof TranslationError
+          ? err
+          : new TranslationError('Request body is not valid for this endpoint'),
+    };
+  }
+}
+
 /** Parse the client body for its action (count-tokens bodies have their own shape). */
 function parseRequest(
   call: ClientCall,
@@ -841,10 +1041,13 @@ function attemptFailure(f: StreamFailure): AttemptFailure {
  */
 export function partialUsage(
   seen: IRUsage | undefined,
-  ir: IRRequest | undefined,
+  /** The parsed request to estimate from, or an input estimate already made. */
+  request: IRRequest | number | undefined,
   outputChars: number,
 ): IRUsage {
-  const input = seen?.inputTokens || (ir ? estimateTokens(ir) : 0);
+  const estimate = (): number =>
+    typeof request === 'number' ? request : request ? estimateTokens(request) : 0;
+  const input = seen?.inputTokens || estimate();
   const output = Math.max(seen?.outputTokens ?? 0, Math.ceil(outputChars / 4));
   return {
     inputTokens: input,

@@ -88,6 +88,48 @@ describe(installRefusalCapture.name, () => {
     expect(recorder.seen).toEqual([]);
   });
 
+  it('should log proxy refusals at info (5xx at warn) with id, route, model and reason', async () => {
+    const logged: string[] = [];
+    const warned: string[] = [];
+    const logApp = Fastify({ bodyLimit: 64 });
+    installRefusalCapture(logApp, undefined, {
+      log: (m) => logged.push(m),
+      warn: (m) => warned.push(m),
+    });
+    logApp.post('/v1/messages', (req, reply) => {
+      const body = req.body as { status?: number };
+      return reply
+        .status(body.status ?? 401)
+        .send({ type: 'error', error: { type: 'x', message: 'Invalid or missing API key' } });
+    });
+    logApp.post('/v0/management/thing', (_req, reply) => reply.status(400).send({ error: 'no' }));
+    await logApp.ready();
+    try {
+      await logApp.inject({
+        method: 'POST',
+        url: '/v1/messages?key=sk-secret-in-url',
+        payload: { model: 'claude-x' },
+      });
+      await logApp.inject({ method: 'POST', url: '/v1/messages', payload: { status: 503 } });
+      await logApp.inject({
+        method: 'POST',
+        url: '/v1/messages',
+        payload: { big: 'x'.repeat(99) },
+      });
+      await logApp.inject({ method: 'POST', url: '/v0/management/thing', payload: {} });
+    } finally {
+      await logApp.close();
+    }
+    expect(logged).toEqual([
+      expect.stringMatching(
+        /^request req-\S+ \/v1\/messages model=claude-x answered 401: Invalid or missing API key$/,
+      ),
+      expect.stringMatching(/ \/v1\/messages answered 413: /),
+    ]);
+    expect(warned).toEqual([expect.stringContaining('answered 503: Invalid or missing API key')]);
+    expect([...logged, ...warned].join('\n')).not.toContain('sk-secret-in-url');
+  });
+
   it('should answer normally when the recorder throws', async () => {
     recorder.record = () => {
       throw new Error('recorder down');

@@ -1,4 +1,4 @@
-import { Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -7,6 +7,11 @@ import {
   pipelineRequests,
   type ProxyExchange,
 } from '@app/proxy/exchange-capture';
+import {
+  logGatewayError,
+  type GatewayErrorLine,
+  type InfoWarnLogger,
+} from '@app/proxy/gateway-error-log';
 
 /**
  * The exchange of a request answered with an error before the proxy pipeline took it: a body
@@ -42,16 +47,71 @@ export function refusalExchange(
   };
 }
 
+/** Paths of the proxy API (model calls and model lists), whose refusals are logged. */
+export function isProxyPath(url: string): boolean {
+  return (
+    url.startsWith('/v1/') ||
+    url.startsWith('/v1beta/') ||
+    url.startsWith('/v1internal') ||
+    url.startsWith('/api/provider/')
+  );
+}
+
+/** The message of a rendered error body (any wire format), or a status line. */
+function reasonOf(payload: unknown, status: number): string {
+  if (typeof payload === 'string' && payload.startsWith('{')) {
+    try {
+      const body = JSON.parse(payload) as { error?: unknown };
+      const error = body.error;
+      if (typeof error === 'string') return error;
+      if (error && typeof error === 'object') {
+        const message = (error as { message?: unknown }).message;
+        if (typeof message === 'string') return message;
+      }
+    } catch {
+      // not JSON after all
+    }
+  }
+  return `HTTP ${status}`;
+}
+
+/** A proxy request answered with an error before the pipeline took it, as a log line. */
+export function refusalLogLine(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): GatewayErrorLine | undefined {
+  if (reply.statusCode < 400 || pipelineRequests.has(req) || !isProxyPath(req.url)) {
+    return undefined;
+  }
+  const body = req.body as { model?: unknown } | undefined;
+  return {
+    requestId: String(req.id),
+    // The route pattern; an unknown route's path without its query (`?key=` stays out).
+    route: req.routeOptions?.url ?? req.url.split('?')[0],
+    model: typeof body?.model === 'string' ? body.model : '',
+    status: reply.statusCode,
+    reason: reasonOf(payload, reply.statusCode),
+  };
+}
+
 /**
- * Feed errors answered before the pipeline to the request and error logs. The hook sees every
- * response; for a success it is one comparison.
+ * Feed errors answered before the pipeline to the request and error logs, and log the proxy's
+ * (a wrong key, a paused proxy, a body too large, an unknown route…) at info/warn. The hook
+ * sees every response; for a success it is one comparison.
  */
-export function installRefusalCapture(app: FastifyInstance, recorder: ExchangeRecorder): void {
+export function installRefusalCapture(
+  app: FastifyInstance,
+  recorder: ExchangeRecorder | undefined,
+  logger?: InfoWarnLogger,
+): void {
   app.addHook('onSend', (req, reply, payload, done) => {
     if (reply.statusCode >= 400) {
       try {
-        const exchange = refusalExchange(req, reply, payload);
-        if (exchange) recorder.record(exchange);
+        const exchange = recorder ? refusalExchange(req, reply, payload) : undefined;
+        if (exchange) recorder?.record(exchange);
+        const line = logger ? refusalLogLine(req, reply, payload) : undefined;
+        if (line && logger) logGatewayError(logger, line);
       } catch {
         // the logs must never break a response
       }
@@ -63,6 +123,8 @@ export function installRefusalCapture(app: FastifyInstance, recorder: ExchangeRe
 /** Installs the refusal capture on the gateway's Fastify instance (a no-op without HTTP). */
 @Injectable()
 export class RefusalCapture implements OnModuleInit {
+  private readonly logger = new Logger('Proxy');
+
   constructor(
     private readonly host: HttpAdapterHost,
     @Optional() private readonly recorder?: ExchangeRecorder,
@@ -70,7 +132,7 @@ export class RefusalCapture implements OnModuleInit {
 
   onModuleInit(): void {
     const adapter = this.host.httpAdapter;
-    if (!adapter || !this.recorder) return;
-    installRefusalCapture(adapter.getInstance<FastifyInstance>(), this.recorder);
+    if (!adapter) return;
+    installRefusalCapture(adapter.getInstance<FastifyInstance>(), this.recorder, this.logger);
   }
 }

@@ -153,6 +153,10 @@ export class RoutingCandidateSource extends CandidateSource {
     return !!this.relays && this.relays.size > 0 && this.relays.registry().has(model, opts);
   }
 
+  override knows(model: string, opts: { provider?: string }): boolean {
+    return this.routing.knows(model, opts) || this.serves(model, opts);
+  }
+
   async reportFailure(
     c: Candidate,
     status: number,

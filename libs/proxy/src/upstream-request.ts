@@ -26,6 +26,12 @@ export interface AttemptFailure {
   body: string;
   /** The upstream never answered with a status (connect error, reset, timeout). */
   transport?: boolean;
+  /**
+   * The upstream's own error body, for a client of the same wire format: relayed as it came
+   * (secrets masked), so fields clients act on (Anthropic's `error.details.error_code`,
+   * `request_id`) reach them.
+   */
+  relayBody?: string;
 }
 
 /** One upstream call, ready to send. */

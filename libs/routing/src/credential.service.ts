@@ -153,6 +153,11 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     return this.current.registry.resolve(model, opts);
   }
 
+  /** True when a credential serves the model or would if it were enabled (ModelRegistry.knows). */
+  knows(model: string, opts?: ResolveOptions): boolean {
+    return this.current.registry.knows(model, opts);
+  }
+
   /** Resolve and order the candidates for one request. */
   async pick(model: string, opts?: ResolveOptions): Promise<SelectionResult> {
     const candidates = this.current.registry.resolve(model, opts);

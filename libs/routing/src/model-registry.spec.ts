@@ -192,6 +192,30 @@ describe(ModelRegistry.name, () => {
     expect(sut.list()).toEqual([]);
   });
 
+  it('should still know the models of disabled credentials (503, not an unknown model)', () => {
+    const off = cred({
+      provider: 'claude',
+      kind: 'api-key',
+      disabled: true,
+      models: [{ name: 'm' }],
+    });
+    const prefixed = cred({
+      provider: 'gemini',
+      kind: 'api-key',
+      disabled: true,
+      prefix: 'team',
+      models: [{ name: 'g' }],
+    });
+    const sut = ModelRegistry.build([off, prefixed], {});
+    expect(sut.has('m')).toBe(false);
+    expect(sut.knows('m')).toBe(true);
+    expect(sut.knows('m(high)')).toBe(true);
+    expect(sut.knows('team/g')).toBe(true);
+    expect(sut.knows('m', { provider: 'claude' })).toBe(true);
+    expect(sut.knows('m', { provider: 'gemini' })).toBe(false);
+    expect(sut.knows('other')).toBe(false);
+  });
+
   it('should pin candidates to one provider or openai-compatibility entry name', () => {
     const claude = cred({ provider: 'claude', kind: 'api-key', models: [{ name: 'm' }] });
     const compat = cred({

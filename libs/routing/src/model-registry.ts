@@ -120,6 +120,8 @@ export class ModelRegistry {
     private readonly listing: readonly ModelListEntry[],
     private readonly pins: ReadonlyMap<Credential, readonly string[]>,
     private readonly perCredential: ReadonlyMap<string, readonly string[]>,
+    /** Client-visible names only disabled credentials serve → their provider keys. */
+    private readonly disabledNames: ReadonlyMap<string, readonly (readonly string[])[]> = new Map(),
   ) {}
 
   /** An empty registry (nothing can be served). */
@@ -165,6 +167,26 @@ export class ModelRegistry {
       perCredential.set(c.authIndex, Object.freeze(names));
     }
 
+    // Names a disabled credential would serve: such a model is known (503 while they are off),
+    // not unknown (400).
+    const disabledNames = new Map<string, string[][]>();
+    for (const c of credentials) {
+      if (!c.disabled) continue;
+      const keys = providerKeys(c);
+      for (const m of servedModels(c, config)) {
+        const names = c.prefix
+          ? force
+            ? [`${c.prefix}/${m.client}`]
+            : [m.client, `${c.prefix}/${m.client}`]
+          : [m.client];
+        for (const name of names) {
+          const list = disabledNames.get(name);
+          if (list) list.push(keys);
+          else disabledNames.set(name, [keys]);
+        }
+      }
+    }
+
     const index = new Map<string, readonly RouteCandidate[]>();
     const listing: ModelListEntry[] = [];
     for (const [name, list] of lists) {
@@ -187,7 +209,7 @@ export class ModelRegistry {
       );
     }
     listing.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return new ModelRegistry(index, Object.freeze(listing), pins, perCredential);
+    return new ModelRegistry(index, Object.freeze(listing), pins, perCredential, disabledNames);
   }
 
   /** Number of client-visible model names. */
@@ -229,6 +251,20 @@ export class ModelRegistry {
   /** True when some credential serves the model (suffix ignored). */
   has(clientModel: string, opts?: ResolveOptions): boolean {
     return this.resolve(clientModel, opts).length > 0;
+  }
+
+  /**
+   * True when some credential serves the model, or would if it were not disabled (suffix
+   * ignored): the difference between "unknown model" and "nothing usable right now".
+   */
+  knows(clientModel: string, opts?: ResolveOptions): boolean {
+    if (this.has(clientModel, opts)) return true;
+    const want = opts?.provider?.trim().toLowerCase();
+    for (const name of [clientModel, parseModelSuffix(clientModel).model]) {
+      const keys = this.disabledNames.get(name);
+      if (keys && (!want || keys.some((k) => k.includes(want)))) return true;
+    }
+    return false;
   }
 
   /** Exactly what can be served, sorted by id (optionally only one provider's). */

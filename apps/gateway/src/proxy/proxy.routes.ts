@@ -144,13 +144,19 @@ export class ProxyRoutes implements OnModuleInit {
     style: 'openai' | 'gemini',
     route: string,
   ): Promise<void> {
-    const fmt = style === 'gemini' ? 'gemini' : 'openai';
+    // Anthropic's SDKs (Claude Code included) send anthropic-version on every call; they get
+    // the Claude list shape, and errors in Claude's envelope.
+    const claude =
+      style === 'openai' &&
+      (req.headers['anthropic-version'] !== undefined ||
+        String(req.headers['user-agent'] ?? '').startsWith('claude-cli'));
+    const shape = style === 'gemini' ? 'gemini' : claude ? 'claude' : 'openai';
     if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
-      return void reply.status(401).send(renderGatewayError(fmt, AppError.of('AUTH_INVALID_KEY')));
+      return void reply
+        .status(401)
+        .send(renderGatewayError(shape, AppError.of('AUTH_INVALID_KEY')));
     }
     const models = this.candidates.listModels({ provider: this.pinned(req) });
-    const ua = String(req.headers['user-agent'] ?? '');
-    const shape = style === 'gemini' ? 'gemini' : ua.startsWith('claude-cli') ? 'claude' : 'openai';
     return void reply.send(modelsResponse(shape, models));
   }
 

@@ -19,6 +19,8 @@ export interface BlockReader {
   origins: WeakMap<object, ClaudeOrigin>;
   /** tool_use id → tool name, so tool_result parts can carry the name (Gemini needs it). */
   toolNames: Map<string, string>;
+  /** What the IR carries only for a Claude upstream (see TranslationContext.unmodelled). */
+  unmodelled?: string[];
 }
 
 /** Per-body options while writing Claude content. */
@@ -77,6 +79,8 @@ function mediaSource(source: unknown): IRMediaSource | undefined {
 
 /** A block the IR cannot express: an empty text part that restores the block for Claude. */
 function rawPart(r: BlockReader, block: ClaudeBlock): IRTextPart {
+  const note = `content block "${typeof block.type === 'string' ? block.type : '?'}"`;
+  if (r.unmodelled && !r.unmodelled.includes(note)) r.unmodelled.push(note);
   const part: IRTextPart = { type: 'text', text: '' };
   r.origins.set(part, { raw: block });
   return part;

@@ -213,12 +213,12 @@ describe('claudeCodec requests', () => {
       ['messages that are not an array', { model: 'm', messages: {} }, 'messages'],
       ['a message that is not an object', { model: 'm', messages: [1] }, 'messages[0]'],
       [
-        'a system role inside messages',
+        'an unknown role inside messages',
         {
           model: 'm',
           messages: [
             { role: 'user', content: 'a' },
-            { role: 'system', content: 'b' },
+            { role: 'tool', content: 'b' },
           ],
         },
         'messages[1].role',

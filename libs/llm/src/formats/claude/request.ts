@@ -51,15 +51,25 @@ const SERVER_TOOLS = 'tools';
 const finite = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
+/**
+ * Claude Code's attribution block (`x-anthropic-billing-header: cc_version=…`) is billing metadata
+ * for Anthropic, not an instruction; other upstreams would read it as the start of the system
+ * prompt, and its per-release value would break their prompt caching. CLIProxyAPI drops it too.
+ */
+const ATTRIBUTION = /^\s*x-anthropic-billing-header:/;
+
 function readSystem(system: unknown): IRTextPart[] {
   if (system === undefined || system === null) return [];
-  if (typeof system === 'string') return system ? [{ type: 'text', text: system }] : [];
+  if (typeof system === 'string') {
+    return system && !ATTRIBUTION.test(system) ? [{ type: 'text', text: system }] : [];
+  }
   if (!Array.isArray(system)) {
     throw new TranslationError('system must be a string or an array of text blocks', 'system');
   }
   const out: IRTextPart[] = [];
   for (const block of system) {
-    if (!isRecord(block) || typeof block.text !== 'string') continue;
+    if (!isRecord(block) || typeof block.text !== 'string' || ATTRIBUTION.test(block.text))
+      continue;
     const part: IRTextPart = { type: 'text', text: block.text };
     let extra: Record<string, unknown> | undefined;
     for (const key in block) {
@@ -71,20 +81,57 @@ function readSystem(system: unknown): IRTextPart[] {
   return out;
 }
 
+/** How a mid-conversation system message is wrapped for upstreams without one (CLIProxyAPI's). */
+export const SYSTEM_REMINDER_OPEN = '<system-reminder>\n';
+export const SYSTEM_REMINDER_CLOSE = '\n</system-reminder>';
+
+/**
+ * A mid-conversation `{"role":"system"}` message (Claude Code sends them between turns, with the
+ * `mid-conversation-system-2026-04-07` beta) as the user turn other formats can carry: its text
+ * blocks joined by newlines inside `<system-reminder>` tags. Undefined when it holds no text.
+ */
+export function systemReminderMessage(content: unknown): IRMessage | undefined {
+  const texts: string[] = [];
+  if (typeof content === 'string') texts.push(content);
+  else if (Array.isArray(content)) {
+    for (const block of content) {
+      if (isRecord(block) && block.type === 'text' && typeof block.text === 'string') {
+        texts.push(block.text);
+      }
+    }
+  }
+  const text = texts.filter((t) => t !== '').join('\n');
+  if (text.trim() === '') return undefined;
+  return {
+    role: 'user',
+    content: [{ type: 'text', text: SYSTEM_REMINDER_OPEN + text + SYSTEM_REMINDER_CLOSE }],
+  };
+}
+
 function readMessages(messages: unknown, reader: BlockReader): IRMessage[] {
   if (!Array.isArray(messages)) throw new TranslationError('messages must be an array', 'messages');
   const out: IRMessage[] = [];
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
     if (!isRecord(m)) throw new TranslationError('message must be an object', `messages[${i}]`);
-    if (m.role !== 'user' && m.role !== 'assistant') {
-      throw new TranslationError('role must be "user" or "assistant"', `messages[${i}].role`);
-    }
     const content = m.content;
     if (content !== undefined && typeof content !== 'string' && !Array.isArray(content)) {
       throw new TranslationError(
         'content must be a string or an array of blocks',
         `messages[${i}].content`,
+      );
+    }
+    if (m.role === 'system') {
+      const reminder = systemReminderMessage(content);
+      if (reminder) out.push(reminder);
+      continue;
+    }
+    if (m.role !== 'user' && m.role !== 'assistant') {
+      // The Messages API's own wording: clients with a fallback for unsupported roles match it.
+      const role = typeof m.role === 'string' ? m.role : JSON.stringify(m.role ?? null);
+      throw new TranslationError(
+        `Unexpected role "${role}". The Messages API accepts "user" and "assistant" as input message roles`,
+        `messages[${i}].role`,
       );
     }
     out.push({ role: m.role, content: readContent(reader, content) });
@@ -231,7 +278,11 @@ function readSampling(body: Record<string, unknown>): IRSampling {
 /** Parse a Claude Messages (or count_tokens) request body into the IR. */
 export function parseClaudeRequest(body: unknown, ctx: TranslationContext): IRRequest {
   if (!isRecord(body)) throw new TranslationError('request body must be a JSON object');
-  const reader: BlockReader = { origins: claudeOrigins(ctx), toolNames: new Map() };
+  const reader: BlockReader = {
+    origins: claudeOrigins(ctx),
+    toolNames: new Map(),
+    unmodelled: [],
+  };
   const ir: IRRequest = {
     model: typeof body.model === 'string' ? body.model : '',
     system: readSystem(body.system),
@@ -255,9 +306,14 @@ export function parseClaudeRequest(body: unknown, ctx: TranslationContext): IRRe
     ir.metadata = body.metadata;
     if (typeof body.metadata.user_id === 'string') ir.user = body.metadata.user_id;
   }
+  const unmodelled = reader.unmodelled ?? [];
+  if (serverTools) unmodelled.push('server tools');
   for (const key in body) {
-    if (!KNOWN_FIELDS.has(key)) ir.extra[key] = body[key];
+    if (KNOWN_FIELDS.has(key)) continue;
+    ir.extra[key] = body[key];
+    unmodelled.push(`field "${key}"`);
   }
+  if (unmodelled.length > 0) ctx.unmodelled = unmodelled;
   return ir;
 }
 
@@ -411,6 +467,32 @@ function toolTurnLacksThinking(messages: ClaudeMessage[]): boolean {
     return first !== 'thinking' && first !== 'redacted_thinking';
   }
   return false;
+}
+
+/**
+ * A thinking suffix on the model name (`claude-x(high)`, `claude-x(8192)`) applied to a Claude
+ * body forwarded as the client sent it: `thinking` replaced as buildClaudeRequest derives it,
+ * max_tokens raised to leave room for the answer, and the sampling fields Claude refuses with
+ * thinking removed. A forced tool choice keeps thinking off (Claude rejects the pair). Mutates
+ * `body`, which must be the caller's own copy (nested objects are replaced, never edited).
+ */
+export function applyClaudeThinkingSuffix(
+  body: Record<string, unknown>,
+  reasoning: IRReasoning,
+): void {
+  const choice = isRecord(body.tool_choice) ? body.tool_choice.type : undefined;
+  const derived = choice === 'any' || choice === 'tool' ? undefined : deriveThinking(reasoning);
+  if (!derived) {
+    delete body.thinking;
+    return;
+  }
+  body.thinking = derived.thinking;
+  const maxTokens = finite(body.max_tokens) ?? CLAUDE_DEFAULT_MAX_TOKENS;
+  if (derived.budget > 0 && maxTokens <= derived.budget)
+    body.max_tokens = derived.budget + maxTokens;
+  if (typeof body.temperature === 'number' && body.temperature !== 1) delete body.temperature;
+  if (typeof body.top_p === 'number' && body.top_p < 0.95) delete body.top_p;
+  delete body.top_k;
 }
 
 /** Build a Claude Messages request body from the IR. */

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { createContext, type TranslationContext } from '@app/llm/codec';
 import type { IRStreamEvent, IRUsage } from '@app/llm/ir/types';
 import { SSEParser } from '@app/llm/sse/sse-parser';
+import { geminiCodec } from '@app/llm/formats/gemini';
 import {
   createClaudeStreamDecoder,
   createClaudeStreamEncoder,
@@ -444,6 +445,41 @@ describe(createClaudeStreamEncoder.name, () => {
     );
     expect(after.stopReason).toBe('max_tokens');
     expect(after.usage).toMatchObject({ input_tokens: 10, output_tokens: 4 });
+  });
+
+  it('should announce the input count in message_start when the upstream gave it before content', () => {
+    const usage: IRUsage = {
+      inputTokens: 120,
+      outputTokens: 0,
+      reasoningTokens: 0,
+      cachedTokens: 20,
+      totalTokens: 120,
+    };
+    const out = readClaudeStream(
+      encode([
+        { type: 'start', id: 'msg_1', model: 'up', created: 1 },
+        { type: 'usage', usage },
+        { type: 'text_delta', text: 'hi' },
+        { type: 'finish', stopReason: 'stop' },
+        { type: 'end' },
+      ]),
+    );
+    expect(out.message.id).toBe('msg_1');
+    expect(out.message.usage).toMatchObject({
+      input_tokens: 100,
+      cache_read_input_tokens: 20,
+      output_tokens: 0,
+    });
+  });
+
+  it("should carry a Gemini upstream's prompt count into message_start", () => {
+    const gemini = readFileSync(join(FIXTURES, '../gemini/stream-text.sse'), 'utf8');
+    const c = ctx();
+    const decoder = geminiCodec.createStreamDecoder(c);
+    const events = new SSEParser().push(gemini).flatMap((e) => decoder.push(e));
+    events.push(...decoder.end());
+    const out = readClaudeStream(encode(events, c));
+    expect(out.message.usage.input_tokens).toBe(8);
   });
 
   it('should emit only an error frame for an error before anything else, then nothing', () => {

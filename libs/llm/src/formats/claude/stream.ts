@@ -249,6 +249,8 @@ class ClaudeStreamEncoder implements StreamEncoder {
   private stopReason: IRStopReason | undefined;
   private stopSequence: string | undefined;
   private usage: IRUsage | undefined;
+  /** The upstream's start, held until the first content so message_start can carry usage. */
+  private startEvent: { id: string; model: string } | undefined;
 
   constructor(private readonly ctx: TranslationContext) {}
 
@@ -271,10 +273,14 @@ class ClaudeStreamEncoder implements StreamEncoder {
       );
       return out;
     }
-    if (!this.started) this.startMessage(out, event.type === 'start' ? event : undefined);
+    // message_start waits for the first content: upstreams that report the input count early
+    // (Gemini's first chunk) then get it into message_start.usage, where Claude clients read it.
+    if (event.type === 'start') {
+      this.startEvent ??= event;
+      return out;
+    }
+    if (!this.started) this.startMessage(out, this.startEvent);
     switch (event.type) {
-      case 'start':
-        break;
       case 'text_delta':
         if (!event.text) break;
         if (this.open?.kind !== 'text') this.openBlock(out, 'text', { type: 'text', text: '' });

@@ -5,7 +5,7 @@ import { parseResponsesResponse } from '@app/llm/formats/openai-responses/respon
 import { buildCodexRequest } from '@app/llm/formats/codex/request';
 
 export { parseCodexResetSeconds } from '@app/llm/formats/codex/error';
-export { buildCodexRequest } from '@app/llm/formats/codex/request';
+export { applyCodexRules, buildCodexRequest } from '@app/llm/formats/codex/request';
 
 /**
  * The ChatGPT Codex backend: Responses on the wire with its own request rules (see

@@ -14,6 +14,8 @@ const CODEX_UNSUPPORTED = [
   'truncation',
   'user',
   'context_management',
+  'prompt_cache_options',
+  'prompt_cache_retention',
 ];
 
 /** Encrypted reasoning is the only way to carry reasoning across turns with `store: false`. */
@@ -39,6 +41,24 @@ function normaliseBuiltin(tool: unknown): unknown {
  */
 export function buildCodexRequest(ir: IRRequest, ctx: TranslationContext): Json {
   const out = buildResponsesRequest(ir, ctx, { alwaysInstructions: true, omitReasoningIds: true });
+  return applyCodexRules(out);
+}
+
+/**
+ * What the Codex backend requires of a Responses body, applied to a built one and to a Responses
+ * client's body forwarded as it came: `instructions` present, `store: false`, `stream: true`,
+ * encrypted reasoning included, the refused sampling and limit fields removed, `system` input
+ * roles as `developer`, and preview tool names by their stable name. Mutates and returns `out`
+ * (the caller's own copy; nested values are replaced, never edited).
+ */
+export function applyCodexRules(out: Json): Json {
+  if (typeof out.instructions !== 'string') out.instructions = '';
+  // The backend takes input items only; a Responses shorthand string is one user message.
+  if (typeof out.input === 'string') {
+    out.input = [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: out.input }] },
+    ];
+  }
   for (const key of CODEX_UNSUPPORTED) delete out[key];
   out.stream = true;
   out.store = false;

@@ -201,8 +201,8 @@ describe('gemini-cli streams', () => {
 
     expect(events.map((e) => e.type)).toEqual([
       'start',
-      'text_delta',
       'usage',
+      'text_delta',
       'tool_call_start',
       'tool_call_delta',
       'tool_call_end',

@@ -58,7 +58,7 @@ describe(GeminiStreamDecoder.name, () => {
         model: 'gemini-2.5-flash',
         created: expect.any(Number),
       },
-      { type: 'text_delta', text: 'The capital of France' },
+      // A chunk's usage comes before its content (the prompt count is known from the start).
       {
         type: 'usage',
         usage: {
@@ -69,6 +69,7 @@ describe(GeminiStreamDecoder.name, () => {
           totalTokens: 8,
         },
       },
+      { type: 'text_delta', text: 'The capital of France' },
       { type: 'text_delta', text: ' is Paris.' },
       {
         type: 'usage',
@@ -100,8 +101,8 @@ describe(GeminiStreamDecoder.name, () => {
 
     expect(kinds).toEqual([
       'start',
-      'reasoning_delta',
       'usage',
+      'reasoning_delta',
       'reasoning_delta',
       'text_delta',
       'tool_call_start',

@@ -106,6 +106,13 @@ export class GeminiStreamDecoder implements StreamDecoder {
         created: nowSeconds(),
       });
     }
+    // Usage before the chunk's content: Gemini reports the prompt count from the first chunk,
+    // and encoders that announce the input up front (Claude's message_start) can use it.
+    const usage = readUsage(chunk);
+    if (usage && !sameUsage(usage, this.lastUsage)) {
+      this.lastUsage = usage;
+      out.push({ type: 'usage', usage });
+    }
 
     const finishes: IRStreamEvent[] = [];
     const candidates = chunk.candidates;
@@ -134,12 +141,6 @@ export class GeminiStreamDecoder implements StreamDecoder {
       }
     }
 
-    // Usage before finish: encoders that close the message on finish then already know it.
-    const usage = readUsage(chunk);
-    if (usage && !sameUsage(usage, this.lastUsage)) {
-      this.lastUsage = usage;
-      out.push({ type: 'usage', usage });
-    }
     for (const f of finishes) out.push(f);
   }
 

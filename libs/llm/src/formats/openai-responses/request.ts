@@ -242,8 +242,9 @@ function parseInput(input: unknown): ParsedInput {
           const msg = tail(messages, 'assistant');
           for (const p of parts) msg.content.push(p);
         } else {
+          // The Responses API's own wording for an unknown role.
           throw new TranslationError(
-            'role must be user, assistant, system or developer',
+            `Invalid value: '${typeof role === 'string' ? role : JSON.stringify(role ?? null)}'. Supported values are: 'assistant', 'system', 'developer', and 'user'.`,
             `${path}.role`,
           );
         }

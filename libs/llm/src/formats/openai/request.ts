@@ -179,8 +179,9 @@ function readMessage(r: MessageReader, raw: unknown, i: number): void {
       readFunctionMessage(r, raw, i);
       return;
     default:
+      // OpenAI's own wording for an unknown role.
       throw new TranslationError(
-        'role must be one of system, developer, user, assistant, tool, function',
+        `Invalid value: '${typeof role === 'string' ? role : JSON.stringify(role ?? null)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
         `messages[${i}].role`,
       );
   }

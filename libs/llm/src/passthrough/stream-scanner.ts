@@ -1,0 +1,238 @@
+import type { StreamDecoder, TranslationContext } from '@app/llm/codec';
+import { codecFor } from '@app/llm/formats';
+import { readUsage } from '@app/llm/formats/gemini/common';
+import type { IRUsage, SSEEvent, WireFormat } from '@app/llm/ir/types';
+import { isRecord } from '@app/llm/util/json';
+
+/** An error the upstream reported inside its stream. */
+export interface ScannedFailure {
+  status: number;
+  type: string;
+  message: string;
+}
+
+/**
+ * Reads an upstream stream that is relayed as it came: usage, whether the upstream said why it
+ * stopped, its terminal frame, errors, and the length of generated text (for estimates when a
+ * stream is cut short). The few events that carry these (message_start/message_delta, a chunk
+ * with finish_reason or usage, response.completed…) go through the format's own stream decoder,
+ * so usage is read exactly as on the translated path; the bulk of content deltas is only
+ * measured, never parsed.
+ */
+export interface StreamScanner {
+  push(event: SSEEvent): void;
+  /** The last usage the upstream reported. */
+  readonly usage: IRUsage | undefined;
+  /** The upstream said why it stopped (or failed). */
+  readonly finished: boolean;
+  /** The upstream's own terminal frame arrived (message_stop, [DONE], response.completed…). */
+  readonly terminated: boolean;
+  /** An error event the upstream sent. */
+  readonly failure: ScannedFailure | undefined;
+  /** Characters of generated text seen (text, reasoning, tool arguments). */
+  readonly outputChars: number;
+  /** Response id and model from the stream's first event, when it had them. */
+  readonly responseId: string | undefined;
+  readonly responseModel: string | undefined;
+}
+
+/** What to do with one event. */
+type Kind = 'decode' | 'count' | 'skip';
+
+/** First `"type":"…"` of an event's JSON (the top-level type in Claude and Responses events). */
+const TYPE_FIELD = /"type"\s*:\s*"([^"]*)"/;
+/** String values of the fields that carry generated text in stream deltas, any format. */
+const DELTA_TEXT =
+  /"(?:text|thinking|partial_json|content|reasoning_content|arguments|delta)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+const FINISH_REASON = /"finish_reason"\s*:\s*"/;
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+const ERROR_FIELD = /^\s*\{\s*"error"\s*:/;
+
+function eventType(ev: SSEEvent): string {
+  return ev.event ?? TYPE_FIELD.exec(ev.data)?.[1] ?? '';
+}
+
+function deltaChars(data: string): number {
+  let n = 0;
+  DELTA_TEXT.lastIndex = 0;
+  for (let m = DELTA_TEXT.exec(data); m; m = DELTA_TEXT.exec(data)) n += m[1].length;
+  return n;
+}
+
+/** Which events of each upstream format carry usage, the stop reason, errors or the end. */
+const CLASSIFIERS: Readonly<Record<WireFormat, (ev: SSEEvent) => Kind>> = {
+  claude: (ev) => {
+    switch (eventType(ev)) {
+      case 'message_start':
+      case 'message_delta':
+      case 'message_stop':
+      case 'error':
+        return 'decode';
+      case 'content_block_delta':
+        return 'count';
+      default:
+        return 'skip';
+    }
+  },
+  openai: (ev) => {
+    const d = ev.data;
+    if (d.startsWith('[DONE]')) return 'decode';
+    if (FINISH_REASON.test(d) || USAGE_OBJECT.test(d) || ERROR_FIELD.test(d)) return 'decode';
+    return 'count';
+  },
+  'openai-completions': (ev) => CLASSIFIERS.openai(ev),
+  'openai-responses': (ev) => {
+    const type = eventType(ev);
+    switch (type) {
+      case 'response.created':
+      case 'response.completed':
+      case 'response.incomplete':
+      case 'response.failed':
+      case 'error':
+        return 'decode';
+      default:
+        return type.endsWith('.delta') ? 'count' : 'skip';
+    }
+  },
+  codex: (ev) => CLASSIFIERS['openai-responses'](ev),
+  // Gemini chunks all look alike; only the last ones say why generation stopped.
+  gemini: (ev) =>
+    ev.data.includes('"finishReason"') ||
+    ev.data.includes('"promptFeedback"') ||
+    ev.data.includes('"error"')
+      ? 'decode'
+      : 'count',
+  'gemini-cli': (ev) => CLASSIFIERS.gemini(ev),
+  antigravity: (ev) => CLASSIFIERS.gemini(ev),
+};
+
+/** Terminal frames of each format (Gemini streams have none: the last chunk says it). */
+function isTerminal(format: WireFormat, ev: SSEEvent): boolean {
+  switch (format) {
+    case 'claude':
+      return eventType(ev) === 'message_stop';
+    case 'openai':
+    case 'openai-completions':
+      return ev.data.startsWith('[DONE]');
+    case 'openai-responses':
+    case 'codex': {
+      const type = eventType(ev);
+      return (
+        type === 'response.completed' ||
+        type === 'response.incomplete' ||
+        type === 'response.failed' ||
+        type === 'error'
+      );
+    }
+    case 'gemini':
+    case 'gemini-cli':
+    case 'antigravity':
+      return false;
+  }
+}
+
+function isGeminiFamily(format: WireFormat): boolean {
+  return format === 'gemini' || format === 'gemini-cli' || format === 'antigravity';
+}
+
+class DecodingScanner implements StreamScanner {
+  usageSeen: IRUsage | undefined;
+  finished = false;
+  terminated = false;
+  failure: ScannedFailure | undefined;
+  outputChars = 0;
+  responseId: string | undefined;
+  responseModel: string | undefined;
+  private readonly decoder: StreamDecoder;
+  private readonly classify: (ev: SSEEvent) => Kind;
+  private readonly gemini: boolean;
+  private readonly countDecoded: boolean;
+  /** Gemini: the latest chunk carrying usageMetadata, read only when usage is asked for. */
+  private pendingUsage: string | undefined;
+
+  constructor(
+    private readonly format: WireFormat,
+    ctx: TranslationContext,
+  ) {
+    this.decoder = codecFor(format).createStreamDecoder(ctx);
+    this.classify = CLASSIFIERS[format];
+    this.gemini = isGeminiFamily(format);
+    this.countDecoded = format === 'openai' || format === 'openai-completions';
+  }
+
+  get usage(): IRUsage | undefined {
+    if (this.pendingUsage !== undefined) {
+      this.usageSeen = geminiChunkUsage(this.pendingUsage) ?? this.usageSeen;
+      this.pendingUsage = undefined;
+    }
+    return this.usageSeen;
+  }
+
+  push(ev: SSEEvent): void {
+    if (isTerminal(this.format, ev)) this.terminated = true;
+    switch (this.classify(ev)) {
+      case 'skip':
+        return;
+      case 'count':
+        this.outputChars += deltaChars(ev.data);
+        if (this.gemini && ev.data.includes('"usageMetadata"')) this.pendingUsage = ev.data;
+        return;
+      case 'decode':
+        break;
+    }
+    if (this.gemini) {
+      this.outputChars += deltaChars(ev.data);
+      this.pendingUsage = undefined;
+    }
+    for (const e of this.decoder.push(ev)) {
+      switch (e.type) {
+        case 'start':
+          this.responseId ??= e.id || undefined;
+          this.responseModel ??= e.model || undefined;
+          break;
+        case 'usage':
+          this.usageSeen = e.usage;
+          break;
+        case 'finish':
+          this.finished = true;
+          break;
+        case 'error':
+          this.finished = true;
+          this.failure ??= { status: e.status, type: e.errorType, message: e.message };
+          break;
+        // Only OpenAI decodes chunks that carry content (the one with finish_reason); the
+        // others' decoded events hold none, or repeat it (a Responses terminal snapshot).
+        case 'text_delta':
+        case 'reasoning_delta':
+          if (this.countDecoded) this.outputChars += e.text.length;
+          break;
+        case 'tool_call_delta':
+          if (this.countDecoded) this.outputChars += e.argumentsDelta.length;
+          break;
+        case 'reasoning_signature':
+        case 'tool_call_start':
+        case 'tool_call_end':
+        case 'end':
+          break;
+      }
+    }
+  }
+}
+
+/** usageMetadata of one Gemini (or Code Assist) chunk. */
+function geminiChunkUsage(data: string): IRUsage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  const chunk = isRecord(value.response) ? value.response : value;
+  return readUsage(chunk);
+}
+
+/** A scanner for an upstream stream of `format`. */
+export function createStreamScanner(format: WireFormat, ctx: TranslationContext): StreamScanner {
+  return new DecodingScanner(format, ctx);
+}
