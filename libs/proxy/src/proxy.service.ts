@@ -34,6 +34,7 @@ import { canCompact, compactResponseUsage } from '@app/llm/formats/openai-respon
 import { isRetryable, isRoundRetryable } from '@app/routing';
 import { UpstreamHttp, onAbort, type AbortSource } from '@app/upstream';
 import { CandidateSource, type Candidate } from '@app/proxy/candidate-source';
+import { loggedUrl, remoteAddress } from '@app/proxy/request-origin';
 import { ClientResponse } from '@app/proxy/client-response';
 import type { ClientCall } from '@app/proxy/client-routes';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
@@ -703,6 +704,8 @@ export class ProxyService {
       ttfbMs: o.ttfbMs,
       attempts: o.attempts,
       tokens: tokensFromUsage(o.usage),
+      url: loggedUrl(req.url),
+      remoteAddr: remoteAddress(req, this.config.current['trusted-proxies']),
     };
     this.metrics.observe(rec);
     try {
