@@ -244,11 +244,12 @@ async function main() {
   const env = { REDIS_URL: redisUrl, DATA_DIR: dataDir };
   startChild('gateway-1', [join(root, 'dist/apps/gateway/src/main.js')], {
     ...env,
-    SB_PROCESS_NAME: process.env.SB_PROCESS_NAME || 'gateway-1',
+    // Unset: each process names itself `<kind>-<host>-<port>`, unique on this machine.
+    SB_PROCESS_NAME: process.env.SB_PROCESS_NAME || '',
   });
   startChild('worker-1', [join(root, 'dist/apps/worker/src/main.js')], {
     ...env,
-    SB_PROCESS_NAME: process.env.SB_WORKER_NAME || 'worker-1',
+    SB_PROCESS_NAME: process.env.SB_WORKER_NAME || '',
   });
   const port = configuredPort();
   const workerPort = process.env.WORKER_PORT || 8318;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { MembershipService } from '@app/cluster';
 import { ConfigService } from '@app/config';
-import { installGracefulShutdown } from '@app/common';
+import { DEFAULT_WORKER_PORT, installGracefulShutdown } from '@app/common';
 import { JobRepository } from '@app/jobs';
 import { MetricsService } from '@app/metrics';
 import { PROCESS_NAME, RedisService } from '@app/storage';
@@ -10,9 +10,6 @@ import { WorkerMemberControl } from '@app/worker/cluster/worker-member.control';
 import { HealthServer } from '@app/worker/health/health.server';
 import { createWorkerApp } from '@app/worker/worker.factory';
 import { WorkerService } from '@app/worker/worker.service';
-
-/** Worker health and metrics port (WORKER_PORT), DESIGN.md section 1. */
-const DEFAULT_WORKER_PORT = 8318;
 
 async function main(): Promise<void> {
   const app = await createWorkerApp();
