@@ -99,10 +99,15 @@ export interface MemberDetail extends Member {
   started_at: string;
   last_heartbeat: string;
   healthcheck: {
-    status: string;
-    checked_at: string;
-    checks: Record<string, { ok: boolean; detail: string }>;
-  } | null;
+    enabled: boolean;
+    last_check: string | null;
+    last_output: string;
+    consecutive_failures: number;
+    status?: string;
+    checked_at?: string;
+    checks?: Record<string, { ok: boolean; detail: string }>;
+  };
+  cmd: string;
   env: Record<string, string>;
 }
 

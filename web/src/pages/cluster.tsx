@@ -34,7 +34,7 @@ function MemberChecks({ name }: { name: string }) {
             {d.host} · version {d.version} · started {formatRelative(d.started_at)} · last heartbeat{' '}
             {formatRelative(d.last_heartbeat)}
           </p>
-          {d.healthcheck ? (
+          {d.healthcheck.checks ? (
             <ul class="checks">
               {Object.entries(d.healthcheck.checks).map(([check, c]) => (
                 <li key={check}>
