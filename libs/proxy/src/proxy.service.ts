@@ -34,6 +34,12 @@ import { canCompact, compactResponseUsage } from '@app/llm/formats/openai-respon
 import { isRetryable, isRoundRetryable } from '@app/routing';
 import { UpstreamHttp, onAbort, type AbortSource } from '@app/upstream';
 import { CandidateSource, type Candidate } from '@app/proxy/candidate-source';
+import {
+  TOKEN_COUNT_HEADER,
+  countTokensResponse,
+  translateCount,
+  upstreamCountsTokens,
+} from '@app/proxy/count-tokens';
 import { loggedUrl, remoteAddress } from '@app/proxy/request-origin';
 import { ClientResponse } from '@app/proxy/client-response';
 import type { ClientCall } from '@app/proxy/client-routes';
@@ -42,7 +48,6 @@ import { errorFormatOf, renderGatewayError, renderUpstreamError } from '@app/pro
 import { pumpStream, type ClientSink, type StreamFailure } from '@app/proxy/stream-pump';
 import {
   buildUpstreamRequest,
-  countsNatively,
   readCapped,
   transportFailure,
   upstreamFailure,
@@ -408,7 +413,7 @@ export class ProxyService {
     ctx.toolNameMap.clear();
     x.outcome.upstream = undefined;
 
-    if (call.action === 'count_tokens' && !countsNatively(adapter, call.format)) {
+    if (call.action === 'count_tokens' && !upstreamCountsTokens(adapter)) {
       return this.answerEstimate(x);
     }
     let up: UpstreamRequest;
@@ -478,12 +483,14 @@ export class ProxyService {
     return this.deliverWhole(x, cand, adapter.format, up.streams, res);
   }
 
-  /** Count tokens locally (the upstream has no count endpoint in the client's format). */
+  /** Count tokens locally (the upstream serving the model has no counting endpoint). */
   private answerEstimate(x: Exchange): 'done' {
     const n = x.ir ? estimateTokens(x.ir) : 0;
     x.outcome.status = 200;
     x.outcome.failed = false;
-    x.res.sendJson(200, x.call.format === 'claude' ? { input_tokens: n } : { totalTokens: n });
+    x.res.sendJson(200, countTokensResponse(x.call.format, n), {
+      [TOKEN_COUNT_HEADER]: 'estimate',
+    });
     return 'done';
   }
 
@@ -504,10 +511,18 @@ export class ProxyService {
       return this.failed(cand, this.unreadable(err, cand, x));
     }
     if (x.call.action === 'compact') x.outcome.usage = compactResponseUsage(json);
+    let answer: string | Record<string, unknown> = text;
+    if (x.call.action === 'count_tokens') {
+      try {
+        answer = translateCount(x.call.format, providerFor(cand.provider).format, json) ?? text;
+      } catch (err) {
+        return this.failed(cand, this.unreadable(err, cand, x));
+      }
+    }
     this.candidates.reportSuccess(cand);
     x.outcome.status = 200;
     x.outcome.failed = false;
-    x.res.sendJson(200, text);
+    x.res.sendJson(200, answer);
     return 'done';
   }
 
