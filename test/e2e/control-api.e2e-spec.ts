@@ -401,7 +401,17 @@ ${
     it('should list and download auth files', async () => {
       const list = await call(a, 'GET', '/api/cliproxy/auth-files');
       expect(list.body).toEqual({
-        files: [{ name: 'kimi-ctl.json', size: expect.any(Number), mtime: expect.any(Number) }],
+        files: [
+          {
+            name: 'kimi-ctl.json',
+            size: expect.any(Number),
+            mtime: expect.any(Number),
+            status: 'active',
+            status_message: '',
+            disabled: false,
+            unavailable: false,
+          },
+        ],
         directory: authDir,
       });
       const dl = await call(a, 'GET', '/api/cliproxy/auth-files/download?name=kimi-ctl.json');
