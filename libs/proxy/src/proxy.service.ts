@@ -33,7 +33,7 @@ import { parseGeminiCountTokensRequest } from '@app/llm/formats/gemini';
 import { canCompact, compactResponseUsage } from '@app/llm/formats/openai-responses';
 import { isRetryable, isRoundRetryable } from '@app/routing';
 import { UpstreamHttp, onAbort, type AbortSource } from '@app/upstream';
-import { CandidateSource, type Candidate } from '@app/proxy/candidate-source';
+import { CandidateSource, upstreamName, type Candidate } from '@app/proxy/candidate-source';
 import {
   TOKEN_COUNT_HEADER,
   countTokensResponse,
@@ -379,7 +379,7 @@ export class ProxyService {
           this.clientGone(x.outcome);
           return;
         }
-        if (last) this.metrics.countFailover(cand.provider);
+        if (last) this.metrics.countFailover(upstreamName(cand));
         tried++;
         x.outcome.attempts++;
         x.outcome.candidate = cand;
@@ -432,7 +432,7 @@ export class ProxyService {
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       // This upstream cannot express the request; the client has to change it.
-      const message = `${cand.provider} cannot serve this request: ${err.message}`;
+      const message = `${upstreamName(cand)} cannot serve this request: ${err.message}`;
       return {
         status: 400,
         error: { status: 400, type: 'invalid_request_error', message },
@@ -461,9 +461,9 @@ export class ProxyService {
           : await this.http.request(up.url, init);
     } catch (err) {
       if (x.res.gone) return this.clientGone(x.outcome);
-      return this.failed(cand, transportFailure(err, cand.provider, this.timeouts(x)));
+      return this.failed(cand, transportFailure(err, upstreamName(cand), this.timeouts(x)));
     }
-    this.metrics.observeTtfb(cand.provider, (Date.now() - t0) / 1000);
+    this.metrics.observeTtfb(upstreamName(cand), (Date.now() - t0) / 1000);
     if (x.cfg['passthrough-headers']) x.res.passThrough(passthroughHeaders(res.headers));
 
     if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -608,7 +608,7 @@ export class ProxyService {
         // A Gemini JSON-array stream cannot carry SSE comments; whitespace between elements is valid.
         keepaliveChunk: encoder.contentType.startsWith('text/event-stream') ? undefined : '\n',
         holdUntilFirstChunk: hold,
-        classify: (err) => streamFailure(transportFailure(err, cand.provider, timeouts)),
+        classify: (err) => streamFailure(transportFailure(err, upstreamName(cand), timeouts)),
       });
       const failure: StreamFailure = r.error ?? {
         status: 502,
@@ -647,16 +647,16 @@ export class ProxyService {
   /** Report a failed attempt for cooldown bookkeeping and metrics. */
   private async failed(cand: Candidate, f: AttemptFailure): Promise<AttemptFailure> {
     await this.candidates.reportFailure(cand, f.status, f.retryAfterSec, f.error.message);
-    this.metrics.countUpstreamError(cand.provider, f.status);
+    this.metrics.countUpstreamError(upstreamName(cand), f.status);
     return f;
   }
 
   /** A 2xx whose body could not be read or parsed. */
   private unreadable(err: unknown, cand: Candidate, x: Exchange): AttemptFailure {
     if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
-      return transportFailure(err, cand.provider, this.timeouts(x));
+      return transportFailure(err, upstreamName(cand), this.timeouts(x));
     }
-    const message = `Upstream ${cand.provider} returned an unreadable response: ${(err as Error).message}`;
+    const message = `Upstream ${upstreamName(cand)} returned an unreadable response: ${(err as Error).message}`;
     return { status: 502, error: { status: 502, type: 'api_error', message }, body: '' };
   }
 
@@ -705,7 +705,7 @@ export class ProxyService {
       clientKeyId: who.keyId,
       model: o.model,
       upstreamModel: c?.upstreamModel ?? o.model,
-      provider: c?.provider ?? '',
+      provider: c ? upstreamName(c) : '',
       source: c?.label ?? '',
       authIndex: c?.authIndex ?? '',
       credentialId: c?.credentialId ?? '',
