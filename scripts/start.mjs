@@ -121,6 +121,14 @@ function startChild(name, args, env, { restart = true } = {}) {
   children.set(name, entry);
   child.on('exit', (code, signal) => {
     if (shuttingDown || !restart) return;
+    if (code === 78) {
+      // Refused to start (another live member has its name): restarting cannot help.
+      entry.stopped = true;
+      log(`${name} refused to start; not restarting it`);
+      const apps = [...children.values()].filter((c) => c.name !== 'redis');
+      if (apps.every((c) => c.stopped)) void shutdown('every member refused to start');
+      return;
+    }
     if (code === 0) {
       // A clean exit (cluster POST /shutdown) stays down; when every member is down, so are we.
       entry.stopped = true;

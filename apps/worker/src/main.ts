@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { MembershipService } from '@app/cluster';
+import { MembershipService, NameTakenError, REFUSED_EXIT_CODE } from '@app/cluster';
 import { ConfigService } from '@app/config';
 import { DEFAULT_WORKER_PORT, installGracefulShutdown } from '@app/common';
 import { JobRepository } from '@app/jobs';
@@ -43,5 +43,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   Logger.error((err as Error)?.message ?? String(err), 'Worker');
-  process.exit(1);
+  Logger.flush();
+  process.exit(err instanceof NameTakenError ? REFUSED_EXIT_CODE : 1);
 });
