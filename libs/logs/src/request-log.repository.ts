@@ -36,11 +36,19 @@ function entryMs(e: RequestLogEntry): number {
   return Number.isNaN(ms) ? idMs(e.id) : ms;
 }
 
+/** Stream ids in order: by time, then by sequence (`<ms>-<seq>`; "9" < "10" as numbers). */
+function compareIds(x: string, y: string): number {
+  const dx = x.indexOf('-');
+  const dy = y.indexOf('-');
+  const ms = Number(x.slice(0, dx)) - Number(y.slice(0, dy));
+  return ms !== 0 ? ms : Number(x.slice(dx + 1)) - Number(y.slice(dy + 1));
+}
+
 /** Newest first: by finish time, then by the nanosecond digits of the timestamp, then by id. */
 function newestFirst(a: [number, RequestLogEntry], b: [number, RequestLogEntry]): number {
   if (a[0] !== b[0]) return b[0] - a[0];
   if (a[1].timestamp !== b[1].timestamp) return a[1].timestamp < b[1].timestamp ? 1 : -1;
-  return a[1].id < b[1].id ? 1 : a[1].id > b[1].id ? -1 : 0;
+  return compareIds(b[1].id, a[1].id);
 }
 
 /** Reads the shared request log (writes go through RequestLogRecorder). */
