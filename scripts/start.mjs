@@ -121,6 +121,14 @@ function startChild(name, args, env, { restart = true } = {}) {
   children.set(name, entry);
   child.on('exit', (code, signal) => {
     if (shuttingDown || !restart) return;
+    if (code === 78) {
+      // Refused to start (another live member has its name): restarting cannot help.
+      entry.stopped = true;
+      log(`${name} refused to start; not restarting it`);
+      const apps = [...children.values()].filter((c) => c.name !== 'redis');
+      if (apps.every((c) => c.stopped)) void shutdown('every member refused to start');
+      return;
+    }
     if (code === 0) {
       // A clean exit (cluster POST /shutdown) stays down; when every member is down, so are we.
       entry.stopped = true;
@@ -244,11 +252,12 @@ async function main() {
   const env = { REDIS_URL: redisUrl, DATA_DIR: dataDir };
   startChild('gateway-1', [join(root, 'dist/apps/gateway/src/main.js')], {
     ...env,
-    SB_PROCESS_NAME: process.env.SB_PROCESS_NAME || 'gateway-1',
+    // Unset: each process names itself `<kind>-<host>-<port>`, unique on this machine.
+    SB_PROCESS_NAME: process.env.SB_PROCESS_NAME || '',
   });
   startChild('worker-1', [join(root, 'dist/apps/worker/src/main.js')], {
     ...env,
-    SB_PROCESS_NAME: process.env.SB_WORKER_NAME || 'worker-1',
+    SB_PROCESS_NAME: process.env.SB_WORKER_NAME || '',
   });
   const port = configuredPort();
   const workerPort = process.env.WORKER_PORT || 8318;

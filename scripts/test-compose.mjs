@@ -385,7 +385,7 @@ async function main() {
       assert(s.service === 'switchboard', `service ${s.service}`);
       assert(s.version === pkg.version, `version ${s.version}, package.json says ${pkg.version}`);
       assert(s.status === 'running', `status field ${s.status}`);
-      assert(/^(\d+d )?(\d+h )?(\d+m )?\d+s$/.test(s.uptime), `uptime ${s.uptime}`);
+      assert(/^\d+h \d+m \d+s$/.test(s.uptime), `uptime ${s.uptime}`);
       assert(Number.isInteger(s.pid) && s.pid > 0, `pid ${s.pid}`);
       assert(typeof s.host === 'string' && s.host.length > 0, `host ${s.host}`);
       assert(s.port === 8317, `port ${s.port}`);
@@ -467,9 +467,10 @@ async function main() {
   const inspect = async (service, format) =>
     (await podman(['inspect', container(service), '--format', format])).out.trim();
   const memberOf = {};
+  // Default member names are `<kind>-<hostname>-<port>` (PORT 8317, WORKER_PORT 8318 inside).
   for (const s of ['gateway', 'gateway-2', 'worker']) {
-    const kind = s === 'worker' ? 'worker' : 'gateway';
-    memberOf[s] = `${kind}-${await inspect(s, '{{.Config.Hostname}}')}`;
+    const [kind, port] = s === 'worker' ? ['worker', 8318] : ['gateway', 8317];
+    memberOf[s] = `${kind}-${await inspect(s, '{{.Config.Hostname}}')}-${port}`;
   }
   const processes = async (gw) => {
     const r = await http(`${gw.url}/api/v1/processes`, { headers: mgmtAuth });

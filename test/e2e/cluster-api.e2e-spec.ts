@@ -185,27 +185,40 @@ claude-api-key:
     const r = await waitFor(
       async () => {
         const res = await getJson(url);
-        return (res.body.lines as unknown[]).length > 0 ? res : undefined;
+        return (res.body.logs as unknown[]).length > 0 ? res : undefined;
       },
       { timeoutMs: 10_000, what: 'worker log lines' },
     );
-    const lines = r.body.lines as { process: string; message: string; line: string }[];
+    expect(Object.keys(r.body).sort()).toEqual([
+      'filtered_count',
+      'logs',
+      'total_count',
+      'truncated',
+    ]);
+    const lines = r.body.logs as Record<string, string>[];
+    expect(r.body.filtered_count).toBe(lines.length);
     for (const l of lines) {
+      expect(Object.keys(l).slice(0, 4)).toEqual(['timestamp', 'process', 'stream', 'line']);
       expect(l.process).toBe('worker-1');
-      expect(l.message).toContain('heartbeat');
-      expect(l.line).toMatch(/^\[\d{4}-\d{2}-\d{2} [\d:]{8}\] \[\w+\] \[worker-1\] /);
+      expect(l.line).toContain('heartbeat');
+      expect(['stdout', 'stderr']).toContain(l.stream);
+      expect(new Date(l.timestamp).toISOString()).toBe(l.timestamp);
     }
     // without the filter the worker has more to say
     const all = await getJson(`${gws[0].url}/api/v1/logs?process=worker-1&lines=10000`);
-    expect((all.body.lines as unknown[]).length).toBeGreaterThan(lines.length);
-    const bad = await getJson(`${gws[0].url}/api/v1/logs?regex=${encodeURIComponent('(a')}`);
+    expect((all.body.logs as unknown[]).length).toBeGreaterThan(lines.length);
+    const bad = await getJson(
+      `${gws[0].url}/api/v1/logs?regex=true&pattern=${encodeURIComponent('(a')}`,
+    );
     expect(bad).toEqual({
       status: 400,
       body: { error: expect.any(String), code: 'INVALID_PATTERN' },
     });
-    const long = await getJson(`${gws[0].url}/api/v1/logs?regex=${'a'.repeat(300)}`);
+    const long = await getJson(`${gws[0].url}/api/v1/logs?regex=true&pattern=${'a'.repeat(300)}`);
     expect(long.body.code).toBe('INVALID_PATTERN');
-    const redos = await getJson(`${gws[0].url}/api/v1/logs?regex=${encodeURIComponent('(a+)+$')}`);
+    const redos = await getJson(
+      `${gws[0].url}/api/v1/logs?regex=true&pattern=${encodeURIComponent('(a+)+$')}`,
+    );
     expect(redos.status).toBe(200);
   });
 
@@ -220,17 +233,17 @@ claude-api-key:
       expect(failed.status).toBeGreaterThanOrEqual(500);
       await waitFor(() => sse.frames.length > 1, { timeoutMs: 2000, what: 'request event' });
       const ev = sse.frames[1];
-      expect(ev.event).toBe('request');
+      expect(ev.event).toBe('');
       const entry = JSON.parse(ev.data) as Record<string, unknown>;
       expect(entry).toMatchObject({
         process: 'gateway-2',
-        status: failed.status,
+        status_code: failed.status,
         model: MODEL,
-        provider: 'claude',
+        subdomain: 'claude',
       });
       expect(ev.at - failed.at).toBeLessThan(200);
       // the 200 never reached this client
-      expect(sse.frames.filter((f) => f.event === 'request')).toHaveLength(1);
+      expect(sse.frames.slice(1)).toHaveLength(1);
     } finally {
       fake.reset();
       sse.close();
@@ -241,6 +254,7 @@ claude-api-key:
     );
     expect(page.body).toMatchObject({ filtered_count: 1, total_count: expect.any(Number) });
     expect((page.body.total_count as number) > 1).toBe(true);
+    expect((page.body.requests as unknown[]).length).toBe(1);
     expect((page.body.requests as { process: string }[])[0].process).toBe('gateway-2');
   });
 
@@ -254,16 +268,21 @@ claude-api-key:
       await waitFor(() => sse.frames.length > 0, { what: 'connected frame' });
       Logger.warn('unrelated line', 'E2E');
       Logger.warn('probe line for the live log', 'E2E');
-      await waitFor(() => sse.frames.some((f) => f.event === 'log'), {
+      await waitFor(() => sse.frames.some((f) => f.data !== ''), {
         timeoutMs: 3000,
         what: 'log event',
       });
+      // a comment opened the stream; every data frame is a log line, with no event name
+      expect(sse.frames[0]).toMatchObject({ event: '', data: '' });
       const logs = sse.frames
-        .filter((f) => f.event === 'log')
+        .filter((f) => f.data !== '')
         .map((f) => JSON.parse(f.data) as Record<string, string>);
+      expect(sse.frames.filter((f) => f.event !== '')).toHaveLength(0);
       expect(logs).toHaveLength(1);
       expect(logs[0]).toMatchObject({
         process: 'gateway-1',
+        stream: 'stderr',
+        line: '[E2E] probe line for the live log',
         level: 'warn',
         context: 'E2E',
         message: 'probe line for the live log',

@@ -401,7 +401,17 @@ ${
     it('should list and download auth files', async () => {
       const list = await call(a, 'GET', '/api/cliproxy/auth-files');
       expect(list.body).toEqual({
-        files: [{ name: 'kimi-ctl.json', size: expect.any(Number), mtime: expect.any(Number) }],
+        files: [
+          {
+            name: 'kimi-ctl.json',
+            size: expect.any(Number),
+            mtime: expect.any(Number),
+            status: 'active',
+            status_message: '',
+            disabled: false,
+            unavailable: false,
+          },
+        ],
         directory: authDir,
       });
       const dl = await call(a, 'GET', '/api/cliproxy/auth-files/download?name=kimi-ctl.json');
@@ -451,19 +461,27 @@ ${
     });
 
     it('should serve the latest quota snapshot, and say when there is none yet', async () => {
+      const cred = b.app
+        .get(CredentialService)
+        .snapshot()
+        .credentials.find((c) => c.email === 'poll@example.com');
       const snapshot = {
         success: true,
         provider: 'codex' as const,
-        accountId: 'dev@example.com',
+        accountId: 'poll@example.com',
+        authIndex: cred?.authIndex ?? '',
         windows: [{ name: 'primary', percentage: 42, resetTime: '2030-01-01T00:00:00Z' }],
         plan: 'plus',
         lastUpdated: new Date().toISOString(),
       };
       await a.app.get(QuotaSnapshotRepository).put(snapshot);
-      expect(await call(b, 'GET', '/api/cliproxy/quota/codex/dev@example.com')).toMatchObject({
-        status: 200,
-        body: snapshot,
-      });
+      // the account by email (unique here), by auth file name and by auth_index
+      for (const id of ['poll@example.com', cred?.fileName ?? '', snapshot.authIndex]) {
+        expect(await call(b, 'GET', `/api/cliproxy/quota/codex/${id}`)).toMatchObject({
+          status: 200,
+          body: snapshot,
+        });
+      }
       expect(await call(b, 'GET', '/api/cliproxy/quota/codex/other@example.com')).toMatchObject({
         status: 404,
         body: { success: false, error: 'No quota snapshot yet', message: expect.any(String) },
@@ -509,7 +527,7 @@ ${
       },
       {
         method: 'GET',
-        url: '/api/cliproxy/quota/codex/dev@example.com',
+        url: '/api/cliproxy/quota/codex/poll@example.com',
         fail: ['/api/cliproxy/quota/ghost/dev@example.com', undefined, 400],
       },
       { method: 'POST', url: '/api/cliproxy/proxy-stop' },

@@ -91,13 +91,31 @@ describe('proxy routes: count tokens, compact, Gemini CLI, provider pins, model 
       expect(res.input_tokens).toBeGreaterThan(0);
     });
 
-    it('should estimate locally when the upstream is not Claude', async () => {
-      const res = await anthropic.messages.countTokens({
-        model: 'gpt-r',
-        messages: [{ role: 'user', content: 'count these words please' }],
-      });
-      expect(res.input_tokens).toBeGreaterThan(3);
+    it('should estimate locally, and say so, when the upstream has no counting endpoint', async () => {
+      const { data, response } = await anthropic.messages
+        .countTokens({
+          model: 'gpt-r',
+          messages: [{ role: 'user', content: 'count these words please' }],
+        })
+        .withResponse();
+      expect(data.input_tokens).toBeGreaterThan(3);
+      expect(response.headers.get('x-switchboard-token-count')).toBe('estimate');
       expect(fake.requests()).toHaveLength(0);
+    });
+
+    it("should ask Gemini's countTokens for a Claude count of a Gemini-served model", async () => {
+      fake.onRequest(() => ({ status: 200, body: { totalTokens: 4242 } }));
+      const { data, response } = await anthropic.messages
+        .countTokens({
+          model: 'gemini-r',
+          messages: [{ role: 'user', content: 'count these words please' }],
+        })
+        .withResponse();
+      expect(data).toEqual({ input_tokens: 4242 });
+      expect(response.headers.get('x-switchboard-token-count')).toBeNull();
+      const rec = fake.lastRequest()!;
+      expect(rec.path).toBe('/v1beta/models/gemini-r:countTokens');
+      expect(rec.apiKey).toBe('r-gemini');
     });
 
     it('should use the Gemini countTokens endpoint natively', async () => {
@@ -111,13 +129,17 @@ describe('proxy routes: count tokens, compact, Gemini CLI, provider pins, model 
       expect(res.totalTokens).toBeGreaterThan(0);
     });
 
-    it('should estimate Gemini countTokens for a non-Gemini upstream', async () => {
+    it("should ask Claude's count_tokens for a Gemini count of a Claude-served model", async () => {
+      fake.onRequest(() => ({ status: 200, body: { input_tokens: 321 } }));
       const res = await genai.models.countTokens({
         model: 'claude-r',
         contents: 'how many tokens is this',
       });
-      expect(res.totalTokens).toBeGreaterThan(3);
-      expect(fake.requests()).toHaveLength(0);
+      expect(res.totalTokens).toBe(321);
+      const rec = fake.lastRequest()!;
+      expect(rec.path).toBe('/v1/messages/count_tokens');
+      expect(rec.apiKey).toBe('r-claude');
+      expect(rec.body).toMatchObject({ model: 'claude-r', messages: [{ role: 'user' }] });
     });
   });
 

@@ -244,10 +244,14 @@ describe('worker: token refresh and quota polling across replicas', () => {
     const seen = new Map<string, { snapshot: QuotaSnapshot; afterMs: number }>();
     await waitFor(
       async () => {
+        // snapshots are stored per credential; find each account's among them
+        const all = await repo.list();
         for (const e of expected) {
           const key = `${e.provider}/${e.accountId}`;
           if (seen.has(key)) continue;
-          const snapshot = await repo.get(e.provider, e.accountId);
+          const snapshot = all.find(
+            (x) => x.provider === e.provider && x.accountId === e.accountId,
+          );
           if (snapshot) seen.set(key, { snapshot, afterMs: Date.now() - writtenAt });
         }
         return seen.size === expected.length;

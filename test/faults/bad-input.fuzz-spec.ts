@@ -788,9 +788,13 @@ gemini-api-key:
     expect(sse.length).toBeGreaterThanOrEqual(2);
     // What each stream validates (docs/cluster.md); anything else it ignores.
     const validated: { route: RegExp; query: string }[] = [
+      { route: /\/logs\/stream$/, query: `regex=true&pattern=${encodeURIComponent('((((')}` },
       { route: /\/logs\/stream$/, query: `regex=${encodeURIComponent('((((')}` },
       { route: /\/logs\/stream$/, query: `pattern=${encodeURIComponent('x'.repeat(300))}` },
-      { route: /\/logs\/stream$/, query: `regex=${encodeURIComponent('a'.repeat(300))}` },
+      {
+        route: /\/logs\/stream$/,
+        query: `regex=true&pattern=${encodeURIComponent('a'.repeat(300))}`,
+      },
       { route: /\/proxy\/requests\/stream$/, query: 'min_status=x' },
       { route: /\/proxy\/requests\/stream$/, query: 'max_status=-1' },
     ];
@@ -798,7 +802,7 @@ gemini-api-key:
       'lines=abc',
       'limit=-5',
       'bytes=1e309',
-      `regex=${encodeURIComponent('(a+)+$')}`,
+      `regex=true&pattern=${encodeURIComponent('(a+)+$')}`,
       `process=${encodeURIComponent('\r\nX-Injected: 1')}`,
       ...sample(badQuery, RUNS),
     ];

@@ -11,6 +11,7 @@ import {
   RequestLogRepository,
   StreamTailer,
   decodeRequestLog,
+  encodeRequestLog,
   parseRequestQuery,
   type RequestLogEntry,
 } from '@app/logs';
@@ -101,8 +102,45 @@ describe('shared logs (real Redis)', () => {
     expect(page.requests[0]).toMatchObject({
       process: 'gateway-1',
       method: 'POST',
-      path: '/v1/chat/completions',
+      url: '/v1/chat/completions',
     });
+  });
+
+  it('should list requests newest first by finish time, whatever order replicas wrote them in', async () => {
+    const prefix2 = uniquePrefix('logs-order');
+    const r2 = new RedisService(
+      { url: testRedisUrl(), keyPrefix: prefix2, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
+      'logs-order-test',
+    );
+    r2.connect();
+    await r2.waitReady(5000);
+    try {
+      const repo = new RequestLogRepository(r2);
+      const base = Date.now();
+      const at = (ms: number) => new Date(base + ms).toISOString();
+      // gateway-a's batch (t=0, t=20) lands after gateway-b's (t=10, t=30): stream order a0 a20
+      // would otherwise come after b10 b30
+      const write = async (id: string, ms: number, proc: string) =>
+        r2.command.xadd(
+          repo.key,
+          '*',
+          'j',
+          encodeRequestLog(usage(0, { requestId: id, timestamp: at(ms) }), proc),
+        );
+      await write('b10', 10, 'gateway-b');
+      await write('b30', 30, 'gateway-b');
+      await write('a0', 0, 'gateway-a');
+      await write('a20', 20, 'gateway-a');
+      const page = await repo.query(parseRequestQuery({}));
+      expect(page.requests.map((r) => r.request_id)).toEqual(['b30', 'a20', 'b10', 'a0']);
+      expect(page).toMatchObject({ filtered_count: 4, total_count: 4 });
+      const two = await repo.query(parseRequestQuery({ limit: '2' }));
+      expect(two.requests.map((r) => r.request_id)).toEqual(['b30', 'a20']);
+      expect(two).toMatchObject({ filtered_count: 2, total_count: 4 });
+    } finally {
+      await r2.command.del(new RequestLogRepository(r2).key);
+      await r2.close();
+    }
   });
 
   it('should filter the request log server-side and count the matches', async () => {
@@ -111,9 +149,11 @@ describe('shared logs (real Redis)', () => {
       parseRequestQuery({ min_status: '500', subdomain: 'claude', limit: '3' }),
     );
     expect(page.requests).toHaveLength(3);
-    expect(page.requests.every((r) => r.status === 502 && r.provider === 'claude')).toBe(true);
-    expect(page.filtered_count).toBeGreaterThan(3);
-    expect(page.filtered_count).toBeLessThan(page.total_count);
+    expect(page.requests.every((r) => r.status_code === 502 && r.subdomain === 'claude')).toBe(
+      true,
+    );
+    expect(page.filtered_count).toBe(3);
+    expect(page.total_count).toBeGreaterThan(3);
   });
 
   it('should cap any stream writer at its MAXLEN', async () => {
@@ -219,7 +259,7 @@ describe('shared logs (real Redis)', () => {
       await waitFor(() => got.length > 0, { timeoutMs: 2000, what: 'live entry' });
       expect(got[0].entry).toMatchObject({
         request_id: 'live-1',
-        status: 503,
+        status_code: 503,
         process: 'gateway-2',
       });
       expect(got[0].at - sentAt).toBeLessThan(200);

@@ -25,7 +25,14 @@ class TestControl extends MemberControl {
   }
 }
 
-const OPTIONS = { heartbeatMs: 100, ttlMs: 400, healthTimeoutMs: 200, exitDelayMs: 1 };
+const OPTIONS = {
+  heartbeatMs: 100,
+  ttlMs: 400,
+  healthTimeoutMs: 200,
+  exitDelayMs: 1,
+  claimWatchMs: 250,
+  claimReadyMs: 1000,
+};
 
 /** One member: its own Redis connections (as a separate process would have). */
 async function member(prefix: string, name: string) {
@@ -42,7 +49,12 @@ async function member(prefix: string, name: string) {
   const membership = new MembershipService(repo, redis, control, tokens, name, OPTIONS, (c) =>
     exits.push(c),
   );
-  membership.onApplicationBootstrap();
+  try {
+    await membership.onApplicationBootstrap();
+  } catch (err) {
+    await redis.close();
+    throw err;
+  }
   const cluster = new ClusterService(repo, membership);
   return { redis, control, repo, membership, cluster, exits };
 }
@@ -89,7 +101,13 @@ describe('cluster membership (real Redis)', () => {
       // crashed members stay visible in detail
       const detail = await a.cluster.process('gateway-b');
       expect(detail.status).toBe('crashed');
-      expect(detail.healthcheck?.checks.redis.ok).toBe(true);
+      expect(detail.healthcheck.checks?.redis.ok).toBe(true);
+      expect(detail.healthcheck).toMatchObject({
+        enabled: true,
+        last_output: 'OK',
+        consecutive_failures: 0,
+      });
+      expect(detail.cmd).toContain(process.argv[1]);
     } finally {
       await a.membership.beforeApplicationShutdown();
       for (const m of [a, b, c]) await m.redis.close();
@@ -138,6 +156,33 @@ describe('cluster membership (real Redis)', () => {
         await m.membership.beforeApplicationShutdown();
         await m.redis.close();
       }
+    }
+  });
+
+  it('should refuse to start a member under the name of a live one, and take over a dead one', async () => {
+    const prefix = uniquePrefix('names');
+    const a = await member(prefix, 'gateway-same');
+    try {
+      await waitFor(async () => (await a.cluster.processes()).length === 1, { what: 'a joined' });
+      // the holder runs elsewhere (another host): its heartbeat keeps changing, so it is alive
+      await a.redis.command.hset(a.redis.key('cluster', 'member', 'gateway-same'), 'host', 'h2');
+      await expect(member(prefix, 'gateway-same')).rejects.toThrow(
+        /already named "gateway-same".*SB_PROCESS_NAME/,
+      );
+      // the holder dies without a goodbye: its heartbeat stops changing, a newcomer takes over
+      a.redis.command.disconnect();
+      await a.membership.beforeApplicationShutdown().catch(() => undefined);
+      const b = await member(prefix, 'gateway-same');
+      try {
+        await waitFor(async () => (await b.cluster.process('gateway-same')).status === 'running', {
+          what: 'b registered',
+        });
+      } finally {
+        await b.membership.beforeApplicationShutdown();
+        await b.redis.close();
+      }
+    } finally {
+      await a.redis.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { NameTakenError, REFUSED_EXIT_CODE } from '@app/cluster';
 import { ConfigService } from '@app/config';
 import { ProcessLogger } from '@app/logs';
 import { RedisService } from '@app/storage';
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // A broken config or a port in use: say it once, clearly, and exit non-zero.
+  // A broken config, a port in use or a name taken: say it once, clearly, and exit non-zero.
   Logger.error((err as Error)?.message ?? String(err), 'Gateway');
-  process.exit(1);
+  Logger.flush();
+  process.exit(err instanceof NameTakenError ? REFUSED_EXIT_CODE : 1);
 });

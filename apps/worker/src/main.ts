@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { MembershipService } from '@app/cluster';
+import { MembershipService, NameTakenError, REFUSED_EXIT_CODE } from '@app/cluster';
 import { ConfigService } from '@app/config';
-import { installGracefulShutdown } from '@app/common';
+import { DEFAULT_WORKER_PORT, installGracefulShutdown } from '@app/common';
 import { JobRepository } from '@app/jobs';
 import { MetricsService } from '@app/metrics';
 import { PROCESS_NAME, RedisService } from '@app/storage';
@@ -10,9 +10,6 @@ import { WorkerMemberControl } from '@app/worker/cluster/worker-member.control';
 import { HealthServer } from '@app/worker/health/health.server';
 import { createWorkerApp } from '@app/worker/worker.factory';
 import { WorkerService } from '@app/worker/worker.service';
-
-/** Worker health and metrics port (WORKER_PORT), DESIGN.md section 1. */
-const DEFAULT_WORKER_PORT = 8318;
 
 async function main(): Promise<void> {
   const app = await createWorkerApp();
@@ -46,5 +43,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   Logger.error((err as Error)?.message ?? String(err), 'Worker');
-  process.exit(1);
+  Logger.flush();
+  process.exit(err instanceof NameTakenError ? REFUSED_EXIT_CODE : 1);
 });

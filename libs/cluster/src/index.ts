@@ -6,6 +6,7 @@ export * from '@app/cluster/cluster-command';
 export * from '@app/cluster/cluster-token.service';
 export * from '@app/cluster/membership.repository';
 export * from '@app/cluster/membership.service';
+export * from '@app/cluster/name-claim';
 export * from '@app/cluster/cluster.service';
 export * from '@app/cluster/sse-channel';
 export * from '@app/cluster/cluster.providers';

@@ -38,6 +38,12 @@ export type MemberExit = (code: number) => void;
 export const RESTART_EXIT_CODE = 75;
 
 /**
+ * Exit code of a process that must not be restarted as it is (EX_CONFIG: another live member
+ * already has its name); `npm start`'s launcher leaves it down.
+ */
+export const REFUSED_EXIT_CODE = 78;
+
+/**
  * Leave through the process's own graceful shutdown (SIGTERM handler: drain, close, exit 0) and
  * make a clean exit end with `code` instead (a failed drain keeps its own non-zero code).
  */

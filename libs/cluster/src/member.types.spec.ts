@@ -52,11 +52,61 @@ describe(viewOf.name, () => {
     expect(paused).toMatchObject({ status: 'stopped', health: 'healthy' });
   });
 
-  it('should add the detail fields', () => {
-    const d = detailOf({ record: record(), alive: true }, NOW);
+  it("should add the detail fields, the supervisor API's first", () => {
+    const d = detailOf({ record: record({ cmd: 'node main.js' }), alive: true }, NOW);
+    expect(Object.keys(d).slice(0, 9)).toEqual([
+      'name',
+      'kind',
+      'status',
+      'pid',
+      'uptime_seconds',
+      'restarts',
+      'health',
+      'healthcheck',
+      'cmd',
+    ]);
     expect(d.started_at).toBe(new Date(NOW - 90_500).toISOString());
     expect(d.env).toEqual({ PORT: '8317' });
-    expect(d.healthcheck).toMatchObject({ status: 'healthy' });
+    expect(d.cmd).toBe('node main.js');
+    expect(d.healthcheck).toEqual({
+      enabled: true,
+      last_check: 'x',
+      last_output: 'OK',
+      consecutive_failures: 0,
+      status: 'healthy',
+      checks: {},
+      checked_at: 'x',
+    });
+  });
+
+  it('should name the failing checks and count the failures in a row', () => {
+    const d = detailOf(
+      {
+        record: record({
+          health: 'unhealthy',
+          failures: 3,
+          healthcheck: {
+            status: 'unhealthy',
+            checks: { redis: { ok: false, detail: 'timeout' }, queues: { ok: true, detail: '' } },
+            checked_at: 'y',
+          },
+        }),
+        alive: true,
+      },
+      NOW,
+    );
+    expect(d.healthcheck).toMatchObject({
+      last_output: 'redis: timeout',
+      consecutive_failures: 3,
+      last_check: 'y',
+    });
+    const none = detailOf({ record: record({ healthcheck: undefined }), alive: true }, NOW);
+    expect(none.healthcheck).toEqual({
+      enabled: true,
+      last_check: null,
+      last_output: '',
+      consecutive_failures: 0,
+    });
   });
 });
 

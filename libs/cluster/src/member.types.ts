@@ -43,6 +43,10 @@ export interface MemberRecord {
   updated: number;
   /** Open client sessions (streams, WebSockets) at the last heartbeat; gateways only. */
   sessions?: number;
+  /** Health reports in a row that were unhealthy (0 after a healthy one). */
+  failures?: number;
+  /** The command line that runs the process. */
+  cmd?: string;
 }
 
 /** A member in `GET /api/v1/processes`. */
@@ -56,14 +60,34 @@ export interface MemberView {
   health: HealthState;
 }
 
+/**
+ * A member's health checks in `GET /api/v1/processes/:name`: the supervisor API's fields, then
+ * the latest report itself (when there is one).
+ */
+export interface HealthcheckView {
+  /** Every member runs its own checks with each heartbeat. */
+  enabled: true;
+  /** ISO time of the latest report, null before the first. */
+  last_check: string | null;
+  /** `OK`, or the failing checks with their details. */
+  last_output: string;
+  /** Unhealthy reports in a row. */
+  consecutive_failures: number;
+  status?: HealthReport['status'];
+  checks?: HealthReport['checks'];
+  checked_at?: string;
+}
+
 /** A member in `GET /api/v1/processes/:name`. */
 export interface MemberDetail extends MemberView {
+  healthcheck: HealthcheckView;
+  /** The command line that runs the process. */
+  cmd: string;
+  env: Record<string, string>;
   host: string;
   version: string;
   started_at: string;
   last_heartbeat: string;
-  healthcheck: (HealthReport & { checked_at: string }) | null;
-  env: Record<string, string>;
 }
 
 /** A member's stored record and whether its heartbeat key is still alive. */
@@ -90,16 +114,33 @@ export function viewOf({ record, alive }: MemberState, now = Date.now()): Member
   };
 }
 
-/** The detail view (adds host, version, times, the health report and the redacted env). */
+/** What the latest report says, in one line: `OK` or the failing checks. */
+function healthOutput(report: HealthReport | undefined): string {
+  if (!report) return '';
+  const failing = Object.entries(report.checks).filter(([, c]) => !c.ok);
+  if (report.status === 'healthy' && failing.length === 0) return 'OK';
+  return failing.map(([name, c]) => `${name}: ${c.detail}`).join('; ') || report.status;
+}
+
+/** The detail view (adds the health checks, command line, redacted env, host, version, times). */
 export function detailOf(state: MemberState, now = Date.now()): MemberDetail {
   const r = state.record;
+  const report = r.healthcheck;
+  const healthcheck: HealthcheckView = {
+    enabled: true,
+    last_check: report?.checked_at ?? null,
+    last_output: healthOutput(report),
+    consecutive_failures: r.failures ?? 0,
+  };
+  if (report) Object.assign(healthcheck, report);
   return {
     ...viewOf(state, now),
+    healthcheck,
+    cmd: r.cmd ?? '',
+    env: r.env,
     host: r.host,
     version: r.version,
     started_at: new Date(r.started).toISOString(),
     last_heartbeat: new Date(r.updated).toISOString(),
-    healthcheck: r.healthcheck ?? null,
-    env: r.env,
   };
 }

@@ -40,6 +40,8 @@ export function recordFromHash(h: Record<string, string>): MemberRecord | undefi
     env: parseJson<Record<string, string>>(h.env) ?? {},
     updated: Number(h.updated) || 0,
     sessions: Math.max(0, Number(h.sessions) || 0),
+    failures: Math.max(0, Number(h.failures) || 0),
+    cmd: h.cmd ?? '',
   };
 }
 
@@ -72,8 +74,12 @@ export class MembershipRepository {
     return this.redis.key('cluster', 'shutdown');
   }
 
-  /** Write the whole record and refresh the heartbeat (one MULTI). */
-  async save(rec: MemberRecord, ttlMs: number, tokenHash?: string): Promise<void> {
+  /**
+   * Write the whole record and refresh the heartbeat (one MULTI). The heartbeat holds the
+   * writing process's instance id and the time, so a newcomer can tell a live holder of a name
+   * (whose heartbeat keeps changing) from a dead one.
+   */
+  async save(rec: MemberRecord, ttlMs: number, tokenHash?: string, instance = ''): Promise<void> {
     const tx = this.redis.command
       .multi()
       .sadd(this.setKey, rec.name)
@@ -91,9 +97,11 @@ export class MembershipRepository {
         env: JSON.stringify(rec.env),
         updated: String(rec.updated),
         sessions: String(rec.sessions ?? 0),
+        failures: String(rec.failures ?? 0),
+        cmd: rec.cmd ?? '',
       })
       .expire(this.hashKey(rec.name), RECORD_TTL_SECONDS)
-      .set(this.beatKey(rec.name), String(rec.updated), 'PX', ttlMs);
+      .set(this.beatKey(rec.name), `${instance}:${rec.updated}`, 'PX', ttlMs);
     if (tokenHash) tx.sadd(this.tokensKey, tokenHash);
     await tx.exec();
   }
@@ -132,6 +140,25 @@ export class MembershipRepository {
     // Records past their retention leave the set too.
     if (gone.length) await this.redis.command.srem(this.setKey, ...gone);
     return out;
+  }
+
+  /** The raw heartbeat of a name (`<instance>:<ms>`), or undefined when none is alive. */
+  async heartbeat(name: string): Promise<string | undefined> {
+    return (await this.redis.command.get(this.beatKey(name))) ?? undefined;
+  }
+
+  /**
+   * Refresh only the session count of a member (between heartbeats, when it changes), so the
+   * cluster-wide count is current without waiting for the next beat.
+   */
+  async saveSessions(name: string, sessions: number): Promise<void> {
+    // Only into an existing record: a late write must not resurrect a departed member's hash.
+    await this.redis.command.eval(
+      "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HSET', KEYS[1], 'sessions', ARGV[1]) end return 0",
+      1,
+      this.hashKey(name),
+      String(sessions),
+    );
   }
 
   /** One member, or undefined when unknown. */

@@ -39,7 +39,7 @@ describe(MembershipService.name, () => {
   let control: FakeControl;
   let sut: MembershipService;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     saved = [];
     departed = [];
     handlers = new Map();
@@ -47,6 +47,7 @@ describe(MembershipService.name, () => {
     exits = [];
     control = new FakeControl();
     const repo = {
+      heartbeat: async () => undefined,
       save: async (rec: MemberRecord) => {
         saved.push(rec);
       },
@@ -56,6 +57,7 @@ describe(MembershipService.name, () => {
     } as unknown as MembershipRepository;
     const redis = {
       isReady: true,
+      waitReady: async () => true,
       key: (...parts: string[]) => `sb:${parts.join(':')}`,
       subscribe: (channel: string, fn: (m: string) => void) => {
         handlers.set(channel, fn);
@@ -94,7 +96,7 @@ describe(MembershipService.name, () => {
       { heartbeatMs: 60_000, ttlMs: 1000, healthTimeoutMs: 50, exitDelayMs: 1 },
       (code) => exits.push(code),
     );
-    sut.onApplicationBootstrap();
+    await sut.onApplicationBootstrap();
   });
 
   afterEach(async () => {

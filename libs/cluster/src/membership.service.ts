@@ -33,6 +33,7 @@ import {
 } from '@app/cluster/member-control';
 import type { HealthReport, MemberRecord, ReportedStatus } from '@app/cluster/member.types';
 import { MembershipRepository } from '@app/cluster/membership.repository';
+import { ensureNameFree } from '@app/cluster/name-claim';
 
 /** Heartbeat timing. */
 export interface MembershipOptions {
@@ -44,6 +45,13 @@ export interface MembershipOptions {
   healthTimeoutMs: number;
   /** Delay between answering a restart/shutdown command and leaving (the reply gets out first). */
   exitDelayMs: number;
+  /**
+   * At start, how long to watch a heartbeat under this process's name for a refresh before
+   * concluding its holder is dead (a bit over one heartbeat period).
+   */
+  claimWatchMs: number;
+  /** At start, how long to wait for Redis before joining without the name check. */
+  claimReadyMs: number;
 }
 
 /** Injection token for `Partial<MembershipOptions>`. */
@@ -54,6 +62,8 @@ export const DEFAULT_MEMBERSHIP_OPTIONS: Readonly<MembershipOptions> = {
   ttlMs: 15_000,
   healthTimeoutMs: 2000,
   exitDelayMs: 100,
+  claimWatchMs: 6500,
+  claimReadyMs: 3000,
 };
 
 const LOG_EVERY_MS = 30_000;
@@ -71,6 +81,11 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
   private readonly opts: MembershipOptions;
   private readonly exit: MemberExit;
   private readonly startedAt = Date.now();
+  /** This run of the process (heartbeats carry it, so a newcomer can tell them from its own). */
+  readonly instance = randomUUID();
+  /** Unhealthy reports in a row. */
+  private failures = 0;
+  private readonly cmd = process.argv.join(' ');
   private readonly restarts: number;
   private readonly env: Record<string, string>;
   private timer: NodeJS.Timeout | undefined;
@@ -106,7 +121,24 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
     return this.control.paused ? 'stopped' : 'running';
   }
 
-  onApplicationBootstrap(): void {
+  /**
+   * Join the cluster: refuse to start when a live member already holds this name, then listen
+   * for commands and start the heartbeat.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    if (await this.redis.waitReady(this.opts.claimReadyMs)) {
+      await ensureNameFree(this.repo, {
+        name: this.name,
+        instance: this.instance,
+        host: hostname(),
+        pid: process.pid,
+        watchMs: this.opts.claimWatchMs,
+      });
+    } else {
+      this.logger.warn(
+        `Redis is not reachable yet: joining as ${this.name} without checking that no other live member has that name`,
+      );
+    }
     const onCommand = (message: string) => {
       const cmd = parseCommand(message);
       if (cmd) void this.handle(cmd);
@@ -244,9 +276,15 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
     try {
       const health = await this.checkHealth();
       this.lastHealth = { ...health, checked_at: new Date().toISOString() };
+      this.failures = health.status === 'healthy' ? 0 : this.failures + 1;
       const sessions = await this.countSessions();
       const now = Date.now();
-      await this.repo.save(this.record(now, sessions), this.opts.ttlMs, this.tokens.hash);
+      await this.repo.save(
+        this.record(now, sessions),
+        this.opts.ttlMs,
+        this.tokens.hash,
+        this.instance,
+      );
     } catch (err) {
       const now = Date.now();
       if (now - this.lastErrorLog > LOG_EVERY_MS) {
@@ -279,6 +317,8 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
       env: this.env,
       updated: now,
       sessions,
+      failures: this.failures,
+      cmd: this.cmd,
     };
   }
 

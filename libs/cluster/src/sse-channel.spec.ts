@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SseChannel, type SseSink } from '@app/cluster/sse-channel';
+import { CONNECTED_COMMENT, SseChannel, type SseSink } from '@app/cluster/sse-channel';
 
 /** A socket-like sink whose buffer only empties when told to. */
 class FakeSink extends EventEmitter implements SseSink {
@@ -46,8 +46,18 @@ describe(SseChannel.name, () => {
     expect(sink.status).toBe(200);
     expect(sink.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(sink.frames[0]).toBe('event: connected\ndata: {}\n\n');
-    expect(sut.send('request', { status: 500 })).toBe(true);
-    expect(sink.frames[1]).toBe('event: request\ndata: {"status":500}\n\n');
+    expect(sut.send({ status_code: 500 })).toBe(true);
+    expect(sink.frames[1]).toBe('data: {"status_code":500}\n\n');
+    expect(sut.send({}, 'named')).toBe(true);
+    expect(sink.frames[2]).toBe('event: named\ndata: {}\n\n');
+    sut.close();
+  });
+
+  it('should open with a comment when asked, so every data frame is an item', () => {
+    const sink = new FakeSink();
+    const sut = new SseChannel(sink);
+    sut.open(CONNECTED_COMMENT);
+    expect(sink.frames[0]).toBe(': connected\n\n');
     sut.close();
   });
 
@@ -70,14 +80,14 @@ describe(SseChannel.name, () => {
     sut.open();
     sink.stuck = true;
     const payload = { text: 'x'.repeat(60) };
-    const results = Array.from({ length: 50 }, () => sut.send('log', payload));
+    const results = Array.from({ length: 50 }, () => sut.send(payload));
     // two frames fit under the mark, everything after is dropped: memory stays bounded
     expect(results.filter(Boolean)).toHaveLength(2);
     expect(dropped).toBe(48);
     expect(sink.writableLength).toBeLessThan(100 + 200);
     // once the socket drains, events flow again
     sink.writableLength = 0;
-    expect(sut.send('log', payload)).toBe(true);
+    expect(sut.send(payload)).toBe(true);
   });
 
   it('should disconnect a client that stays too slow for too long', () => {
@@ -92,9 +102,9 @@ describe(SseChannel.name, () => {
     sut.open();
     sink.stuck = true;
     sink.writableLength = 1000;
-    sut.send('log', {});
+    sut.send({});
     jest.advanceTimersByTime(6000);
-    sut.send('log', {});
+    sut.send({});
     expect(cut).toBe(1);
     expect(sink.destroyed).toBe(true);
     expect(sut.isClosed).toBe(true);
@@ -109,7 +119,7 @@ describe(SseChannel.name, () => {
     sink.emit('close');
     sut.close();
     expect(closed).toBe(1);
-    expect(sut.send('log', {})).toBe(false);
+    expect(sut.send({})).toBe(false);
     sut.onClose(() => closed++); // registered after close: runs at once
     expect(closed).toBe(2);
   });

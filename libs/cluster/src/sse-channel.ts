@@ -32,9 +32,14 @@ export const DEFAULT_SSE_OPTIONS: Readonly<SseOptions> = {
   slowLimitMs: 30_000,
 };
 
+/** The first frame of the request stream: a named event a client can wait for. */
+export const CONNECTED_EVENT = 'event: connected\ndata: {}\n\n';
+/** The first frame of the log stream: a comment, so every `data:` frame is a log line. */
+export const CONNECTED_COMMENT = ': connected\n\n';
+
 /**
- * One server-sent-events client. The first frame is `event: connected` / `data: {}`; a comment
- * heartbeat keeps proxies from closing an idle stream. A slow client never makes memory grow:
+ * One server-sent-events client. The first frame says the stream is live (a `connected` event
+ * or comment, as the route wants); a comment heartbeat keeps proxies from closing an idle stream. A slow client never makes memory grow:
  * while its socket buffer is over the high-water mark, events for it are dropped (counted), and
  * a client that stays there too long is disconnected.
  */
@@ -62,8 +67,8 @@ export class SseChannel {
     return this.closed;
   }
 
-  /** Send the headers and the `connected` frame, and start the heartbeat. */
-  open(): void {
+  /** Send the headers and the first frame, and start the heartbeat. */
+  open(greeting: string = CONNECTED_EVENT): void {
     this.sink.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -71,14 +76,18 @@ export class SseChannel {
       // nginx and similar proxies would otherwise buffer the stream
       'x-accel-buffering': 'no',
     });
-    this.sink.write('event: connected\ndata: {}\n\n');
+    this.sink.write(greeting);
     this.heartbeat = setInterval(() => this.write(': ping\n\n'), this.opts.heartbeatMs);
     this.heartbeat.unref();
   }
 
-  /** Send one event (JSON data); false when it was dropped or the channel is closed. */
-  send(event: string, data: unknown): boolean {
-    return this.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  /**
+   * Send one frame of JSON data, named when `event` is given (unnamed frames are `message`
+   * events to EventSource); false when it was dropped or the channel is closed.
+   */
+  send(data: unknown, event?: string): boolean {
+    const name = event ? `event: ${event}\n` : '';
+    return this.write(`${name}data: ${JSON.stringify(data)}\n\n`);
   }
 
   /** Run `fn` when the channel closes (client left, slow, or closed here). */

@@ -1,7 +1,21 @@
 import { hostname } from 'node:os';
 
-/** This process's cluster name: SB_PROCESS_NAME, else `<kind>-<hostname>`. */
-export function resolveProcessName(kind: 'gateway' | 'worker', env = process.env): string {
+/** Worker health and metrics port when WORKER_PORT is unset. */
+export const DEFAULT_WORKER_PORT = 8318;
+
+/**
+ * This process's cluster name: SB_PROCESS_NAME, else `<kind>-<hostname>-<port>`. The port (the
+ * gateway's listen port, the worker's WORKER_PORT) tells apart processes that share a host, such
+ * as two `npm start` on one machine; a gateway on an ephemeral port (0) uses its pid instead.
+ */
+export function resolveProcessName(
+  kind: 'gateway' | 'worker',
+  env: NodeJS.ProcessEnv = process.env,
+  gatewayPort?: number,
+): string {
   const explicit = env.SB_PROCESS_NAME?.trim();
-  return explicit || `${kind}-${hostname()}`;
+  if (explicit) return explicit;
+  const port = kind === 'gateway' ? gatewayPort : Number(env.WORKER_PORT ?? DEFAULT_WORKER_PORT);
+  const suffix = port !== undefined && Number.isInteger(port) && port > 0 ? port : process.pid;
+  return `${kind}-${hostname()}-${suffix}`;
 }

@@ -1,23 +1,23 @@
 import { RE2JS } from 're2js';
 import { LogQueryError, intParam, stringParam, type QueryParams } from '@app/logs/log-query.errors';
-import { formatProcessLog, type ProcessLogEntry } from '@app/logs/process-log.entry';
+import { logLineText, type ProcessLogEntry } from '@app/logs/process-log.entry';
 
 /** Lines returned when the caller does not say. */
 export const DEFAULT_LOG_LINES = 100;
 /** Most lines one call returns. */
 export const MAX_LOG_LINES = 10_000;
-/** Longest `pattern` / `regex` accepted. */
+/** Longest `pattern` accepted. */
 export const MAX_PATTERN_CHARS = 256;
 /** Largest `bytes` honoured (64 MiB; more is as good as no limit). */
 const MAX_BYTES = 64 * 1024 * 1024;
 
 /** Which lines to keep: every given condition must hold. */
 export interface LogFilter {
-  /** Member name, exact. */
-  process?: string;
-  /** Substring of the message or the context. */
+  /** Member names, exact (`process=a,b`: any of them). */
+  processes?: ReadonlySet<string>;
+  /** Substring of the line (`pattern` with `regex` false or absent). */
   pattern?: string;
-  /** RE2 regular expression (linear time) tried on the message and the context. */
+  /** RE2 regular expression (linear time) tried on the line (`pattern` with `regex=true`). */
   regex?: RE2JS;
 }
 
@@ -36,7 +36,7 @@ export function compileUserRegex(source: string): RE2JS {
   if (source.length > MAX_PATTERN_CHARS) {
     throw new LogQueryError(
       'INVALID_PATTERN',
-      `regex is ${source.length} characters long; the limit is ${MAX_PATTERN_CHARS}`,
+      `pattern is ${source.length} characters long; the limit is ${MAX_PATTERN_CHARS}`,
     );
   }
   try {
@@ -49,21 +49,45 @@ export function compileUserRegex(source: string): RE2JS {
   }
 }
 
+/**
+ * `regex` is a flag, as in the supervisor API: `true`/`1` treats `pattern` as a regular
+ * expression, `false`/`0`/absent as a plain substring. Anything else is refused (older clients
+ * sent the expression itself in `regex`; the message says what to send instead).
+ */
+function regexFlag(q: QueryParams): boolean {
+  const v = stringParam(q, 'regex')?.trim().toLowerCase();
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw new LogQueryError(
+    'INVALID_PARAMETER',
+    `regex must be true or false (send the expression in pattern: pattern=<regex>&regex=true), got "${(stringParam(q, 'regex') ?? '').slice(0, 40)}"`,
+  );
+}
+
+/** `process=a,b`: the member names (blank items ignored); undefined when none is given. */
+function processNames(q: QueryParams): ReadonlySet<string> | undefined {
+  const names = (stringParam(q, 'process') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  return names.length > 0 ? new Set(names) : undefined;
+}
+
 /** Read `process`, `pattern` and `regex` from query parameters. */
 export function parseLogFilter(q: QueryParams): LogFilter {
   const pattern = stringParam(q, 'pattern');
+  const asRegex = regexFlag(q);
   if (pattern !== undefined && pattern.length > MAX_PATTERN_CHARS) {
     throw new LogQueryError(
       'INVALID_PATTERN',
       `pattern is ${pattern.length} characters long; the limit is ${MAX_PATTERN_CHARS}`,
     );
   }
-  const regex = stringParam(q, 'regex');
-  return {
-    process: stringParam(q, 'process'),
-    pattern,
-    regex: regex === undefined ? undefined : compileUserRegex(regex),
-  };
+  const filter: LogFilter = { processes: processNames(q) };
+  if (pattern === undefined) return filter;
+  if (asRegex) filter.regex = compileUserRegex(pattern);
+  else filter.pattern = pattern;
+  return filter;
 }
 
 /** Read a whole `/logs` query: filter, `lines` (default 100, max 10,000) and `bytes`. */
@@ -77,10 +101,11 @@ export function parseLogQuery(q: QueryParams): LogQuery {
 
 /** True when a line passes the filter. */
 export function matchesLogFilter(e: ProcessLogEntry, f: LogFilter): boolean {
-  if (f.process !== undefined && e.process !== f.process) return false;
-  if (f.pattern !== undefined && !e.message.includes(f.pattern) && !e.context.includes(f.pattern))
-    return false;
-  if (f.regex !== undefined && !f.regex.test(e.message) && !f.regex.test(e.context)) return false;
+  if (f.processes !== undefined && !f.processes.has(e.process)) return false;
+  if (f.pattern === undefined && f.regex === undefined) return true;
+  const text = logLineText(e);
+  if (f.pattern !== undefined && !text.includes(f.pattern)) return false;
+  if (f.regex !== undefined && !f.regex.test(text)) return false;
   return true;
 }
 
@@ -106,7 +131,7 @@ export class LogTail {
     if (this.full) return false;
     this.scanned++;
     if (!matchesLogFilter(e, this.query)) return true;
-    const line = formatProcessLog(e);
+    const line = logLineText(e);
     const size = Buffer.byteLength(line) + 1;
     if (this.query.bytes !== undefined && this.bytesUsed + size > this.query.bytes) {
       this.full = true;
@@ -123,9 +148,15 @@ export class LogTail {
     return this.full;
   }
 
-  /** The picked lines, oldest first. */
+  /**
+   * The picked lines, oldest first by the time they were logged (members write in batches, so
+   * the shared stream's order can put one member's line before another's earlier one).
+   */
   lines(): LogLine[] {
-    return this.picked.slice().reverse();
+    return this.picked
+      .slice()
+      .reverse()
+      .sort((a, b) => a.ts - b.ts);
   }
 
   /** Bytes of the picked lines' text (newlines included). */

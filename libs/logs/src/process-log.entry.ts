@@ -70,8 +70,57 @@ export function formatLogTime(ms: number): string {
   );
 }
 
+/** Output stream of a line as a supervisor sees it: errors and warnings go to stderr. */
+export type LogStream = 'stdout' | 'stderr';
+
+/** Nest's console logger writes errors and warnings to stderr, the rest to stdout. */
+export function streamOf(level: ProcessLogLevel): LogStream {
+  return level === 'error' || level === 'warn' || level === 'fatal' ? 'stderr' : 'stdout';
+}
+
+/**
+ * The line as the process wrote it, without the time and member name the cluster API shows
+ * beside it: `[Proxy] message` (just the message when it has no context). Patterns match this.
+ */
+export function logLineText(e: ProcessLogEntry): string {
+  return e.context ? `[${e.context}] ${e.message}` : e.message;
+}
+
 /** The text form of a line: `[2025-01-02 15:04:05] [info] [gateway-1] [Proxy] message`. */
 export function formatProcessLog(e: ProcessLogEntry): string {
   const ctx = e.context ? ` [${e.context}]` : '';
   return `[${formatLogTime(e.ts)}] [${e.level}] [${e.process}]${ctx} ${e.message}`;
+}
+
+/**
+ * A line as the cluster API shows it: the supervisor fields (`timestamp`, `process`, `stream`,
+ * `line`) first, then what the shared log knows beyond them.
+ */
+export interface ProcessLogView {
+  /** ISO-8601 time the line was logged. */
+  timestamp: string;
+  /** Member name. */
+  process: string;
+  stream: LogStream;
+  /** `[Context] message`. */
+  line: string;
+  /** Redis stream id (`<ms>-<seq>`). */
+  id: string;
+  level: ProcessLogLevel;
+  context: string;
+  message: string;
+}
+
+/** The cluster API's view of a stored line. */
+export function processLogView(e: ProcessLogEntry): ProcessLogView {
+  return {
+    timestamp: new Date(e.ts).toISOString(),
+    process: e.process,
+    stream: streamOf(e.level),
+    line: logLineText(e),
+    id: e.id,
+    level: e.level,
+    context: e.context,
+    message: e.message,
+  };
 }

@@ -1,23 +1,30 @@
 import type { UsageRecord, UsageTokens } from '@app/proxy';
 import { numAt, readEntry, strAt } from '@app/logs/stream-entry';
 
-/** One proxied request in the shared request log, as the cluster API returns it. */
+/**
+ * One proxied request in the shared request log, as the cluster API returns it: the
+ * supervisor's fields (`id` … `remote_addr`) first, then what a gateway knows beyond them.
+ */
 export interface RequestLogEntry {
   /** Redis stream id (`<ms>-<seq>`): unique, ordered, usable as a cursor. */
   id: string;
-  /** The gateway's request id (`x-request-id`). */
-  request_id: string;
   /** ISO-8601 time the request finished. */
   timestamp: string;
   method: string;
-  /** Route pattern (`/v1/chat/completions`, `/v1beta/models/:modelAction`). */
-  path: string;
-  status: number;
+  /** The path the client called, with its query (secrets such as `key=` masked). */
+  url: string;
+  /** Provider the request was routed to ('' when it never reached one). */
+  subdomain: string;
+  status_code: number;
   duration_ms: number;
+  /** The client's address (the socket peer, or the client behind a trusted proxy). */
+  remote_addr: string;
+  /** The gateway's request id (`x-request-id`). */
+  request_id: string;
+  /** Route pattern (`/v1/chat/completions`, `/v1beta/models/:modelAction`). */
+  route: string;
   /** Model as the client asked for it. */
   model: string;
-  /** Provider the request was routed to ('' when it never reached one). */
-  provider: string;
   /** Credential index (auth index) that served it. */
   auth_index: string;
   /** Masked client key (or the route when the proxy is open). */
@@ -67,6 +74,8 @@ export function encodeRequestLog(rec: UsageRecord, processName: string): string 
     t.reasoning_tokens,
     t.cached_tokens,
     t.total_tokens,
+    rec.url ?? rec.route,
+    rec.remoteAddr ?? '',
   ]);
 }
 
@@ -78,16 +87,20 @@ export function decodeRequestLog(id: string, fields: readonly string[]): Request
     const ms = Number(id.slice(0, id.indexOf('-')));
     if (ms) timestamp = new Date(ms).toISOString();
   }
+  const route = strAt(a[4]);
   return {
     id,
-    request_id: strAt(a[1]),
     timestamp,
     method: strAt(a[3]) || PROXY_METHOD,
-    path: strAt(a[4]),
-    status: numAt(a[5]),
+    // Entries written before the URL was recorded show their route.
+    url: strAt(a[21]) || route,
+    subdomain: strAt(a[8]),
+    status_code: numAt(a[5]),
     duration_ms: numAt(a[6]),
+    remote_addr: strAt(a[22]),
+    request_id: strAt(a[1]),
+    route,
     model: strAt(a[7]),
-    provider: strAt(a[8]),
     auth_index: strAt(a[9]),
     key: strAt(a[10]),
     key_id: strAt(a[11]),

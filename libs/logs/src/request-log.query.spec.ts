@@ -48,16 +48,36 @@ const entryOf = (over: Partial<UsageRecord> = {}) =>
 
 describe('request log entries', () => {
   it('should keep every field through a stream round trip', () => {
-    expect(entryOf({ status: 502, failed: true, errorClass: 'upstream_error' })).toEqual({
+    const got = entryOf({
+      status: 502,
+      failed: true,
+      errorClass: 'upstream_error',
+      url: '/v1/chat/completions?beta=true',
+      remoteAddr: '10.1.2.3',
+    });
+    // the supervisor API's fields come first, in its order
+    expect(Object.keys(got).slice(0, 8)).toEqual([
+      'id',
+      'timestamp',
+      'method',
+      'url',
+      'subdomain',
+      'status_code',
+      'duration_ms',
+      'remote_addr',
+    ]);
+    expect(got).toEqual({
       id: '1741064767123-0',
-      request_id: 'req-1',
       timestamp: '2025-03-04T05:06:07.123456789Z',
       method: 'POST',
-      path: '/v1/chat/completions',
-      status: 502,
+      url: '/v1/chat/completions?beta=true',
+      subdomain: 'openai',
+      status_code: 502,
       duration_ms: 124,
+      remote_addr: '10.1.2.3',
+      request_id: 'req-1',
+      route: '/v1/chat/completions',
       model: 'gpt-4o',
-      provider: 'openai',
       auth_index: 'a1b2',
       key: 'sk-…cdef',
       key_id: keyId(CLIENT_KEY),
@@ -74,6 +94,13 @@ describe('request log entries', () => {
       },
     });
     expect(entryOf().error_class).toBeNull();
+  });
+
+  it('should show the route as the url of entries written before urls were recorded', () => {
+    const old = JSON.stringify(JSON.parse(encodeRequestLog(record(), 'g')).slice(0, 21));
+    const e = decodeRequestLog('1741064767123-0', ['j', old]);
+    expect(e.url).toBe('/v1/chat/completions');
+    expect(e.remote_addr).toBe('');
   });
 
   it('should never store the raw client key', () => {

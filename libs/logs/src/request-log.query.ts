@@ -64,10 +64,10 @@ export function isEmptyRequestFilter(f: RequestLogFilter): boolean {
 
 /** True when an entry passes the filter. */
 export function matchesRequestFilter(e: RequestLogEntry, f: RequestLogFilter): boolean {
-  if (f.provider !== undefined && e.provider.toLowerCase() !== f.provider) return false;
+  if (f.provider !== undefined && e.subdomain.toLowerCase() !== f.provider) return false;
   if (f.method !== undefined && e.method !== f.method) return false;
-  if (f.minStatus !== undefined && e.status < f.minStatus) return false;
-  if (f.maxStatus !== undefined && e.status > f.maxStatus) return false;
+  if (f.minStatus !== undefined && e.status_code < f.minStatus) return false;
+  if (f.maxStatus !== undefined && e.status_code > f.maxStatus) return false;
   if (f.model !== undefined && e.model !== f.model) return false;
   if (f.key !== undefined) {
     const k = f.key;

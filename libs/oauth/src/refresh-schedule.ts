@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { secretFingerprint } from '@app/routing';
 
 /** Jitter never exceeds this share of the lead, so a refresh stays well ahead of expiry. */
 const JITTER_SHARE = 0.1;
@@ -61,7 +62,7 @@ export function refreshLockName(authIndex: string): string {
 
 /** A short non-reversible fingerprint of a refresh token (error marks, never the token). */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+  return secretFingerprint(token);
 }
 
 /** Exponential backoff for failed refreshes: 30 s, 1 min, 2 min… capped at 30 min. */

@@ -27,6 +27,14 @@ export interface Candidate {
   relay?: string;
 }
 
+/**
+ * The upstream's name in messages, usage and the request log: a `/v1/ws` relay connection is
+ * called with the Gemini adapter but is an `aistudio` credential.
+ */
+export function upstreamName(c: Pick<Candidate, 'provider' | 'relay'>): string {
+  return c.relay ? 'aistudio' : c.provider;
+}
+
 /** What the router can offer for a model. */
 export type Plan =
   | { kind: 'ok'; candidates: Candidate[] }

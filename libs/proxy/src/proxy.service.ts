@@ -34,7 +34,14 @@ import { parseGeminiCountTokensRequest } from '@app/llm/formats/gemini';
 import { canCompact, compactResponseUsage } from '@app/llm/formats/openai-responses';
 import { isRetryable, isRoundRetryable } from '@app/routing';
 import { UpstreamHttp, onAbort, type AbortSource } from '@app/upstream';
-import { CandidateSource, type Candidate } from '@app/proxy/candidate-source';
+import { CandidateSource, upstreamName, type Candidate } from '@app/proxy/candidate-source';
+import {
+  TOKEN_COUNT_HEADER,
+  countTokensResponse,
+  translateCount,
+  upstreamCountsTokens,
+} from '@app/proxy/count-tokens';
+import { loggedUrl, remoteAddress } from '@app/proxy/request-origin';
 import { ClientResponse } from '@app/proxy/client-response';
 import type { ClientCall } from '@app/proxy/client-routes';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
@@ -47,7 +54,6 @@ import {
 } from '@app/proxy/stream-pump';
 import {
   buildUpstreamRequest,
-  countsNatively,
   readCapped,
   transportFailure,
   upstreamFailure,
@@ -434,7 +440,7 @@ export class ProxyService {
             return this.refuse(x, AppError.of('INVALID_REQUEST', { detail: error.message }));
           }
         }
-        if (last) this.metrics.countFailover(cand.provider);
+        if (last) this.metrics.countFailover(upstreamName(cand));
         tried++;
         x.outcome.attempts++;
         x.outcome.candidate = cand;
@@ -468,7 +474,7 @@ export class ProxyService {
     ctx.toolNameMap.clear();
     x.outcome.upstream = undefined;
 
-    if (call.action === 'count_tokens' && !countsNatively(adapter, call.format)) {
+    if (call.action === 'count_tokens' && !upstreamCountsTokens(adapter)) {
       return this.answerEstimate(x);
     }
     const forward = isPassthrough(call, adapter.format);
@@ -506,7 +512,7 @@ export class ProxyService {
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       // This upstream cannot express the request; the client has to change it.
-      const message = `${cand.provider} cannot serve this request: ${err.message}`;
+      const message = `${upstreamName(cand)} cannot serve this request: ${err.message}`;
       return {
         status: 400,
         error: { status: 400, type: 'invalid_request_error', message },
@@ -541,9 +547,9 @@ export class ProxyService {
           : await this.http.request(up.url, init);
     } catch (err) {
       if (x.res.gone) return this.clientGone(x.outcome);
-      return this.failed(cand, transportFailure(err, cand.provider, this.timeouts(x)));
+      return this.failed(cand, transportFailure(err, upstreamName(cand), this.timeouts(x)));
     }
-    this.metrics.observeTtfb(cand.provider, (Date.now() - t0) / 1000);
+    this.metrics.observeTtfb(upstreamName(cand), (Date.now() - t0) / 1000);
     if (x.cfg['passthrough-headers']) x.res.passThrough(passthroughHeaders(res.headers));
 
     if (res.statusCode < 200 || res.statusCode >= 300) {
@@ -566,13 +572,15 @@ export class ProxyService {
     return this.deliverWhole(x, cand, adapter.format, up.streams, res);
   }
 
-  /** Count tokens locally (the upstream has no count endpoint in the client's format). */
+  /** Count tokens locally (the upstream serving the model has no counting endpoint). */
   private answerEstimate(x: Exchange): 'done' {
     const ir = this.irOf(x);
     const n = ir ? estimateTokens(ir) : 0;
     x.outcome.status = 200;
     x.outcome.failed = false;
-    x.res.sendJson(200, x.call.format === 'claude' ? { input_tokens: n } : { totalTokens: n });
+    x.res.sendJson(200, countTokensResponse(x.call.format, n), {
+      [TOKEN_COUNT_HEADER]: 'estimate',
+    });
     return 'done';
   }
 
@@ -593,10 +601,18 @@ export class ProxyService {
       return this.failed(cand, this.unreadable(err, cand, x));
     }
     if (x.call.action === 'compact') x.outcome.usage = compactResponseUsage(json);
+    let answer: string | Record<string, unknown> = text;
+    if (x.call.action === 'count_tokens') {
+      try {
+        answer = translateCount(x.call.format, providerFor(cand.provider).format, json) ?? text;
+      } catch (err) {
+        return this.failed(cand, this.unreadable(err, cand, x));
+      }
+    }
     this.candidates.reportSuccess(cand);
     x.outcome.status = 200;
     x.outcome.failed = false;
-    x.res.sendJson(200, text);
+    x.res.sendJson(200, answer);
     return 'done';
   }
 
@@ -710,7 +726,7 @@ export class ProxyService {
     };
     const timeouts = this.timeouts(x);
     const classify = (err: unknown): StreamFailure =>
-      streamFailure(transportFailure(err, cand.provider, timeouts));
+      streamFailure(transportFailure(err, upstreamName(cand), timeouts));
     const keepaliveMs = x.cfg.streaming['keepalive-seconds'] * 1000;
     // Forwarded calls are relayed as the upstream wrote them; the others translated event by event.
     const stream = (): Promise<PumpResult> =>
@@ -812,16 +828,16 @@ export class ProxyService {
   /** Report a failed attempt for cooldown bookkeeping and metrics. */
   private async failed(cand: Candidate, f: AttemptFailure): Promise<AttemptFailure> {
     await this.candidates.reportFailure(cand, f.status, f.retryAfterSec, f.error.message);
-    this.metrics.countUpstreamError(cand.provider, f.status);
+    this.metrics.countUpstreamError(upstreamName(cand), f.status);
     return f;
   }
 
   /** A 2xx whose body could not be read or parsed. */
   private unreadable(err: unknown, cand: Candidate, x: Exchange): AttemptFailure {
     if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
-      return transportFailure(err, cand.provider, this.timeouts(x));
+      return transportFailure(err, upstreamName(cand), this.timeouts(x));
     }
-    const message = `Upstream ${cand.provider} returned an unreadable response: ${(err as Error).message}`;
+    const message = `Upstream ${upstreamName(cand)} returned an unreadable response: ${(err as Error).message}`;
     return { status: 502, error: { status: 502, type: 'api_error', message }, body: '' };
   }
 
@@ -875,7 +891,7 @@ export class ProxyService {
       clientKeyId: who.keyId,
       model: o.model,
       upstreamModel: c?.upstreamModel ?? o.model,
-      provider: c?.provider ?? '',
+      provider: c ? upstreamName(c) : '',
       source: c?.label ?? '',
       authIndex: c?.authIndex ?? '',
       credentialId: c?.credentialId ?? '',
@@ -889,6 +905,8 @@ export class ProxyService {
       ttfbMs: o.ttfbMs,
       attempts: o.attempts,
       tokens: tokensFromUsage(o.usage),
+      url: loggedUrl(req.url),
+      remoteAddr: remoteAddress(req, this.config.current['trusted-proxies']),
     };
     this.metrics.observe(rec);
     try {

@@ -27,6 +27,12 @@ describe(qwenBaseUrl.name, () => {
     expect(qwenBaseUrl('portal.qwen.ai/')).toBe('https://portal.qwen.ai/v1');
   });
 
+  it('should not add a second /v1 to a resource_url that has one', () => {
+    expect(qwenBaseUrl('https://portal.qwen.ai/v1')).toBe('https://portal.qwen.ai/v1');
+    expect(qwenBaseUrl('https://portal.qwen.ai/v1/')).toBe('https://portal.qwen.ai/v1');
+    expect(qwenBaseUrl('portal.qwen.ai/v1')).toBe('https://portal.qwen.ai/v1');
+  });
+
   it('should keep an explicit scheme and ignore empty values', () => {
     expect(qwenBaseUrl('http://127.0.0.1:9000')).toBe('http://127.0.0.1:9000/v1');
     expect(qwenBaseUrl('  ')).toBeUndefined();

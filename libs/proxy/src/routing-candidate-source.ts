@@ -28,14 +28,19 @@ export interface CandidateSettings {
 const SCHEME = /^https?:\/\//i;
 const TRAILING_SLASHES = /\/+$/;
 
+/** An API version already at the end of a URL (`/v1`). */
+const VERSION_SUFFIX = /\/v\d+$/i;
+
 /**
  * Base URL of a Qwen account from its `resource_url`: CLIProxyAPI's `https://<host>/v1`. A value
- * that already names a scheme is kept as written (a relay or test server over plain http).
+ * that already names a scheme keeps it (a relay or test server over plain http), and one that
+ * already ends in a version (`https://host/v1`) does not get a second one.
  */
 export function qwenBaseUrl(resourceUrl: string | undefined): string | undefined {
   const raw = resourceUrl?.trim().replace(TRAILING_SLASHES, '');
   if (!raw) return undefined;
-  return SCHEME.test(raw) ? `${raw}/v1` : `https://${raw}/v1`;
+  const url = SCHEME.test(raw) ? raw : `https://${raw}`;
+  return VERSION_SUFFIX.test(url) ? url : `${url}/v1`;
 }
 
 /** `direct` and `none` on an entry mean "no proxy, not even the global one". */

@@ -1,15 +1,8 @@
-import {
-  createContext,
-  parseClientRequest,
-  providerFor,
-  type ProviderId,
-  type WireFormat,
-} from '@app/llm';
+import { createContext, parseClientRequest, providerFor, type ProviderId } from '@app/llm';
 import type { Candidate } from '@app/proxy/candidate-source';
 import type { ClientCall } from '@app/proxy/client-routes';
 import {
   buildUpstreamRequest,
-  countsNatively,
   transportFailure,
   upstreamFailure,
 } from '@app/proxy/upstream-request';
@@ -82,19 +75,6 @@ describe(buildUpstreamRequest.name, () => {
     expect(sut.url).toBe('http://fake/responses/compact');
     expect(sut.headers.accept).toBe('application/json');
     expect(JSON.parse(sut.body)).toMatchObject({ model: 'up-model', instructions: '' });
-  });
-});
-
-describe(countsNatively.name, () => {
-  it.each<[ProviderId, WireFormat, boolean]>([
-    ['claude', 'claude', true],
-    ['gemini', 'gemini', true],
-    ['vertex', 'gemini', true],
-    ['claude', 'gemini', false],
-    ['openai-compatibility', 'claude', false],
-    ['gemini-cli', 'gemini', false],
-  ])('should count %s for a %s client natively: %p', (provider, client, expected) => {
-    expect(countsNatively(providerFor(provider), client)).toBe(expected);
   });
 });
 

@@ -9,10 +9,9 @@ import {
   type WireError,
   type WireFormat,
 } from '@app/llm';
-import { buildClaudeCountTokensRequest } from '@app/llm/formats/claude';
-import { buildGeminiCountTokensRequest } from '@app/llm/formats/gemini';
 import { buildCompactRequest } from '@app/llm/formats/openai-responses';
 import type { Candidate } from '@app/proxy/candidate-source';
+import { countTokensBody } from '@app/proxy/count-tokens';
 import type { ClientCall } from '@app/proxy/client-routes';
 import type { PayloadRules } from '@app/proxy/payload-rules';
 
@@ -46,19 +45,6 @@ export interface UpstreamRequest {
 /** Max bytes of an upstream error body read (the rest is dropped). */
 export const MAX_ERROR_BODY = 64 * 1024;
 
-/**
- * Whether a count-tokens request goes to the upstream's own endpoint: only when the upstream
- * speaks the client's format (Claude → Claude, Gemini → Gemini/Vertex); otherwise the proxy
- * answers with a local estimate.
- */
-export function countsNatively(adapter: ProviderAdapter, clientFormat: WireFormat): boolean {
-  return (
-    adapter.countsTokens &&
-    adapter.format === clientFormat &&
-    (clientFormat === 'claude' || clientFormat === 'gemini')
-  );
-}
-
 /** The upstream body for an action: translated generation, count-tokens, or compact. */
 function upstreamBody(
   call: ClientCall,
@@ -73,11 +59,7 @@ function upstreamBody(
   if (!ir) throw new Error(`${call.action} needs a parsed request`);
   // The thinking suffix (`model(high)`) already became reasoning settings in the IR.
   const model = cand.stateModel;
-  if (call.action === 'count_tokens') {
-    return format === 'claude'
-      ? buildClaudeCountTokensRequest({ ...ir, model }, ctx)
-      : buildGeminiCountTokensRequest({ ...ir, model }, ctx);
-  }
+  if (call.action === 'count_tokens') return countTokensBody(format, { ...ir, model }, ctx);
   return codecFor(format).buildRequest({ ...ir, model, stream: streams }, ctx);
 }
 

@@ -39,6 +39,10 @@ export interface UsageRecord {
   ttfbMs?: number;
   attempts: number;
   tokens: UsageTokens;
+  /** Path and query the client called (credential parameters masked), for the request log. */
+  url?: string;
+  /** The client's address, for the request log. */
+  remoteAddr?: string;
 }
 
 export const ZERO_TOKENS: Readonly<UsageTokens> = {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JobName, JobRepository } from '@app/jobs';
 import { CredentialService } from '@app/routing';
-import { quotaAccountId, quotaProviderOf } from '@app/quota/quota-source';
+import { findQuotaAccount } from '@app/quota/quota-account';
 import type { QuotaProvider } from '@app/quota/quota.types';
 
 /**
@@ -15,13 +15,11 @@ export class QuotaPollQueue {
     private readonly credentials: CredentialService,
   ) {}
 
-  /** Queue a poll of one account; false when no credential is that account. */
+  /** Queue a poll of one account; false when no single credential is that account. */
   async requestPoll(provider: QuotaProvider, accountId: string): Promise<boolean> {
-    const cred = this.credentials
-      .snapshot()
-      .credentials.find((c) => quotaProviderOf(c) === provider && quotaAccountId(c) === accountId);
-    if (!cred) return false;
-    await this.requestPollOf(cred.authIndex);
+    const found = findQuotaAccount(this.credentials.snapshot().credentials, provider, accountId);
+    if (found.kind !== 'one') return false;
+    await this.requestPollOf(found.credential.authIndex);
     return true;
   }
 

@@ -5,26 +5,36 @@ import type { QuotaProvider, QuotaSnapshot } from '@app/quota/quota.types';
 /** Snapshots outlive several missed polls, then expire so a removed account leaves no trace. */
 const SNAPSHOT_TTL_SECONDS = 7 * 24 * 3600;
 
-/** Latest quota snapshot per provider account, written by the worker, read by every gateway. */
+/**
+ * Latest quota snapshot per credential (its `auth_index`), written by the worker, read by every
+ * gateway. Keyed by credential, not by email: several credentials can share one email (Gemini
+ * CLI projects, Codex personal and team plans), each with its own quota.
+ */
 @Injectable()
 export class QuotaSnapshotRepository {
   constructor(private readonly redis: RedisService) {}
 
-  private snapshotKey(provider: QuotaProvider, accountId: string): string {
-    return this.redis.key('quota', provider, accountId);
+  private snapshotKey(provider: QuotaProvider, authIndex: string): string {
+    return this.redis.key('quota', provider, authIndex);
+  }
+
+  /** The key a snapshot is stored under: its credential, else (older writers) its account. */
+  private static idOf(snapshot: QuotaSnapshot): string {
+    return snapshot.authIndex ?? snapshot.accountId;
   }
 
   private get indexKey(): string {
     return this.redis.key('quota', 'index');
   }
 
-  /** Store the latest snapshot of one account. */
+  /** Store the latest snapshot of one credential. */
   async put(snapshot: QuotaSnapshot): Promise<void> {
-    const member = `${snapshot.provider}\u0000${snapshot.accountId}`;
+    const id = QuotaSnapshotRepository.idOf(snapshot);
+    const member = `${snapshot.provider}\u0000${id}`;
     await this.redis.command
       .multi()
       .set(
-        this.snapshotKey(snapshot.provider, snapshot.accountId),
+        this.snapshotKey(snapshot.provider, id),
         JSON.stringify(snapshot),
         'EX',
         SNAPSHOT_TTL_SECONDS,
@@ -33,9 +43,9 @@ export class QuotaSnapshotRepository {
       .exec();
   }
 
-  /** The latest snapshot of one account, or undefined when none was taken. */
-  async get(provider: QuotaProvider, accountId: string): Promise<QuotaSnapshot | undefined> {
-    const raw = await this.redis.command.get(this.snapshotKey(provider, accountId));
+  /** The latest snapshot of one credential, or undefined when none was taken. */
+  async get(provider: QuotaProvider, authIndex: string): Promise<QuotaSnapshot | undefined> {
+    const raw = await this.redis.command.get(this.snapshotKey(provider, authIndex));
     if (raw === null) return undefined;
     try {
       return JSON.parse(raw) as QuotaSnapshot;
@@ -49,8 +59,8 @@ export class QuotaSnapshotRepository {
     const members = await this.redis.command.smembers(this.indexKey);
     if (members.length === 0) return [];
     const keys = members.map((m) => {
-      const [provider, accountId] = m.split('\u0000') as [QuotaProvider, string];
-      return this.snapshotKey(provider, accountId);
+      const [provider, id] = m.split('\u0000') as [QuotaProvider, string];
+      return this.snapshotKey(provider, id);
     });
     const values = await this.redis.command.mget(...keys);
     const out: QuotaSnapshot[] = [];
@@ -70,12 +80,12 @@ export class QuotaSnapshotRepository {
     return out;
   }
 
-  /** Forget one account's snapshot. */
-  async delete(provider: QuotaProvider, accountId: string): Promise<void> {
-    const member = `${provider}\u0000${accountId}`;
+  /** Forget one credential's snapshot. */
+  async delete(provider: QuotaProvider, authIndex: string): Promise<void> {
+    const member = `${provider}\u0000${authIndex}`;
     await this.redis.command
       .multi()
-      .del(this.snapshotKey(provider, accountId))
+      .del(this.snapshotKey(provider, authIndex))
       .srem(this.indexKey, member)
       .exec();
   }

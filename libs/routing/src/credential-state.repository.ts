@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { RedisService } from '@app/storage/redis.service';
 import type { CooldownDecision } from '@app/routing/cooldown.policy';
@@ -30,6 +30,14 @@ export interface CredentialError {
    * token is recognised and the mark ignored.
    */
   readonly fingerprint?: string;
+}
+
+/**
+ * A short non-reversible fingerprint of a secret (a refresh token): error marks keep it, never
+ * the secret, so a mark can be told to belong to a token a new login has since replaced.
+ */
+export function secretFingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 16);
 }
 
 /** Whether a credential may be tried for a model right now. */

@@ -17,7 +17,12 @@ export class StorageModule {
     return {
       module: StorageModule,
       providers: [
-        { provide: PROCESS_NAME, useFactory: () => resolveProcessName(kind) },
+        {
+          provide: PROCESS_NAME,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) =>
+            resolveProcessName(kind, process.env, config.current.port),
+        },
         {
           provide: RedisService,
           inject: [ConfigService, PROCESS_NAME],

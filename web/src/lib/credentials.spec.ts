@@ -7,6 +7,7 @@ describe('credentialRow', () => {
     const row = credentialRow(
       {
         name: 'claude-a@example.com.json',
+        auth_index: '0123abcd',
         type: 'claude',
         email: 'a@example.com',
         status: 'active',
@@ -19,7 +20,7 @@ describe('credentialRow', () => {
       state: 'active',
       detail: '',
       isFile: true,
-      quota: { provider: 'claude', accountId: 'a@example.com' },
+      quota: { provider: 'claude', accountId: '0123abcd' },
     });
   });
 
@@ -73,7 +74,7 @@ describe('credentialRow', () => {
     expect(row.state).toBe('error');
     expect(row.detail).toBe('invalid_grant');
     expect(row.modelCooldowns.map((m) => m.model)).toEqual(['a', 'b']);
-    expect(row.quota).toEqual({ provider: 'agy', accountId: 'agy' });
+    expect(row.quota).toEqual({ provider: 'agy', accountId: 'agy.json' });
   });
 
   it('should bench the whole credential on a * cooldown with its message', () => {

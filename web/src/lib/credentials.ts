@@ -45,8 +45,6 @@ function future(iso: string | undefined, now: number): iso is string {
   return Number.isFinite(t) && t > now;
 }
 
-const JSON_SUFFIX = /\.json$/i;
-
 /** The table row of an auth-files entry, with its state decided at `now`. */
 export function credentialRow(f: AuthFile, now = Date.now()): CredentialRow {
   const provider = f.provider || f.type || 'unknown';
@@ -83,8 +81,8 @@ export function credentialRow(f: AuthFile, now = Date.now()): CredentialRow {
   if (plan) row.plan = plan;
   const quotaProvider = QUOTA_PROVIDER[provider];
   if (quotaProvider && row.isFile) {
-    // the worker keys snapshots by the account's email, else the file name without .json
-    row.quota = { provider: quotaProvider, accountId: f.email || f.name.replace(JSON_SUFFIX, '') };
+    // snapshots are per credential: its auth_index names it even when accounts share an email
+    row.quota = { provider: quotaProvider, accountId: f.auth_index || f.name };
   }
   return row;
 }

@@ -1,5 +1,6 @@
 import {
   formatCount,
+  formatLogLine,
   formatMs,
   formatPercent,
   formatRelative,
@@ -8,6 +9,13 @@ import {
 } from './format';
 
 describe('format', () => {
+  it('should print a log line with its local time, level and process before the text', () => {
+    const at = new Date(2025, 0, 2, 15, 4, 5).toISOString();
+    expect(
+      formatLogLine({ timestamp: at, level: 'warn', process: 'gateway-a', line: '[Proxy] slow' }),
+    ).toBe('2025-01-02 15:04:05 [warn] [gateway-a] [Proxy] slow');
+  });
+
   it('should write counts with separators, compact above a million', () => {
     expect(formatCount(1234)).toBe('1,234');
     expect(formatCount(2_500_000)).toBe('2.5M');

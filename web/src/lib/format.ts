@@ -71,3 +71,13 @@ export function maskSecret(s: string): string {
   if (s.length <= 8) return '••••';
   return `${s.slice(0, 4)}…${s.slice(-4)}`;
 }
+
+/** A process-log line as the panel prints it: `2025-01-02 15:04:05 [info] [gateway-1] [Ctx] …`. */
+export function formatLogLine(l: {
+  timestamp: string;
+  level: string;
+  process: string;
+  line: string;
+}): string {
+  return `${formatTime(l.timestamp)} [${l.level}] [${l.process}] ${l.line}`;
+}

@@ -75,6 +75,9 @@ export function followStream(
       }
       return;
     }
+    // Headers in: the stream is live (the log stream opens with a comment, not an event).
+    attempt = 0;
+    handlers.onState({ kind: 'open' });
     const parser = new SseParser();
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     try {
@@ -82,12 +85,7 @@ export function followStream(
         const { value, done } = await reader.read();
         if (done) break;
         for (const ev of parser.push(value)) {
-          if (ev.event === 'connected') {
-            attempt = 0;
-            handlers.onState({ kind: 'open' });
-          } else {
-            handlers.onEvent(ev);
-          }
+          if (ev.event !== 'connected') handlers.onEvent(ev);
         }
       }
       retry('the stream ended');

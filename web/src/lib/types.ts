@@ -46,17 +46,23 @@ export interface UsageSnapshot {
   tokens_by_hour: Record<string, number>;
 }
 
-/** One entry of the shared request log (`/api/v1/proxy/requests`, SSE `event: request`). */
+/**
+ * One entry of the shared request log (`/api/v1/proxy/requests`, and the `data:` frames of its
+ * stream): the supervisor API's fields, then the gateway's own.
+ */
 export interface RequestLogEntry {
   id: string;
-  request_id: string;
   timestamp: string;
   method: string;
-  path: string;
-  status: number;
+  url: string;
+  /** Provider the request was routed to. */
+  subdomain: string;
+  status_code: number;
   duration_ms: number;
+  remote_addr: string;
+  request_id: string;
+  route: string;
   model: string;
-  provider: string;
   auth_index: string;
   key: string;
   key_id: string;
@@ -93,22 +99,36 @@ export interface MemberDetail extends Member {
   started_at: string;
   last_heartbeat: string;
   healthcheck: {
-    status: string;
-    checked_at: string;
-    checks: Record<string, { ok: boolean; detail: string }>;
-  } | null;
+    enabled: boolean;
+    last_check: string | null;
+    last_output: string;
+    consecutive_failures: number;
+    status?: string;
+    checked_at?: string;
+    checks?: Record<string, { ok: boolean; detail: string }>;
+  };
+  cmd: string;
   env: Record<string, string>;
 }
 
-/** One process-log line (`/api/v1/logs`, SSE `event: log`). */
+/** One process-log line (`/api/v1/logs`, and the `data:` frames of its stream). */
 export interface LogLine {
-  id: string;
   timestamp: string;
   process: string;
+  stream: 'stdout' | 'stderr';
+  /** `[Context] message`. */
+  line: string;
+  id: string;
   level: string;
   context: string;
   message: string;
-  line: string;
+}
+
+/** `GET /api/v1/logs`. */
+export interface LogPage {
+  logs: LogLine[];
+  filtered_count: number;
+  total_count: number;
 }
 
 /** One credential of `GET /v0/management/auth-files` (CLIProxyAPI fields, most optional). */

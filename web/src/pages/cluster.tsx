@@ -2,8 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { useAction, usePanel, useResource, useStream } from '../components/hooks';
 import { Badge, Loadable, Section, StreamStatus, type Tone } from '../components/ui';
 import { withQuery } from '../lib/api-client';
-import { formatRelative, formatUptime } from '../lib/format';
-import type { LogLine, Member, MemberDetail, MemberStatus } from '../lib/types';
+import { formatLogLine, formatRelative, formatUptime } from '../lib/format';
+import type { LogLine, LogPage, Member, MemberDetail, MemberStatus } from '../lib/types';
 
 const STATUS_TONE: Record<MemberStatus, Tone> = {
   running: 'ok',
@@ -34,7 +34,7 @@ function MemberChecks({ name }: { name: string }) {
             {d.host} · version {d.version} · started {formatRelative(d.started_at)} · last heartbeat{' '}
             {formatRelative(d.last_heartbeat)}
           </p>
-          {d.healthcheck ? (
+          {d.healthcheck.checks ? (
             <ul class="checks">
               {Object.entries(d.healthcheck.checks).map(([check, c]) => (
                 <li key={check}>
@@ -137,7 +137,7 @@ function MemberRow({ m, onChanged }: { m: Member; onChanged: () => void }) {
   );
 }
 
-const LEVELS = ['', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+const LEVELS = ['', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 
 /** Process logs of every member: the latest lines, then new ones over SSE. */
 function LiveLogs({ members }: { members: Member[] }) {
@@ -153,15 +153,15 @@ function LiveLogs({ members }: { members: Member[] }) {
   const frame = useRef<number | undefined>(undefined);
 
   const initial = useResource(
-    (signal) => api.get<{ lines: LogLine[] }>('/api/v1/logs', { ...query, lines: 200 }, signal),
+    (signal) => api.get<LogPage>('/api/v1/logs', { ...query, lines: 200 }, signal),
     [api, query],
   );
   useEffect(() => {
-    if (initial.data) setLines(initial.data.lines);
+    if (initial.data) setLines(initial.data.logs);
   }, [initial.data]);
 
   const onEvent = useCallback((ev: { event: string; data: string }) => {
-    if (ev.event !== 'log') return;
+    if (ev.event !== 'message') return;
     try {
       pending.current.push(JSON.parse(ev.data) as LogLine);
     } catch {
@@ -254,7 +254,7 @@ function LiveLogs({ members }: { members: Member[] }) {
             ) : (
               ls.map((l) => (
                 <div key={l.id} class={`log-line log-${l.level}`}>
-                  {l.line}
+                  {formatLogLine(l)}
                 </div>
               ))
             )}

@@ -74,7 +74,7 @@ function LiveRate() {
   const meter = useRef(new RateMeter(60));
   const [series, setSeries] = useState<number[]>(() => meter.current.series());
   const state = useStream('/api/v1/proxy/requests/stream', (ev) => {
-    if (ev.event === 'request') meter.current.add();
+    if (ev.event === 'message') meter.current.add();
   });
   useEffect(() => {
     const id = setInterval(() => setSeries(meter.current.series()), 1000);

@@ -111,7 +111,7 @@ function RequestTable({ rows }: { rows: RequestLogEntry[] }) {
             <th scope="col" class="num">
               Tokens
             </th>
-            <th scope="col">Route</th>
+            <th scope="col">URL</th>
             <th scope="col">Replica</th>
           </tr>
         </thead>
@@ -120,17 +120,17 @@ function RequestTable({ rows }: { rows: RequestLogEntry[] }) {
             <tr key={r.id} data-request-id={r.request_id}>
               <td class="nowrap">{formatTime(r.timestamp)}</td>
               <td>
-                <Badge tone={statusTone(r.status)}>{r.status}</Badge>
+                <Badge tone={statusTone(r.status_code)}>{r.status_code}</Badge>
                 {r.error_class && <span class="cell-sub">{r.error_class}</span>}
               </td>
               <td class="mono">{r.model || '–'}</td>
-              <td>{r.provider || '–'}</td>
+              <td>{r.subdomain || '–'}</td>
               <td class="mono">{r.key || '–'}</td>
               <td class="num">{formatMs(r.duration_ms)}</td>
               <td class="num">{formatCount(r.tokens?.total_tokens ?? 0)}</td>
               <td class="mono">
                 {r.stream ? 'stream ' : ''}
-                {r.path}
+                {r.url}
               </td>
               <td>{r.process}</td>
             </tr>
@@ -163,7 +163,7 @@ function LiveRequests() {
   // Batch stream events into one render per animation frame, however fast they come.
   const flush = useRef<number | undefined>(undefined);
   const onEvent = useCallback((ev: { event: string; data: string }) => {
-    if (ev.event !== 'request') return;
+    if (ev.event !== 'message') return;
     let entry: RequestLogEntry;
     try {
       entry = JSON.parse(ev.data) as RequestLogEntry;
@@ -209,7 +209,7 @@ function LiveRequests() {
       <StreamStatus state={state} label="Live updates" />
       {initial.data && (
         <p class="muted">
-          {formatCount(initial.data.filtered_count)} matching of{' '}
+          Latest {formatCount(initial.data.filtered_count)} matching of{' '}
           {formatCount(initial.data.total_count)} in the log.
         </p>
       )}

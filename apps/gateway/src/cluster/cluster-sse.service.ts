@@ -3,8 +3,8 @@ import type { FastifyReply } from 'fastify';
 import { SseChannel } from '@app/cluster';
 import { LogsMetrics, type LogStreamName, type StreamTailer } from '@app/logs';
 
-/** An SSE event for one client, or undefined to skip the item (it failed the client's filter). */
-export type ToEvent<T> = (item: T) => { event: string; data: unknown } | undefined;
+/** The data of an SSE frame for one client, or undefined to skip the item (filtered out). */
+export type ToEvent<T> = (item: T) => unknown;
 
 /**
  * Opens SSE streams over the shared logs for this replica's clients and ends them all on
@@ -22,15 +22,16 @@ export class ClusterSseService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Take over the reply and stream `tailer`'s new items through `toEvent` until the client
-   * leaves. The `connected` frame goes out only once the feed is in place, so nothing written
-   * after a client saw it can be missed.
+   * Take over the reply and stream `tailer`'s new items through `toEvent`, as plain `data:`
+   * frames, until the client leaves. The first frame (`greeting`) goes out only once the feed is
+   * in place, so nothing written after a client saw it can be missed.
    */
   async open<T>(
     reply: FastifyReply,
     stream: LogStreamName,
     tailer: StreamTailer<T>,
     toEvent: ToEvent<T>,
+    greeting: string,
   ): Promise<void> {
     reply.hijack();
     const channel = new SseChannel(reply.raw, {
@@ -41,8 +42,8 @@ export class ClusterSseService implements BeforeApplicationShutdown {
     let opened = false;
     const off = await tailer.subscribe((item) => {
       if (!opened) return;
-      const ev = toEvent(item);
-      if (ev) channel.send(ev.event, ev.data);
+      const data = toEvent(item);
+      if (data !== undefined) channel.send(data);
     });
     if (channel.isClosed) {
       // the client left while the feed was being set up
@@ -54,7 +55,7 @@ export class ClusterSseService implements BeforeApplicationShutdown {
       this.channels.delete(channel);
       off();
     });
-    channel.open();
+    channel.open(greeting);
     opened = true;
   }
 

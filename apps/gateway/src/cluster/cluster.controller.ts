@@ -11,6 +11,8 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
+  CONNECTED_COMMENT,
+  CONNECTED_EVENT,
   ClusterService,
   type MemberAction,
   type MemberDetail,
@@ -20,7 +22,6 @@ import { ConfigService } from '@app/config';
 import {
   LiveLogsService,
   LogTail,
-  formatProcessLog,
   ProcessLogRepository,
   RequestLogRepository,
   matchesLogFilter,
@@ -29,8 +30,8 @@ import {
   parseLogQuery,
   parseRequestFilter,
   parseRequestQuery,
-  type LogLine,
-  type ProcessLogEntry,
+  processLogView,
+  type ProcessLogView,
   type QueryParams,
   type RequestLogPage,
 } from '@app/logs';
@@ -38,30 +39,6 @@ import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { ClusterAuthGuard } from '@app/gateway/cluster/cluster-auth.guard';
 import { ClusterErrorFilter } from '@app/gateway/cluster/cluster-error.filter';
 import { ClusterSseService } from '@app/gateway/cluster/cluster-sse.service';
-
-/** A process-log line as the cluster API shows it. */
-interface ApiLogLine {
-  id: string;
-  timestamp: string;
-  process: string;
-  level: string;
-  context: string;
-  message: string;
-  /** The line as text: `[2025-01-02 15:04:05] [info] [gateway-1] [Proxy] message`. */
-  line: string;
-}
-
-function apiLine(e: ProcessLogEntry, line?: string): ApiLogLine {
-  return {
-    id: e.id,
-    timestamp: new Date(e.ts).toISOString(),
-    process: e.process,
-    level: e.level,
-    context: e.context,
-    message: e.message,
-    line: line ?? formatProcessLog(e),
-  };
-}
 
 /**
  * The cluster API `/api/v1/*` (DESIGN.md 2.5): the supervisor view of every gateway replica
@@ -131,42 +108,68 @@ export class ClusterController {
     return { success: true };
   }
 
-  /** The last lines of every member's log, filtered; `lines` or `bytes`, whichever hits first. */
+  /**
+   * The last lines of every member's log (oldest first), filtered; `lines` or `bytes`,
+   * whichever hits first. `filtered_count` is how many are returned, `total_count` how many the
+   * shared log holds.
+   */
   @Get('logs')
-  async logs(
-    @Query() query: QueryParams,
-  ): Promise<{ lines: ApiLogLine[]; count: number; bytes: number; truncated: boolean }> {
+  async logs(@Query() query: QueryParams): Promise<{
+    logs: ProcessLogView[];
+    filtered_count: number;
+    total_count: number;
+    truncated: boolean;
+  }> {
     const q = parseLogQuery(query);
     const tail = new LogTail(q);
-    await this.processLogs.scanNewestFirst((e) => tail.offer(e));
-    const lines = tail.lines().map((l: LogLine) => apiLine(l, l.line));
-    return { lines, count: lines.length, bytes: tail.bytes, truncated: tail.truncated };
+    const [total] = await Promise.all([
+      this.processLogs.length(),
+      this.processLogs.scanNewestFirst((e) => tail.offer(e)),
+    ]);
+    const logs = tail.lines().map(processLogView);
+    return {
+      logs,
+      filtered_count: logs.length,
+      total_count: Math.max(total, logs.length),
+      truncated: tail.truncated,
+    };
   }
 
-  /** New log lines from every member as SSE (`event: log`), filtered here. */
+  /** New log lines from every member as SSE (plain `data:` frames), filtered here. */
   @Get('logs/stream')
   async logsStream(@Query() query: QueryParams, @Res() reply: FastifyReply): Promise<void> {
     const filter = parseLogFilter(query);
-    await this.sse.open(reply, 'process', this.live.processLogs, (e) =>
-      matchesLogFilter(e, filter) ? { event: 'log', data: apiLine(e) } : undefined,
+    await this.sse.open(
+      reply,
+      'process',
+      this.live.processLogs,
+      (e) => (matchesLogFilter(e, filter) ? processLogView(e) : undefined),
+      CONNECTED_COMMENT,
     );
   }
 
-  /** The shared request log, newest first, filtered. */
+  /** The shared request log, newest first across replicas, filtered. */
   @Get('proxy/requests')
   async proxyRequests(@Query() query: QueryParams): Promise<RequestLogPage> {
     return this.requests.query(parseRequestQuery(query));
   }
 
-  /** New request-log entries from every replica as SSE (`event: request`), filtered here. */
+  /**
+   * New request-log entries from every replica as SSE: `event: connected` first, then plain
+   * `data:` frames, filtered here.
+   */
   @Get('proxy/requests/stream')
   async proxyRequestsStream(
     @Query() query: QueryParams,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const filter = parseRequestFilter(query);
-    await this.sse.open(reply, 'requests', this.live.requests, (e) =>
-      matchesRequestFilter(e, filter) ? { event: 'request', data: e } : undefined,
+    await this.sse.open(
+      reply,
+      'requests',
+      this.live.requests,
+      (e) => (matchesRequestFilter(e, filter) ? e : undefined),
+      CONNECTED_EVENT,
     );
   }
 

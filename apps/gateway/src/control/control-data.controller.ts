@@ -10,12 +10,14 @@ import {
   type ErrorLogSummary,
 } from '@app/management/tools';
 import {
+  findQuotaAccount,
   isQuotaProvider,
   QUOTA_PROVIDERS,
   QuotaPollQueue,
   QuotaSnapshotRepository,
   type QuotaSnapshot,
 } from '@app/quota';
+import { CredentialService } from '@app/routing';
 import { ControlError } from '@app/gateway/control/control.errors';
 import { ControlRoute } from '@app/gateway/control/control.decorators';
 
@@ -35,6 +37,7 @@ export class ControlDataController {
     private readonly files: AuthFilesService,
     private readonly quotas: QuotaSnapshotRepository,
     private readonly polls: QuotaPollQueue,
+    private readonly credentials: CredentialService,
   ) {}
 
   /** Every error log, newest first, with `statusCode` and `model` when the log names them. */
@@ -94,9 +97,11 @@ export class ControlDataController {
   }
 
   /**
-   * The worker's latest quota snapshot of one account. `?refresh=true` (and a missing snapshot)
-   * asks the worker for an immediate poll; the answer is still the latest stored snapshot.
-   * Before the first poll: 404 with `success: false` (the dashboard retries shortly).
+   * The worker's latest quota snapshot of one account: `accountId` is the credential's
+   * `auth_index` or auth file name, or its email while only one account of the provider has it
+   * (409 with the choices otherwise). `?refresh=true` (and a missing snapshot) asks the worker
+   * for an immediate poll; the answer is still the latest stored snapshot. Before the first
+   * poll: 404 with `success: false` (the dashboard retries shortly).
    */
   @Get('quota/:provider/:accountId')
   async quota(
@@ -118,11 +123,32 @@ export class ControlDataController {
         'account ids are 1-256 characters without "..", "/", "\\" or control characters',
       );
     }
-    const snapshot = await this.quotas.get(provider, accountId);
+    const found = findQuotaAccount(this.credentials.snapshot().credentials, provider, accountId);
+    if (found.kind === 'ambiguous') {
+      throw new ControlError(
+        409,
+        'Ambiguous account ID',
+        `${found.choices.length} ${provider} accounts have the email ${accountId}; name one by its auth_index or auth file name`,
+        { success: false, choices: found.choices },
+      );
+    }
+    if (found.kind === 'none') {
+      throw new ControlError(
+        404,
+        'No quota snapshot yet',
+        `no ${provider} account ${accountId} is loaded (name it by email, auth file name or auth_index)`,
+        { success: false, pollRequested: false },
+      );
+    }
+    const authIndex = found.credential.authIndex;
+    const snapshot = await this.quotas.get(provider, authIndex);
     const wanted = one(refresh) === 'true' || one(refresh) === '1' || !snapshot;
-    // A poll request that fails (Redis down, unknown account) must not hide the snapshot.
+    // A poll request that fails (Redis down) must not hide the snapshot.
     const requested = wanted
-      ? await this.polls.requestPoll(provider, accountId).catch(() => false)
+      ? await this.polls.requestPollOf(authIndex).then(
+          () => true,
+          () => false,
+        )
       : false;
     if (!snapshot) {
       throw new ControlError(
@@ -130,7 +156,7 @@ export class ControlDataController {
         'No quota snapshot yet',
         requested
           ? `the worker has not polled ${provider} account ${accountId} yet; a poll was requested, try again in a few seconds`
-          : `no ${provider} account ${accountId} is loaded, or the worker has not polled it yet`,
+          : `the worker has not polled ${provider} account ${accountId} yet`,
         { success: false, pollRequested: requested },
       );
     }

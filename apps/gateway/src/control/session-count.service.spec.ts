@@ -16,8 +16,10 @@ describe(SessionCountService.name, () => {
   let open: number;
   let members: MemberState[] | Error;
   let sut: SessionCountService;
+  let written: [string, number][];
 
   beforeEach(() => {
+    written = [];
     open = 2;
     members = [];
     const metrics = {
@@ -27,6 +29,10 @@ describe(SessionCountService.name, () => {
       list: async () => {
         if (members instanceof Error) throw members;
         return members;
+      },
+      saveSessions: async (name: string, n: number) => {
+        if (members instanceof Error) throw members;
+        written.push([name, n]);
       },
     } as unknown as MembershipRepository;
     sut = new SessionCountService(metrics, repo, 'gw-self');
@@ -41,6 +47,23 @@ describe(SessionCountService.name, () => {
     ];
     expect(await sut.local()).toBe(2);
     expect(await sut.cluster()).toBe(5);
+  });
+
+  it('should publish its own count only when it changed, and retry after a failed write', async () => {
+    await sut.publish();
+    await sut.publish();
+    open = 3;
+    await sut.publish();
+    expect(written).toEqual([
+      ['gw-self', 2],
+      ['gw-self', 3],
+    ]);
+    members = new Error('Connection is closed.');
+    open = 4;
+    await sut.publish();
+    members = [];
+    await sut.publish();
+    expect(written.at(-1)).toEqual(['gw-self', 4]);
   });
 
   it('should fall back to its own count when Redis is unreachable', async () => {

@@ -29,7 +29,12 @@ export const LOGIN_SERVICE_PROVIDER: Provider = {
     const logger = new Logger('OAuthLogin');
     const sink = new AuthDirSink(
       () => credentials.authFiles,
-      (name) => credentials.reloadAuthDir(`oauth login wrote ${name}`),
+      async (name) => {
+        await credentials.reloadAuthDir(`oauth login wrote ${name}`);
+        // A new login replaces a refused refresh token: the account is usable again at once.
+        const fresh = credentials.snapshot().credentials.find((c) => c.fileName === name);
+        if (fresh) await credentials.state.clearError(fresh.authIndex);
+      },
     );
     return new LoginService(() => config.current, http, new RedisLoginSessionStore(redis), sink, {
       owner: `${processName}:${process.pid}`,

@@ -1,6 +1,5 @@
 import { Controller, Get, HttpCode, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hostname } from 'node:os';
 import { ConfigService } from '@app/config';
 import {
   AppError,
@@ -10,6 +9,7 @@ import {
   matchesAny,
   renderError,
 } from '@app/common';
+import { ProxyService } from '@app/proxy';
 import { RedisService } from '@app/storage';
 import { PeerService } from '@app/gateway/http/peer.service';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
@@ -24,6 +24,7 @@ export class StatusController {
     private readonly peer: PeerService,
     private readonly lifecycle: LifecycleService,
     private readonly providers: ProviderSummaryService,
+    private readonly proxy: ProxyService,
   ) {}
 
   /** Service info and endpoint hints. */
@@ -90,10 +91,12 @@ export class StatusController {
     await reply.send({
       service: 'switchboard',
       version: build.version,
-      status: 'running',
+      // "stopped" while proxy traffic is paused (cluster-wide, or this replica by the cluster API)
+      status: this.proxy.isPaused || this.proxy.isClusterPaused ? 'stopped' : 'running',
       uptime: formatUptime(this.lifecycle.uptimeSeconds()),
       pid: process.pid,
-      host: cfg.host || hostname(),
+      // the bind address, as the gateway listens (main.ts: config host, else every interface)
+      host: cfg.host || '0.0.0.0',
       port: cfg.port,
       api_key_configured: keys.length > 0,
       providers: this.providers.summary(),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { authIndexOf, parseAuthFile, type ModelState } from '@app/routing';
+import { authIndexOf, parseAuthFile, secretFingerprint, type ModelState } from '@app/routing';
 import {
   activeCooldowns,
   authFileEntry,
@@ -92,6 +92,33 @@ describe(authFileEntry.name, () => {
         message: 'invalid x-api-key',
       },
     ]);
+  });
+
+  it('should show a credential whose refresh token was refused as an error until a new login', () => {
+    const f = facts('claude-dev@example.com.json');
+    const refused = f.credential.secret.refreshToken as string;
+    const mark = (fingerprint: string) => [
+      {
+        model: '*',
+        state: state({
+          error: {
+            message: 'Refresh token rejected (400 invalid_grant): revoked. Sign in again.',
+            at: NOW - 10,
+            fingerprint,
+          },
+        }),
+      },
+    ];
+    const e = authFileEntry(f, mark(secretFingerprint(refused)), NOW);
+    expect(e).toMatchObject({
+      status: 'error',
+      status_message: 'Refresh token rejected (400 invalid_grant): revoked. Sign in again.',
+      unavailable: true,
+      disabled: false,
+    });
+    // the file now holds another refresh token: a new login, the old mark no longer applies
+    const after = authFileEntry(f, mark(secretFingerprint('another-token')), NOW);
+    expect(after).toMatchObject({ status: 'active', status_message: '', unavailable: false });
   });
 
   it('should keep a credential available while only one model cools down', () => {

@@ -3,7 +3,9 @@ import {
   authIndexOf,
   decodeJwtClaims,
   parseExpiry,
+  secretFingerprint,
   type Credential,
+  type CredentialError,
   type ModelState,
 } from '@app/routing';
 import { maskKey } from '@app/common';
@@ -156,9 +158,25 @@ function accountOf(c: Credential): { account_type?: string; account?: string } {
 }
 
 /**
+ * The credential's error mark (refresh token rejected…), unless a new login has replaced the
+ * token it was set for since (the mark carries the refused token's fingerprint).
+ */
+export function credentialErrorOf(
+  c: Credential,
+  states: StateEntries,
+): CredentialError | undefined {
+  const mark = states.find((s) => s.model === ALL_MODELS)?.state.error;
+  if (!mark) return undefined;
+  const token = c.secret.refreshToken;
+  if (mark.fingerprint && token && mark.fingerprint !== secretFingerprint(token)) return undefined;
+  return mark;
+}
+
+/**
  * One listing row: the file's facts, the credential parsed from it and its runtime state.
- * `status` is `disabled`, `error` (unusable file, or benched after an upstream error) or
- * `active`; `unavailable` means the whole credential is benched (or the file is unusable).
+ * `status` is `disabled`, `error` (unusable file, refresh token refused until a new login, or
+ * benched after an upstream error) or `active`; `unavailable` means the whole credential is out
+ * of service (benched, marked error, or the file is unusable).
  */
 export function authFileEntry(f: AuthFileFacts, states: StateEntries, now: number): AuthFileEntry {
   const data = isObject(f.data) ? f.data : undefined;
@@ -168,6 +186,7 @@ export function authFileEntry(f: AuthFileFacts, states: StateEntries, now: numbe
   const cooldowns = c ? activeCooldowns(states, now) : [];
   const whole = cooldowns.find((v) => v.model === ALL_MODELS);
   const disabled = c?.disabled ?? data?.disabled === true;
+  const marked = c ? credentialErrorOf(c, states) : undefined;
 
   let status: AuthFileEntry['status'] = 'active';
   let message = '';
@@ -176,6 +195,9 @@ export function authFileEntry(f: AuthFileFacts, states: StateEntries, now: numbe
     message = f.error ?? 'not a usable auth file';
   } else if (disabled) {
     status = 'disabled';
+  } else if (marked) {
+    status = 'error';
+    message = marked.message;
   } else {
     const failed = cooldowns.find((v) => v.message !== undefined || v.status !== undefined);
     if (failed) {
@@ -194,7 +216,7 @@ export function authFileEntry(f: AuthFileFacts, states: StateEntries, now: numbe
     status,
     status_message: message,
     disabled,
-    unavailable: !c || whole !== undefined,
+    unavailable: !c || whole !== undefined || marked !== undefined,
     runtime_only: false,
     source: 'file',
     size: f.size,

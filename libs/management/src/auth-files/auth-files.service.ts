@@ -55,6 +55,11 @@ export interface AuthFileBrief {
   size: number;
   /** Last change, ms since epoch. */
   mtime: number;
+  /** As in the management listing: `active`, `disabled` or `error`. */
+  status: AuthFileEntry['status'];
+  status_message: string;
+  disabled: boolean;
+  unavailable: boolean;
 }
 
 /** The per-file outcome of a batch (upload or delete). */
@@ -161,19 +166,22 @@ export class AuthFilesService {
     );
   }
 
-  /** Names, sizes and change times (the control API's listing) and the directory. */
+  /**
+   * Names, sizes and change times (the control API's listing) with each credential's state as
+   * the management listing shows it, and the directory.
+   */
   async brief(): Promise<{ files: AuthFileBrief[]; directory: string }> {
     const repo = this.repo();
-    const rows = await Promise.all(
-      (await repo.list()).map(async (name) => {
-        const s = await this.store.stat(repo, name);
-        return s ? { name, size: s.size, mtime: Math.round(s.mtimeMs) } : undefined;
-      }),
-    );
-    return {
-      files: sortEntries(rows.filter((r): r is AuthFileBrief => r !== undefined)),
-      directory: repo.dir,
-    };
+    const files = (await this.list()).map((e): AuthFileBrief => ({
+      name: e.name,
+      size: e.size,
+      mtime: Date.parse(e.modtime),
+      status: e.status,
+      status_message: e.status_message,
+      disabled: e.disabled,
+      unavailable: e.unavailable,
+    }));
+    return { files, directory: repo.dir };
   }
 
   /** The bytes of one auth file (400 for a bad name, 404 when absent). */

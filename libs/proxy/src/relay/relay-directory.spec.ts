@@ -5,6 +5,7 @@ import {
   relayCredential,
   type RelayConnection,
 } from '@app/proxy/relay/relay-directory';
+import { upstreamName } from '@app/proxy/candidate-source';
 
 const conn: RelayConnection = {
   id: 'aistudio-abc',
@@ -45,6 +46,15 @@ describe('relay credentials', () => {
       oauth: false,
       relay: 'aistudio-abc',
     });
+  });
+
+  it('should name a relay candidate aistudio in messages and logs, whatever adapter calls it', () => {
+    const registry = ModelRegistry.build([relayCredential(conn)], {});
+    const [rc] = registry.resolve('gemini-2.5-pro(high)');
+    const cand = relayCandidate(rc);
+    expect(cand?.provider).toBe('gemini');
+    expect(cand && upstreamName(cand)).toBe('aistudio');
+    expect(upstreamName({ provider: 'gemini' })).toBe('gemini');
   });
 
   it('should not treat other credentials as relays', () => {
