@@ -96,6 +96,8 @@ claude-api-key:
       SB_PROCESS_NAME: 'worker-1',
       SB_DEMO_TOKEN: 'do-not-show-this',
       DATA_DIR: dataDir,
+      // Its cluster join line (debug) is what the log query below looks for.
+      LOG_LEVEL: 'debug',
     });
   }, 30_000);
 

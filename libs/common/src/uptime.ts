@@ -1,12 +1,10 @@
-/** Format seconds as `2h 15m 30s` (days added past 24 h: `1d 2h 0m 5s`). */
+/**
+ * Format seconds as `2h 15m 30s`: always hours, minutes and seconds, hours past 24 included
+ * (`0h 0m 5s`, `26h 3m 0s`), the shape monitors parse from `/status`.
+ */
 export function formatUptime(totalSeconds: number): string {
   const s = Math.max(0, Math.floor(totalSeconds));
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
+  const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (d > 0) return `${d}d ${h}h ${m}m ${sec}s`;
-  if (h > 0) return `${h}h ${m}m ${sec}s`;
-  if (m > 0) return `${m}m ${sec}s`;
-  return `${sec}s`;
+  return `${h}h ${m}m ${s % 60}s`;
 }

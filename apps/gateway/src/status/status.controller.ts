@@ -1,13 +1,12 @@
 import { Controller, Get, HttpCode, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hostname } from 'node:os';
 import { ConfigService } from '@app/config';
 import {
+  acceptsClientKey,
   AppError,
   buildInfo,
   extractClientKey,
   formatUptime,
-  matchesAny,
   renderError,
 } from '@app/common';
 import { RedisService } from '@app/storage';
@@ -15,7 +14,7 @@ import { PeerService } from '@app/gateway/http/peer.service';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { ProviderSummaryService } from '@app/gateway/status/provider-summary.service';
 
-/** Root, liveness and status surfaces (DESIGN.md 2.1 and 2.4). */
+/** Root, liveness and status surfaces (docs/proxy.md, and `GET /status` in the README). */
 @Controller()
 export class StatusController {
   constructor(
@@ -69,7 +68,7 @@ export class StatusController {
     const keys = cfg['api-keys'];
     if (!this.peer.isLocal(req) && keys.length > 0) {
       const key = extractClientKey(req, false);
-      if (!key || !matchesAny(key, keys)) {
+      if (!key || !acceptsClientKey(key, keys)) {
         const e = AppError.of('AUTH_INVALID_KEY');
         await reply.status(401).send(renderError('plain', e));
         return;
@@ -93,7 +92,8 @@ export class StatusController {
       status: 'running',
       uptime: formatUptime(this.lifecycle.uptimeSeconds()),
       pid: process.pid,
-      host: cfg.host || hostname(),
+      // The bind address, as the status contract says (not the machine's name).
+      host: cfg.host || '0.0.0.0',
       port: cfg.port,
       api_key_configured: keys.length > 0,
       providers: this.providers.summary(),
