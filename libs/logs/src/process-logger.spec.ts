@@ -1,3 +1,4 @@
+import type { ConfigService } from '@app/config';
 import type { ProcessLogStore } from '@app/logs/process-log.store';
 import { ProcessLogger } from '@app/logs/process-logger';
 import {
@@ -109,6 +110,30 @@ describe(ProcessLogger.name, () => {
       /^upstream refused key \S+ request_id=r-1 route=\/v1\/chat\/completions model=gpt-x status=401$/,
     );
     expect(appended[0][2]).not.toContain('sk-live-abcdefghijklmnopqrstu');
+  });
+
+  it("should follow config.yaml's debug flag when LOG_LEVEL is not set, reloads included", () => {
+    const savedLevel = process.env.LOG_LEVEL;
+    delete process.env.LOG_LEVEL;
+    try {
+      let listener: ((next: { debug: boolean }, prev: { debug: boolean }) => void) | undefined;
+      const config = {
+        current: { debug: true },
+        onChange: (l: typeof listener) => {
+          listener = l;
+          return () => undefined;
+        },
+      } as unknown as ConfigService;
+      sut = new ProcessLogger(store, 'gateway-1', config);
+      sut.onModuleInit();
+      sut.debug('detail', 'Proxy');
+      expect(appended).toEqual([['debug', 'Proxy', 'detail']]);
+      listener!({ debug: false }, { debug: true });
+      sut.debug('hidden', 'Proxy');
+      expect(appended).toHaveLength(1);
+    } finally {
+      if (savedLevel !== undefined) process.env.LOG_LEVEL = savedLevel;
+    }
   });
 
   it('should print objects without secrets as Nest does', () => {

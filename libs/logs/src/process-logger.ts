@@ -1,4 +1,12 @@
-import { Inject, Injectable, type LogLevel } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type LogLevel,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ConfigService, nestLogLevels } from '@app/config';
 import { PROCESS_NAME } from '@app/storage';
 import { AppLogger, appLoggerOptions, logText } from '@app/logs/app-logger';
 import { levelOf } from '@app/logs/process-log.entry';
@@ -32,15 +40,33 @@ function masked(message: unknown): unknown {
  * (JSON lines or Nest's readable lines) and also appends every printed line to the cluster's
  * process-log stream so `/api/v1/logs` and `/v0/management/logs` see every member's output.
  * Secrets are masked before either: stdout ends up in `docker logs` and journald, as readable
- * as the shared log.
+ * as the shared log. Without LOG_LEVEL, config.yaml's `debug: true` turns debug lines on (and
+ * off again on reload), as it does in CLIProxyAPI.
  */
 @Injectable()
-export class ProcessLogger extends AppLogger {
+export class ProcessLogger extends AppLogger implements OnModuleInit, OnModuleDestroy {
+  private offConfig: (() => void) | undefined;
+
   constructor(
     private readonly store: ProcessLogStore,
     @Inject(PROCESS_NAME) processName = '',
+    @Optional() private readonly config?: ConfigService,
   ) {
     super(appLoggerOptions(processName));
+  }
+
+  onModuleInit(): void {
+    const config = this.config;
+    if (!config || process.env.LOG_LEVEL?.trim()) return;
+    const apply = (debug: boolean) => this.setLogLevels(nestLogLevels(debug ? 'debug' : 'info'));
+    apply(config.current.debug);
+    this.offConfig = config.onChange((next, prev) => {
+      if (next.debug !== prev.debug) apply(next.debug);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.offConfig?.();
   }
 
   protected override printStackTrace(stack: string): void {
