@@ -31,6 +31,8 @@ const base = {
   moduleNameMapper,
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  // A passing run prints nothing but jest's own output (docs/testing.md).
+  setupFilesAfterEnv: ['<rootDir>/test/setup/quiet-nest.ts', '<rootDir>/test/setup/no-console.ts'],
 };
 
 /** @type {import('jest').Config} */

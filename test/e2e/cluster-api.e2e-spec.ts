@@ -251,6 +251,8 @@ claude-api-key:
     const logger = gws[0].app.get(ProcessLogger);
     logger.setLogLevels(['error', 'warn']);
     gws[0].app.useLogger(logger);
+    // What it prints is not the point (the shared log is): keep the test run's output clean.
+    const printed = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const sse = openSse(`${gws[1].url}/api/v1/logs/stream?process=gateway-1&pattern=probe`);
     try {
       await waitFor(() => sse.frames.length > 0, { what: 'connected frame' });
@@ -271,6 +273,9 @@ claude-api-key:
         message: 'probe line for the live log',
       });
     } finally {
+      printed.mockRestore();
+      // It stays Nest's logger for the rest of this file: silent from here on.
+      logger.setLogLevels([]);
       sse.close();
       await sse.done;
     }
