@@ -64,7 +64,7 @@ function apiLine(e: ProcessLogEntry, line?: string): ApiLogLine {
 }
 
 /**
- * The cluster API `/api/v1/*` (DESIGN.md 2.5): the supervisor view of every gateway replica
+ * The cluster API `/api/v1/*` (docs/cluster.md): the supervisor view of every gateway replica
  * and worker, their commands, and the shared process and request logs (also live, as SSE).
  */
 @Controller('api/v1')
