@@ -254,6 +254,8 @@ const asRoot = process.getuid?.() === 0;
  */
 function makeWorkDir(uid, withConfig) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-compose-'));
+  // Like a checkout anyone may enter (mkdtemp makes it 0700): the dirs' owner must reach them.
+  chmodSync(dir, 0o755);
   const config = join(dir, 'config');
   const auths = join(dir, 'auths');
   mkdirSync(config);
@@ -684,7 +686,8 @@ async function main() {
 /** The user running the app's node process in a container (`podman top`). */
 async function processUser(name) {
   const r = await podman(['top', name, 'user', 'args']);
-  const line = r.out.split('\n').find((l) => l.includes('dist/apps/'));
+  // Not tini's line (its arguments name the same script): the process whose command is node.
+  const line = r.out.split('\n').find((l) => /^\S+\s+node dist\/apps\//.test(l.trim()));
   assert(line, `no app process in ${name}: ${r.out.trim()}`);
   return line.trim().split(/\s+/)[0];
 }
@@ -760,8 +763,8 @@ async function firstRun(commit) {
       key = r.out.trim();
       assert(r.code === 0 && /^sk-sb-[A-Za-z0-9_-]{32}$/.test(key), `key command said: ${r.out}`);
       assert(
-        !readFileSync(file, 'utf8').includes('your-api-key-'),
-        'placeholders left in config.yaml',
+        !/^\s*-\s*'your-api-key-\d+'/m.test(readFileSync(file, 'utf8')),
+        'placeholder client keys left in config.yaml',
       );
       // Printed once, by whichever process created the file, on its stdout (a JSON line).
       let printed = 0;
@@ -790,10 +793,23 @@ async function firstRun(commit) {
       const locked = join(firstRunDir, 'locked');
       mkdirSync(locked, { mode: 0o700 });
       const r = await podman(
-        ['run', '--rm', '--user', '1234:1234', '-v', `${locked}:/app/config`, IMAGE],
+        [
+          'run',
+          '--rm',
+          '--no-healthcheck',
+          '--user',
+          '1234:1234',
+          '-v',
+          `${locked}:/app/config`,
+          IMAGE,
+        ],
         { timeoutMs: 60_000 },
       );
-      const lines = r.out.trim().split('\n');
+      // podman's own notices (`time="…" level=…`) aside, the container says one thing.
+      const lines = r.out
+        .trim()
+        .split('\n')
+        .filter((l) => !/^time="[^"]*" level=/.test(l));
       assert(r.code === 78, `exit ${r.code}: ${r.out.trim()}`);
       assert(lines.length === 1 && /not writable .* chown/.test(lines[0]), `said: ${r.out.trim()}`);
     },
