@@ -6,10 +6,10 @@
 // The launcher owns its children. They run in their own process groups, so a terminal's Ctrl-C
 // reaches only npm and the launcher; one signal from any source (Ctrl-C, `kill`, systemd,
 // `timeout`, npm forwarding) drains every member once, then stops Redis, then exits. Each member
-// has an IPC channel to the launcher and drains and exits when it closes, and redis-server gets
-// SIGTERM from the kernel when the launcher dies (setpriv --pdeathsig, on Linux), so no child
-// outlives it. package.json runs this file with `exec`, so npm's own signal forwarding reaches
-// it directly. docs/operations.md has the rest.
+// has an IPC channel to the launcher and drains and exits when it closes; redis-server runs
+// under scripts/redis-keeper.mjs, which stops it once those members are gone. So no child
+// outlives the launcher, and Redis always stops last. package.json runs this file with `exec`,
+// so npm's own signal forwarding reaches it directly. docs/operations.md has the rest.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
@@ -251,15 +251,12 @@ class Launcher {
       '--logfile',
       logfile,
     ];
-    // The kernel stops it if the launcher dies without stopping it (Linux, util-linux setpriv).
-    const setpriv = findBinary('setpriv', undefined, ['/usr/bin/setpriv', '/bin/setpriv']);
-    const [cmd, argv] = setpriv
-      ? [setpriv, ['--pdeathsig', 'SIGTERM', '--', bin, ...args]]
-      : [bin, args];
-    const child = spawn(cmd, argv, {
+    // The keeper stops it after the members, even if the launcher dies first.
+    const keeper = join(root, 'scripts', 'redis-keeper.mjs');
+    const child = spawn(process.execPath, [keeper, bin, ...args], {
       cwd: root,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     this.relay(child, 'redis');
     this.redis = { child, url: `redis://127.0.0.1:${port}`, dir, logfile };
@@ -305,6 +302,9 @@ class Launcher {
     m.child = child;
     m.startedAt = Date.now();
     m.stopped = false;
+    // The Redis keeper waits for these before it stops Redis, should the launcher die.
+    const pids = [...this.members.values()].map((x) => x.child?.pid).filter(Boolean);
+    if (this.redis?.child.connected) this.redis.child.send({ members: pids });
     this.relay(child, m.name);
     child.on('message', (msg) => {
       if (msg && msg.type === 'ready') {

@@ -230,18 +230,29 @@ describe('local mode (npm start)', () => {
     for (const pid of before) expect(alive(pid)).toBe(false);
   }, 120000);
 
-  it('should take its children with it when the launcher itself is killed', async () => {
+  it('should take its children with it when the launcher itself is killed, Redis last', async () => {
     const app = startNode(START, { ...(await env()), LOG_LEVEL: 'info' });
     spawned.push(app.child);
     await ready(app.output);
-    const children = childrenOf(app.child.pid!);
-    pids.push(...children);
-    expect(children).toHaveLength(3);
+    // The Redis keeper, the gateway and the worker; redis-server under the keeper.
+    expect(childrenOf(app.child.pid!)).toHaveLength(3);
+    const all = tree(app.child.pid!);
+    pids.push(...all);
+    const args = (pid: number) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)]).toString();
+    const redis = all.find((p) => /redis-server/.test(args(p)) && !/redis-keeper/.test(args(p)))!;
+    const members = all.filter((p) => args(p).includes('dist/apps/'));
+    expect(members).toHaveLength(2);
     app.child.kill('SIGKILL');
-    await waitFor(() => children.every((p) => !alive(p)), {
-      timeoutMs: 30000,
-      what: 'gateway, worker and redis-server to exit',
-    });
+    const goneAt = new Map<number, number>();
+    await waitFor(
+      () => {
+        for (const p of all) if (!goneAt.has(p) && !alive(p)) goneAt.set(p, Date.now());
+        return goneAt.size === all.length;
+      },
+      { timeoutMs: 45000, intervalMs: 50, what: 'gateway, worker and redis-server to exit' },
+    );
+    // The members drained against a live Redis: it stopped after both.
+    for (const m of members) expect(goneAt.get(redis)!).toBeGreaterThanOrEqual(goneAt.get(m)!);
   }, 90000);
 
   it('should print the problems of an invalid config.yaml once and exit 78 without starting anything', async () => {
