@@ -60,6 +60,8 @@ function buildIfNeeded() {
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
+/** A line from a member's logger: `[<member name>] …`. */
+const MEMBER_LINE = /^\[[\w.:@-]+\] /;
 
 const dist = (rel) => import(pathToFileURL(join(root, 'dist', rel)).href);
 
@@ -199,7 +201,8 @@ class Launcher {
         return;
       }
       const out = stream === 'stderr' ? process.stderr : process.stdout;
-      const named = line.replace(ANSI, '').startsWith(`[${name}] `);
+      // A member's own log lines start with its name (whatever it is); the rest gets the label.
+      const named = MEMBER_LINE.test(line.replace(ANSI, ''));
       out.write(named ? `${line}\n` : `[${name}] ${line}\n`);
     };
     onLines(child.stdout, (l) => pass(l, 'stdout'));

@@ -85,5 +85,7 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   // Anything else that stops the start (Redis settings, a bug): one line, then exit non-zero.
   Logger.error((err as Error)?.message ?? String(err), 'Gateway');
+  // A failure before the process logger took over would otherwise stay in Nest's buffer.
+  Logger.flush();
   process.exit(1);
 });

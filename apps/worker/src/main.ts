@@ -75,5 +75,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   Logger.error((err as Error)?.message ?? String(err), 'Worker');
+  // A failure before the process logger took over would otherwise stay in Nest's buffer.
+  Logger.flush();
   process.exit(1);
 });
