@@ -151,18 +151,32 @@ describe('what the processes print, and where they listen', () => {
         body: JSON.stringify({ model: 'gpt-dead', messages: [{ role: 'user', content: 'hi' }] }),
       });
       expect(res.status).toBeGreaterThanOrEqual(500);
-      const failure = await waitFor(
-        () => jsonLines(gw.output()).find((l) => l.request_id === 'req-output-1'),
-        { timeoutMs: 5000, what: 'the failure line' },
-      );
+      const ofRequest = () => jsonLines(gw.output()).filter((l) => l.request_id === 'req-output-1');
+      await waitFor(() => ofRequest().length === 2, { timeoutMs: 5000, what: 'its two lines' });
+      const [failure, access] = [
+        ofRequest().find((l) => l.context === 'Proxy'),
+        ofRequest().find((l) => l.context !== 'Proxy'),
+      ];
       expect(failure).toMatchObject({
         level: 'warn',
         process: 'gateway-out',
-        context: 'Proxy',
         route: '/v1/chat/completions',
         model: 'gpt-dead',
         status: res.status,
       });
+      expect(failure?.msg).toMatch(/^request req-output-1 for gpt-dead failed with 5\d\d: /);
+      // The access line: the shared log's text as msg, its facts as fields.
+      expect(access).toMatchObject({
+        level: 'error',
+        route: '/v1/chat/completions',
+        method: 'POST',
+        status: res.status,
+        ip: '127.0.0.1',
+        msg: expect.stringMatching(
+          /^5\d\d \| .* \| POST +"\/v1\/chat\/completions" \| request_id=req-output-1$/,
+        ),
+      });
+      expect(typeof access?.latency_ms).toBe('number');
 
       // Quiet: no Nest route or module lines, no colours.
       for (const app of [gw, worker]) {

@@ -87,7 +87,8 @@ export function appLoggerOptions(
   };
 }
 
-function isLogFields(message: unknown): message is LogFields {
+/** True for a structured message (`{ msg, …fields }`). */
+export function isLogFields(message: unknown): message is LogFields {
   return (
     typeof message === 'object' &&
     message !== null &&
@@ -195,8 +196,9 @@ export class AppLogger extends ConsoleLogger {
     else if (message instanceof Error) line.msg = message.message;
     else line.msg = logText(message);
     if (options.errorStack) line.stack = options.errorStack;
+    // Flat lines (every request's access line) take JSON.stringify; anything nested goes through
     // Nest's serialiser: bigint, Map, Error and cycles handled, huge records truncated.
-    const text = this.stringifyJsonLogObject(line);
+    const text = isFlat(line) ? JSON.stringify(line) : this.stringifyJsonLogObject(line);
     process[options.writeStreamType ?? 'stdout'].write(`${text}\n`);
   }
 
@@ -204,6 +206,17 @@ export class AppLogger extends ConsoleLogger {
   protected override formatPid(): string {
     return `[${this.processName}] `;
   }
+}
+
+/** Only strings, finite numbers, booleans, null and undefined: JSON.stringify writes them as they are. */
+function isFlat(line: Record<string, unknown>): boolean {
+  for (const key in line) {
+    const v = line[key];
+    const t = typeof v;
+    const plain = v === null || t === 'undefined' || t === 'string' || t === 'boolean';
+    if (!plain && !(t === 'number' && Number.isFinite(v))) return false;
+  }
+  return true;
 }
 
 /** The text of any log message (structured ones as `msg key=value`). */

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService, nestLogLevels } from '@app/config';
 import { PROCESS_NAME } from '@app/storage';
-import { AppLogger, appLoggerOptions, logText } from '@app/logs/app-logger';
+import { AppLogger, appLoggerOptions, isLogFields, logText } from '@app/logs/app-logger';
 import { levelOf } from '@app/logs/process-log.entry';
 import { ProcessLogStore } from '@app/logs/process-log.store';
 import { maskSecrets } from '@app/logs/secret-mask';
@@ -37,8 +37,8 @@ function masked(message: unknown): unknown {
 
 /**
  * The apps' Nest logger (`app.useLogger(app.get(ProcessLogger))`): prints as `AppLogger` does
- * (JSON lines or Nest's readable lines) and also appends every printed line to the cluster's
- * process-log stream so `/api/v1/logs` and `/v0/management/logs` see every member's output.
+ * (JSON lines or Nest's readable lines) and also appends every printed line (a structured
+ * message's `msg`) to the cluster's process-log stream so `/api/v1/logs` and `/v0/management/logs` see every member's output.
  * Secrets are masked before either: stdout ends up in `docker logs` and journald, as readable
  * as the shared log. Without LOG_LEVEL, config.yaml's `debug: true` turns debug lines on (and
  * off again on reload), as it does in CLIProxyAPI.
@@ -85,7 +85,8 @@ export class ProcessLogger extends AppLogger implements OnModuleInit, OnModuleDe
     super.deliver(safe, context, level, writeStreamType, stack);
     const stored = levelOf(level);
     for (const m of safe) {
-      const text = logText(m);
+      // A structured message is stored as its text: its fields are for JSON stdout.
+      const text = isLogFields(m) ? m.msg : logText(m);
       this.store.append(
         stored,
         context,

@@ -898,11 +898,14 @@ export class ProxyService {
       tokens: tokensFromUsage(o.usage),
     };
     this.metrics.observe(rec);
-    // Failures the operator should see in the logs (a success logs nothing: the request path
-    // stays cheap). Invalid requests and clients that left are the client's business.
+    // Failures the operator should see in the logs, with the model and provider the access
+    // line cannot know. Invalid requests and clients that left are the client's business.
     if (o.failed && o.status >= 500 && o.errorClass !== 'internal_error') {
       this.logger.warn({
-        msg: `request failed: ${o.errorClass ?? 'error'} after ${o.attempts} attempt(s)`,
+        // The shared process log stores msg alone: it names the request too.
+        msg:
+          `request ${rec.requestId} for ${rec.model || 'no model'} failed with ${rec.status}: ` +
+          `${o.errorClass ?? 'error'} after ${o.attempts} attempt(s)`,
         request_id: rec.requestId,
         route: rec.route,
         model: rec.model,
