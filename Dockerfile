@@ -27,7 +27,7 @@ RUN BUILD_COMMIT="$BUILD_COMMIT" BUILD_DATE="$BUILD_DATE" node scripts/build.mjs
 FROM deps AS prod-deps
 RUN npm prune --omit=dev --no-audit --no-fund
 
-# --- runtime: slim, non-root, an init so SIGTERM reaches the shutdown hooks ------------------
+# --- runtime: slim, runs as non-root, an init so SIGTERM reaches the shutdown hooks ----------
 FROM node:20-bookworm-slim AS runtime
 # apt's package caches (/var/cache/apt/*.bin) are ~80 MB: drop them with the lists.
 RUN apt-get update \
@@ -36,7 +36,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 # A heap cap keeps V8 collecting old garbage early: the gateway stays under ~200 MB RSS under
 # load (uncapped, V8 sizes its heap from the host's memory and lets it grow to ~250 MB). Raise it
-# for teams sending many large image requests at once (docs/operations.md).
+# for teams sending many large image requests at once (docs/performance.md).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-old-space-size=1536 \
     CONFIG_PATH=/app/config/config.yaml \
@@ -48,11 +48,14 @@ WORKDIR /app
 COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY package.json config.example.yaml ./
+COPY scripts/docker-entrypoint.sh /usr/local/bin/switchboard-entrypoint
 RUN mkdir -p /app/config /app/auths /app/data && chown node:node /app/config /app/auths /app/data
-USER node
+# The container starts as root only to hand the mounted config and auth directories to the
+# process (whoever owns them on the host), then the entrypoint drops to that user or to `node`
+# (setpriv, part of util-linux in every Debian image). docs/containers.md has the details.
 EXPOSE 8317 8318
 # Plain exec form (no shell, no quotes): podman-compose passes it through unmangled.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "dist/apps/gateway/src/healthcheck.js"]
-ENTRYPOINT ["/usr/bin/tini", "--"]
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/switchboard-entrypoint"]
 CMD ["node", "dist/apps/gateway/src/main.js"]

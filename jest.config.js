@@ -31,6 +31,12 @@ const base = {
   moduleNameMapper,
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  // A passing run prints nothing but jest's own output (docs/testing.md).
+  setupFilesAfterEnv: ['<rootDir>/test/setup/quiet-nest.ts', '<rootDir>/test/setup/no-console.ts'],
+  // Jest 30 "soft-deletes" what a spec file left on the global scope and prints a deprecation
+  // warning when a late timer touches it (a fake-timer Date after its file ended, now and then).
+  // Jest 29's behaviour: keep them; each file runs in its own context anyway.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
 };
 
 /** @type {import('jest').Config} */

@@ -198,7 +198,7 @@ async function capChecks(redis) {
 async function heapUsedMb(url) {
   try {
     const text = await (await fetch(url)).text();
-    const m = /^switchboard_nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
+    const m = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
     return m ? Number(m[1]) / 1048576 : NaN;
   } catch {
     return NaN;

@@ -1,20 +1,32 @@
 #!/usr/bin/env node
-// Local mode: one command runs the gateway and the worker (and, with REDIS_URL unset, a
-// redis-server child on ./data/redis). Ctrl-C stops everything cleanly. DESIGN.md section 1.
+// npm start: the whole stack on this machine with one command. It builds when the sources
+// changed, checks config.yaml (creating it on first run), starts redis-server as a child (unless
+// REDIS_URL is set), then the members (gateway, worker), and prints one summary once they listen.
+//
+// The launcher owns its children. They run in their own process groups, so a terminal's Ctrl-C
+// reaches only npm and the launcher; one signal from any source (Ctrl-C, `kill`, systemd,
+// `timeout`, npm forwarding) drains every member once, then stops Redis, then exits. Each member
+// has an IPC channel to the launcher and drains and exits when it closes; redis-server runs
+// under scripts/redis-keeper.mjs, which stops it once those members are gone. So no child
+// outlives the launcher, and Redis always stops last. package.json runs this file with `exec`,
+// so npm's own signal forwarding reaches it directly. docs/operations.md has the rest.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = resolve(process.env.DATA_DIR || join(root, 'data'));
-const children = new Map();
-let shuttingDown = false;
 
-function log(msg) {
-  process.stdout.write(`[switchboard] ${msg}\n`);
-}
+/** Longest member drain (the worker's 30 s) plus a margin, then SIGKILL. */
+const DRAIN_MS = 35_000;
+const REDIS_STOP_MS = 10_000;
+/** npm forwards the terminal's Ctrl-C on top of the one the launcher already got. */
+const DUPLICATE_SIGNAL_MS = 2000;
+/** The image's default heap cap (Dockerfile), unless NODE_OPTIONS is set: see docs/performance.md. */
+const DEFAULT_NODE_OPTIONS = '--max-old-space-size=1536';
+
+// --- before the build: plain output -------------------------------------------------------------
 
 function newestMtime(dir) {
   let newest = 0;
@@ -38,12 +50,22 @@ function buildIfNeeded() {
       (d) => existsSync(join(root, d)) && newestMtime(join(root, d)) > statSync(stamp).mtimeMs,
     );
   if (!stale) return;
-  log('building (sources changed since the last build)…');
+  process.stderr.write('[switchboard] building (sources changed since the last build)…\n');
+  // The build's own output goes to stderr: stdout stays one format (JSON lines when not a TTY).
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], {
     cwd: root,
-    stdio: 'inherit',
+    stdio: ['ignore', 2, 2],
   });
 }
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+/** A line from a member's logger: `[<member name>] …`. */
+const MEMBER_LINE = /^\[[\w.:@-]+\] /;
+
+const dist = (rel) => import(pathToFileURL(join(root, 'dist', rel)).href);
+
+// --- small helpers -----------------------------------------------------------------------------
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -56,19 +78,11 @@ function freePort() {
   });
 }
 
-function findRedisServer() {
-  // REDIS_SERVER_BIN pins the binary (and lets tests simulate a machine without one).
-  if (process.env.REDIS_SERVER_BIN)
-    return existsSync(process.env.REDIS_SERVER_BIN) ? process.env.REDIS_SERVER_BIN : '';
-  for (const p of [
-    '/usr/bin/redis-server',
-    '/usr/local/bin/redis-server',
-    '/opt/homebrew/bin/redis-server',
-  ]) {
-    if (existsSync(p)) return p;
-  }
+function findBinary(name, pinned, places) {
+  if (pinned !== undefined) return existsSync(pinned) ? pinned : '';
+  for (const p of places) if (existsSync(p)) return p;
   try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], {
+    return execFileSync('sh', ['-c', `command -v ${name}`], {
       stdio: ['ignore', 'pipe', 'ignore'],
     })
       .toString()
@@ -94,58 +108,28 @@ async function ping(port) {
   });
 }
 
-function pipeLines(stream, prefix, out) {
+/** Split a stream into lines. */
+function onLines(stream, fn) {
   let buf = '';
+  stream.setEncoding('utf8');
   stream.on('data', (chunk) => {
-    buf += chunk.toString();
+    buf += chunk;
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
-      out.write(`${prefix} ${buf.slice(0, i)}\n`);
+      fn(buf.slice(0, i));
       buf = buf.slice(i + 1);
     }
   });
+  stream.on('end', () => buf && fn(buf));
 }
 
-/** The image's default heap cap (Dockerfile), unless NODE_OPTIONS is set: see docs/operations.md. */
-const DEFAULT_NODE_OPTIONS = '--max-old-space-size=1536';
+/** `http://0.0.0.0:8317` → `http://127.0.0.1:8317`: an address a browser on this machine can open. */
+function localUrl(url) {
+  return url.replace(/^(https?:\/\/)(0\.0\.0\.0|\[::\]|::)(?=:)/, '$1127.0.0.1');
+}
 
-function startChild(name, args, env, { restart = true } = {}) {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { NODE_OPTIONS: DEFAULT_NODE_OPTIONS, ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  pipeLines(child.stdout, `[${name}]`, process.stdout);
-  pipeLines(child.stderr, `[${name}]`, process.stderr);
-  const entry = { child, name, restarts: children.get(name)?.restarts ?? 0 };
-  children.set(name, entry);
-  child.on('exit', (code, signal) => {
-    if (shuttingDown || !restart) return;
-    if (code === 78) {
-      // Refused to start (another live member has its name): restarting cannot help.
-      entry.stopped = true;
-      log(`${name} refused to start; not restarting it`);
-      const apps = [...children.values()].filter((c) => c.name !== 'redis');
-      if (apps.every((c) => c.stopped)) void shutdown('every member refused to start');
-      return;
-    }
-    if (code === 0) {
-      // A clean exit (cluster POST /shutdown) stays down; when every member is down, so are we.
-      entry.stopped = true;
-      log(`${name} stopped`);
-      const apps = [...children.values()].filter((c) => c.name !== 'redis');
-      if (apps.every((c) => c.stopped)) void shutdown('all members stopped');
-      return;
-    }
-    // A member asked to restart (cluster API, exit 75) or crashed: its supervisor (us) starts it.
-    entry.restarts += 1;
-    const delay = Math.min(500 * entry.restarts, 5000);
-    log(`${name} exited (${signal ?? code}); restarting in ${delay} ms`);
-    setTimeout(() => {
-      if (!shuttingDown) startChild(name, args, { ...env, SB_RESTARTS: String(entry.restarts) });
-    }, delay);
-  });
-  return child;
+function hidePassword(url) {
+  return url.replace(/(:\/\/[^/:@]*:)[^/@]+@/, '$1****@');
 }
 
 function waitExit(child, ms) {
@@ -162,42 +146,90 @@ function waitExit(child, ms) {
   });
 }
 
-async function shutdown(signal) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  log(`${signal}: stopping…`);
-  const apps = [...children.values()].filter((c) => c.name !== 'redis');
-  for (const { child } of apps) child.kill('SIGTERM');
-  await Promise.all(apps.map(({ child }) => waitExit(child, 20000)));
-  const redis = children.get('redis');
-  if (redis) {
-    redis.child.kill('SIGTERM');
-    await waitExit(redis.child, 10000);
-  }
-  log('stopped');
-  process.exit(0);
+// --- the launcher --------------------------------------------------------------------------------
+
+/**
+ * The members to run. One gateway and one worker today; more gateway processes are more entries
+ * here (each with its own name and env).
+ */
+function plannedMembers(env) {
+  // Unless named here, each process names itself `<kind>-<host>-<port>` (unique on the machine,
+  // so several `npm start` can share one Redis); `name` is then only the launcher's label.
+  return [
+    {
+      name: env.SB_PROCESS_NAME || 'gateway',
+      processName: env.SB_PROCESS_NAME || '',
+      kind: 'gateway',
+      script: join(root, 'dist/apps/gateway/src/main.js'),
+      env: {},
+    },
+    {
+      name: env.SB_WORKER_NAME || 'worker',
+      processName: env.SB_WORKER_NAME || '',
+      kind: 'worker',
+      script: join(root, 'dist/apps/worker/src/main.js'),
+      env: {},
+    },
+  ];
 }
 
-function configuredPort() {
-  if (process.env.PORT) return Number(process.env.PORT);
-  const file = resolve(process.env.CONFIG_PATH || join(root, 'config.yaml'));
-  try {
-    const m = /^port:\s*(\d+)/m.exec(readFileSync(file, 'utf8'));
-    if (m) return Number(m[1]);
-  } catch {
-    // first run: the gateway creates config.yaml from the example (port 8317)
+class Launcher {
+  constructor(lib) {
+    this.lib = lib;
+    this.format = lib.logFormatOf(process.env, process.stdout);
+    this.colors = lib.colorsOf(this.format, process.env, process.stdout);
+    this.log = this.loggerFor('switchboard');
+    this.members = new Map();
+    this.redis = undefined;
+    this.timers = new Set();
+    this.stopping = undefined; // { at, promise }
+    this.summaryPrinted = false;
+    this.started = Date.now();
   }
-  return 8317;
-}
 
-async function main() {
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  buildIfNeeded();
-  mkdirSync(dataDir, { recursive: true });
-  let redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    const bin = findRedisServer();
+  loggerFor(processName) {
+    const { AppLogger, appLoggerOptions } = this.lib;
+    const opts = appLoggerOptions(processName, process.env, process.stdout);
+    return new AppLogger({ ...opts, format: this.format, colors: this.colors });
+  }
+
+  /** Relay a child's output: its own log lines as they are, anything else labelled with its name. */
+  relay(child, name) {
+    const raw = this.loggerFor(name);
+    const pass = (line, stream) => {
+      if (!line) return;
+      if (this.format === 'json') {
+        if (line.startsWith('{')) process.stdout.write(`${line}\n`);
+        else if (stream === 'stderr') raw.error(line, 'stderr');
+        else raw.log(line, 'stdout');
+        return;
+      }
+      const out = stream === 'stderr' ? process.stderr : process.stdout;
+      // A member's own log lines start with its name (whatever it is); the rest gets the label.
+      const named = MEMBER_LINE.test(line.replace(ANSI, ''));
+      out.write(named ? `${line}\n` : `[${name}] ${line}\n`);
+    };
+    onLines(child.stdout, (l) => pass(l, 'stdout'));
+    onLines(child.stderr, (l) => pass(l, 'stderr'));
+  }
+
+  childEnv(extra) {
+    return {
+      NODE_OPTIONS: DEFAULT_NODE_OPTIONS,
+      ...process.env,
+      // The children write to a pipe: they print what this terminal (or file) wants.
+      LOG_FORMAT: this.format,
+      FORCE_COLOR: this.colors ? '1' : '0',
+      ...extra,
+    };
+  }
+
+  async startRedis() {
+    const bin = findBinary('redis-server', process.env.REDIS_SERVER_BIN, [
+      '/usr/bin/redis-server',
+      '/usr/local/bin/redis-server',
+      '/opt/homebrew/bin/redis-server',
+    ]);
     if (!bin) {
       process.stderr.write(
         'Switchboard needs Redis. Either set REDIS_URL=redis://host:6379, or install the server:\n' +
@@ -208,65 +240,278 @@ async function main() {
       process.exit(1);
     }
     const port = await freePort();
-    const dir = join(dataDir, 'redis');
+    const dir = join(this.dataDir, 'redis');
     mkdirSync(dir, { recursive: true });
-    const child = spawn(
-      bin,
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--save',
-        '',
-      ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    pipeLines(child.stdout, '[redis]', process.stdout);
-    pipeLines(child.stderr, '[redis]', process.stderr);
-    children.set('redis', { child, name: 'redis', restarts: 0 });
-    child.on('exit', (code) => {
-      if (!shuttingDown) {
-        log(`redis-server exited (${code}); stopping`);
-        void shutdown('redis exit');
-      }
+    const logfile = join(dir, 'redis.log');
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      // Its banner and notices go to a file; the launcher reports what matters.
+      '--logfile',
+      logfile,
+    ];
+    // The keeper stops it after the members, even if the launcher dies first.
+    const keeper = join(root, 'scripts', 'redis-keeper.mjs');
+    const child = spawn(process.execPath, [keeper, bin, ...args], {
+      cwd: root,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    const deadline = Date.now() + 10000;
+    this.relay(child, 'redis');
+    this.redis = { child, url: `redis://127.0.0.1:${port}`, dir, logfile };
+    child.on('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.log.error(
+        `redis-server exited (${signal ?? code}); see ${logfile}. Stopping everything`,
+        'Launcher',
+      );
+      void this.shutdown('redis-server exited', 1);
+    });
+    const deadline = Date.now() + 10_000;
     while (!(await ping(port))) {
+      if (this.stopping) return;
       if (Date.now() > deadline) {
-        log('redis-server did not start');
-        return shutdown('error');
+        let tail = '';
+        try {
+          tail = readFileSync(logfile, 'utf8').trimEnd().split('\n').slice(-10).join('\n');
+        } catch {
+          // no log written
+        }
+        this.log.error(`redis-server did not start within 10 s:\n${tail}`, 'Launcher');
+        return this.shutdown('redis-server did not start', 1);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    redisUrl = `redis://127.0.0.1:${port}`;
-    log(`redis-server on ${redisUrl} (data in ${dir})`);
   }
-  const env = { REDIS_URL: redisUrl, DATA_DIR: dataDir };
-  startChild('gateway-1', [join(root, 'dist/apps/gateway/src/main.js')], {
-    ...env,
-    // Unset: each process names itself `<kind>-<host>-<port>`, unique on this machine.
-    SB_PROCESS_NAME: process.env.SB_PROCESS_NAME || '',
-  });
-  startChild('worker-1', [join(root, 'dist/apps/worker/src/main.js')], {
-    ...env,
-    SB_PROCESS_NAME: process.env.SB_WORKER_NAME || '',
-  });
-  const port = configuredPort();
-  const workerPort = process.env.WORKER_PORT || 8318;
-  log(`gateway:  http://127.0.0.1:${port}/  (status: /status, metrics: /metrics)`);
-  log(`worker:   http://127.0.0.1:${workerPort}/health  (metrics: /metrics)`);
-  log('Ctrl-C stops everything.');
+
+  startMember(m) {
+    const { RESTART_EXIT_CODE, CONFIG_EXIT_CODE } = this.lib;
+    const child = spawn(process.execPath, [m.script], {
+      cwd: root,
+      env: this.childEnv({
+        ...this.sharedEnv,
+        ...m.env,
+        SB_PROCESS_NAME: m.processName,
+        SB_RESTARTS: String(m.restarts),
+      }),
+      // Own process group: a terminal's Ctrl-C is the launcher's to relay, once.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    m.child = child;
+    m.startedAt = Date.now();
+    m.stopped = false;
+    // The Redis keeper waits for these before it stops Redis, should the launcher die.
+    const pids = [...this.members.values()].map((x) => x.child?.pid).filter(Boolean);
+    if (this.redis?.child.connected) this.redis.child.send({ members: pids });
+    this.relay(child, m.name);
+    child.on('message', (msg) => {
+      if (msg && msg.type === 'ready') {
+        m.ready = msg;
+        this.maybeSummary();
+      }
+    });
+    // A failed spawn (the binary vanished) is reported through 'exit' as well.
+    child.on('error', (err) => this.log.error(`${m.name}: ${err.message}`, 'Launcher'));
+    child.on('exit', (code, signal) => {
+      if (this.stopping) return;
+      if (code === 0) {
+        // A clean exit (cluster POST /shutdown or /processes/:name/stop) stays down.
+        m.stopped = true;
+        this.log.log(`${m.name} stopped`, 'Launcher');
+        if ([...this.members.values()].every((x) => x.stopped))
+          void this.shutdown('every member stopped');
+        return;
+      }
+      if (code === CONFIG_EXIT_CODE) {
+        this.log.error(
+          `${m.name} cannot run with this configuration (its message is above); not restarting`,
+          'Launcher',
+        );
+        void this.shutdown(`${m.name} stopped on a configuration problem`, CONFIG_EXIT_CODE);
+        return;
+      }
+      m.restarts += 1;
+      if (code === RESTART_EXIT_CODE) {
+        // Asked to restart (cluster API): not a crash, no delay.
+        this.log.log(`${m.name} restarting (asked by the cluster API)`, 'Launcher');
+        this.startMember(m);
+        return;
+      }
+      this.crashed(m, signal ?? `exit code ${code}`);
+    });
+  }
+
+  crashed(m, how) {
+    const decision = m.policy.crashed(Date.now(), m.startedAt);
+    if (decision.action === 'give-up') {
+      this.log.error(
+        `${m.name} crashed ${decision.crashes} times within 2 minutes (last: ${how}); giving up`,
+        'Launcher',
+      );
+      void this.shutdown(`${m.name} keeps crashing`, 1);
+      return;
+    }
+    const delay = decision.delayMs;
+    this.log.warn(`${m.name} crashed (${how}); restarting in ${delay / 1000} s`, 'Launcher');
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.stopping) this.startMember(m);
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  maybeSummary() {
+    if (this.summaryPrinted || this.stopping) return;
+    const members = [...this.members.values()];
+    if (!members.every((m) => m.ready)) return;
+    this.summaryPrinted = true;
+    const gateway = members.find((m) => m.kind === 'gateway')?.ready;
+    const worker = members.find((m) => m.kind === 'worker')?.ready;
+    const gatewayUrl = `${localUrl(gateway.url)}/`;
+    const panelUrl = gateway.panel ? `${localUrl(gateway.url)}${gateway.panel}` : undefined;
+    const workerUrl = `${localUrl(worker.url)}/health`;
+    const redis = this.redis
+      ? `${this.redis.url} (started here; data in ${this.redis.dir})`
+      : `${hidePassword(process.env.REDIS_URL)} (REDIS_URL)`;
+    const seconds = ((Date.now() - this.started) / 1000).toFixed(1);
+    if (this.format === 'json') {
+      this.log.log(
+        {
+          msg: `ready in ${seconds} s`,
+          gateway_url: gatewayUrl,
+          panel_url: panelUrl ?? null,
+          worker_health_url: workerUrl,
+          redis,
+          config: this.configPath,
+          ...(this.newKeys.length ? { new_client_keys: this.newKeys } : {}),
+        },
+        'Launcher',
+      );
+      return;
+    }
+    const panelNote =
+      panelUrl && !gateway.management
+        ? ' (sign-in needs remote-management.secret-key in config.yaml)'
+        : '';
+    const lines = [
+      `ready in ${seconds} s`,
+      `  gateway  ${gatewayUrl}   (status /status, metrics /metrics)`,
+      panelUrl ? `  panel    ${panelUrl}${panelNote}` : '  panel    off (disable-control-panel)',
+      `  worker   ${workerUrl}`,
+      `  redis    ${redis}`,
+      `  config   ${this.configPath}`,
+    ];
+    if (this.newKeys.length) {
+      lines.push(
+        '  client keys (new in config.yaml, printed this once; send one as Authorization: Bearer <key>):',
+        ...this.newKeys.map((k) => `           ${k}`),
+      );
+    }
+    lines.push('Ctrl-C stops everything.');
+    this.log.log(lines.join('\n'), 'Launcher');
+  }
+
+  /**
+   * Stop everything, once: drain every member (SIGTERM, bounded), then stop Redis, then exit.
+   * A repeat signal after the first few seconds makes the members exit at once.
+   */
+  shutdown(reason, exitCode = 0, { signal = false } = {}) {
+    if (this.stopping) {
+      if (signal && Date.now() - this.stopping.at > DUPLICATE_SIGNAL_MS) {
+        this.log.warn(`${reason} again: members exit now`, 'Launcher');
+        for (const m of this.members.values()) m.child?.kill('SIGTERM');
+      }
+      return this.stopping.promise;
+    }
+    const at = Date.now();
+    const promise = (async () => {
+      for (const t of this.timers) clearTimeout(t);
+      const live = [...this.members.values()]
+        .map((m) => m.child)
+        .filter((c) => c && c.exitCode === null && c.signalCode === null);
+      if (live.length || this.redis) this.log.log(`${reason}: stopping…`, 'Launcher');
+      for (const child of live) child.kill('SIGTERM');
+      await Promise.all(live.map((c) => waitExit(c, DRAIN_MS)));
+      if (this.redis) {
+        if (live.length) this.log.log('members stopped; stopping redis-server', 'Launcher');
+        this.redis.child.kill('SIGTERM');
+        await waitExit(this.redis.child, REDIS_STOP_MS);
+      }
+      this.log.log('stopped', 'Launcher');
+      process.exit(exitCode);
+    })();
+    this.stopping = { at, promise };
+    return promise;
+  }
+
+  async run() {
+    const { preflightConfig, formatConfigIssues, CONFIG_EXIT_CODE } = this.lib;
+    this.dataDir = resolve(process.env.DATA_DIR || join(root, 'data'));
+    this.configPath = resolve(process.env.CONFIG_PATH || join(root, 'config.yaml'));
+    // One check of config.yaml before anything starts: its problems print once, here, and not
+    // once per member; on first run it is created with new client keys.
+    const pre = await preflightConfig({ ...process.env, CONFIG_PATH: this.configPath });
+    if (!pre.ok) {
+      this.log.error(formatConfigIssues(pre.errors, pre.path), 'Config');
+      this.log.error('fix config.yaml and run `npm start` again', 'Launcher');
+      process.exit(CONFIG_EXIT_CODE);
+    }
+    this.newKeys = pre.newKeys;
+    mkdirSync(this.dataDir, { recursive: true });
+    if (!process.env.REDIS_URL) await this.startRedis();
+    if (this.stopping) return;
+    this.sharedEnv = {
+      REDIS_URL: this.redis?.url ?? process.env.REDIS_URL,
+      DATA_DIR: this.dataDir,
+      CONFIG_PATH: this.configPath,
+    };
+    for (const spec of plannedMembers(process.env)) {
+      // Crash restarts: 1 s doubling to 30 s; 5 crashes within 2 minutes end the run.
+      const m = { ...spec, restarts: 0, policy: new this.lib.RestartPolicy(), startedAt: 0 };
+      this.members.set(m.name, m);
+    }
+    for (const m of this.members.values()) this.startMember(m);
+  }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err?.stack ?? err}\n`);
-  void shutdown('error');
-});
+let launcher;
+const early = (reason) => {
+  // A signal before the launcher exists (during the build): nothing to stop yet.
+  if (!launcher) process.exit(130);
+  void launcher.shutdown(reason, 0, { signal: true });
+};
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => early(signal));
+
+// Started by npm (`exec` in package.json makes npm our parent): if npm itself is killed, stop.
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) early('npm exited');
+  }, 1000).unref();
+}
+
+try {
+  buildIfNeeded();
+  const [logger, config, supervisor, policy, cluster] = await Promise.all([
+    dist('libs/logs/src/app-logger.js'),
+    dist('libs/config/src/index.js'),
+    dist('libs/common/src/supervisor.js'),
+    dist('libs/common/src/restart-policy.js'),
+    dist('libs/cluster/src/member-control.js'),
+  ]);
+  launcher = new Launcher({ ...logger, ...config, ...supervisor, ...policy, ...cluster });
+  await launcher.run();
+} catch (err) {
+  process.stderr.write(`[switchboard] ${err?.stack ?? err}\n`);
+  if (launcher) void launcher.shutdown('error', 1);
+  else process.exit(1);
+}

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // npm run test:compose: build the image and run docker-compose.yml for real (podman), with a
 // second gateway replica (deploy/compose/replicas.yml) and a fake upstream plus a test config
-// (deploy/compose/test.yml), then check the stack through loopback ports and tear it down.
+// (deploy/compose/test.yml), then check the stack through loopback ports and tear it down. The
+// mounted dirs are owned by root. A second, smaller stack then starts the README's way: empty
+// dirs owned by an unrelated uid, config.yaml created on first run, its key read and used.
 // Every wait has a deadline; the stack and the temp dir are removed even on failure or Ctrl-C.
 // Details: docs/containers.md.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -14,6 +16,7 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -40,15 +43,22 @@ const BASE_IMAGE = 'docker.io/library/node:20-bookworm-slim';
 const REDIS_IMAGE = 'docker.io/library/redis:7-bookworm';
 const IMAGE = 'localhost/switchboard:local';
 const SERVICES = ['redis', 'fake-upstream', 'gateway', 'gateway-2', 'worker'];
+// The README's stack alone, its mounts pointed at a temp dir (deploy/compose/test-first-run.yml).
+const FIRST_RUN_FILES = ['docker-compose.yml', 'deploy/compose/test-first-run.yml'];
+const FIRST_RUN_SERVICES = ['redis', 'gateway', 'worker'];
+/** How the README finds a first-run client key (README.md must show exactly this command). */
+const README_KEY_COMMAND = 'grep -m1 -o "sk-sb-[A-Za-z0-9_-]*" config/config.yaml';
 // Must match deploy/compose/test.config.yaml (checked at start).
 const CLIENT_KEY = 'sk-compose-test-client';
 const MANAGEMENT_KEY = 'sb-compose-test-management-key';
 const MODEL = 'gpt-fake';
 const PROVIDER = 'fakeoai';
-// The container's uid (user `node` in node:20-bookworm-slim): it must be able to write config/.
-const CONTAINER_UID = 1000;
+// User `node` in node:20-bookworm-slim: the entrypoint hands root-owned dirs to it.
+const NODE_UID = 1000;
+// A host user the image knows nothing about: the process runs as the owner of its dirs.
+const OTHER_UID = 4242;
 
-const TOTAL_MS = 9.5 * 60_000; // build, checks and cleanup stay under 10 minutes
+const TOTAL_MS = 12.5 * 60_000; // build, both stacks and cleanup stay under 13 minutes
 const CLEANUP_MS = 60_000; // reserved for logs and `down -v` at the overall deadline
 // A cold build (npm ci, tsc, vite) takes 3-4 minutes on an idle 2-core machine, more when busy.
 const UP_MS = 7 * 60_000;
@@ -57,13 +67,18 @@ const STOP_LIMIT_MS = 10_000;
 
 const started = Date.now();
 const project = `sbtest${process.pid}${Math.floor(Math.random() * 1e6)}`;
+const firstRunProject = `${project}fr`;
 const results = [];
 const children = new Set();
 let workDir;
+let firstRunDir;
 let composeEnv = process.env;
+let firstRunEnv = process.env;
 let cleanupPromise;
 let overallTimer;
 let stackStarted = false; // from the first `up` on, cleanup has containers to remove
+let firstRunStarted = false;
+let mainRemoved = false;
 let aborting = false; // set once cleanup starts: checks still running are not reported
 
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -71,7 +86,7 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 const log = (msg) => process.stdout.write(`[test:compose] ${msg}\n`);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const container = (service) => `${project}_${service}_1`;
+const container = (service, p = project) => `${p}_${service}_1`;
 
 /** Throw with `message` unless `cond` holds. */
 function assert(cond, message) {
@@ -88,10 +103,10 @@ function killGroup(child, signal) {
 }
 
 /** Run a command; resolves with its exit code and output, killing it at `timeoutMs`. */
-function run(cmd, args, { timeoutMs = 60_000, env = composeEnv, stdio = 'pipe' } = {}) {
+function run(cmd, args, { timeoutMs = 60_000, env = composeEnv, stdio = 'pipe', cwd = root } = {}) {
   return new Promise((done) => {
     // Own process group, so a stop reaches podman-compose's podman children as well.
-    const child = spawn(cmd, args, { cwd: root, env, stdio, detached: true });
+    const child = spawn(cmd, args, { cwd, env, stdio, detached: true });
     children.add(child);
     let out = '';
     child.stdout?.on('data', (d) => (out += d));
@@ -118,6 +133,12 @@ function run(cmd, args, { timeoutMs = 60_000, env = composeEnv, stdio = 'pipe' }
 const podman = (args, opts) => run('podman', args, opts);
 const compose = (args, opts) =>
   run('podman-compose', ['-p', project, ...COMPOSE_FILES.flatMap((f) => ['-f', f]), ...args], opts);
+const composeFirstRun = (args, opts) =>
+  run(
+    'podman-compose',
+    ['-p', firstRunProject, ...FIRST_RUN_FILES.flatMap((f) => ['-f', f]), ...args],
+    { env: firstRunEnv, ...opts },
+  );
 
 /** Poll `probe` until it returns a truthy value; throw its last error at the deadline. */
 async function waitFor(what, probe, timeoutMs, intervalMs = 500) {
@@ -224,21 +245,48 @@ async function ensurePodman() {
   if (r.code !== 0) throw new Error(`${PREPARE} failed (exit ${r.code})`);
 }
 
-/** Temp dir with config/config.yaml and auths/, writable by the container's user. */
-function makeWorkDir() {
+const asRoot = process.getuid?.() === 0;
+
+/**
+ * Temp dir with config/ and auths/ owned by `uid` (config/config.yaml from the test config
+ * when `withConfig`): the entrypoint must make them work whoever owns them. Without root the
+ * dirs stay ours and are opened up instead (rootless podman maps uids elsewhere).
+ */
+function makeWorkDir(uid, withConfig) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-compose-'));
+  // Like a checkout anyone may enter (mkdtemp makes it 0700): the dirs' owner must reach them.
+  chmodSync(dir, 0o755);
   const config = join(dir, 'config');
   const auths = join(dir, 'auths');
   mkdirSync(config);
   mkdirSync(auths);
-  copyFileSync(TEST_CONFIG, join(config, 'config.yaml'));
-  for (const p of [config, auths, join(config, 'config.yaml')]) {
-    if (process.getuid?.() === 0) chownSync(p, CONTAINER_UID, CONTAINER_UID);
-    // Rootless podman maps the container's uid elsewhere: open the test-only dirs instead.
+  const paths = [config, auths];
+  if (withConfig) {
+    copyFileSync(TEST_CONFIG, join(config, 'config.yaml'));
+    paths.push(join(config, 'config.yaml'));
+  }
+  for (const p of paths) {
+    if (asRoot) chownSync(p, uid, uid);
     else chmodSync(p, p.endsWith('.yaml') ? 0o666 : 0o777);
   }
   return dir;
 }
+
+/** The commit /status must report (the build arg compose passes), or undefined without git. */
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const ownerOf = (p) => statSync(p).uid;
 
 // --- teardown --------------------------------------------------------------------------------
 
@@ -256,30 +304,45 @@ function cleanup(printLogs) {
         process.stdout.write(`${lines.trimEnd()}\n`);
       }
     }
-    if (!stackStarted) return removeWorkDir();
-    log('cleanup: podman-compose down -v');
-    await compose(['down', '-v'], { timeoutMs: 120_000 });
-    // podman-compose 1.0.3 leaves the network, and anything a half-done `up` created.
-    const label = `label=io.podman.compose.project=${project}`;
-    const left = await podman(['ps', '-aq', '--filter', label]);
-    const ids = left.out.split('\n').filter(Boolean);
-    if (ids.length > 0) await podman(['rm', '-f', '-t', '1', ...ids], { timeoutMs: 60_000 });
-    const vols = await podman(['volume', 'ls', '-q', '--filter', label]);
-    const names = vols.out.split('\n').filter(Boolean);
-    if (names.length > 0) await podman(['volume', 'rm', '-f', ...names]);
-    await podman(['network', 'rm', '-f', `${project}_default`]);
-    await removeWorkDir();
+    if (printLogs && firstRunStarted) {
+      for (const service of FIRST_RUN_SERVICES) {
+        const r = await podman(['logs', '--tail', '25', container(service, firstRunProject)], {
+          timeoutMs: 10_000,
+        });
+        if (r.code !== 0) continue;
+        log(`--- last log lines of ${service} (first-run stack) ---`);
+        process.stdout.write(`${r.out.replace(/^/gm, `  ${service} | `).trimEnd()}\n`);
+      }
+    }
+    if (stackStarted && !mainRemoved) await removeStack(project, compose);
+    if (firstRunStarted) await removeStack(firstRunProject, composeFirstRun);
+    await removeDir(workDir);
+    await removeDir(firstRunDir);
   })();
   return cleanupPromise;
 }
 
-async function removeWorkDir() {
-  if (!workDir) return;
+/** `down -v`, then whatever podman-compose 1.0.3 leaves: containers of a half-done `up`, volumes, the network. */
+async function removeStack(name, composeFn) {
+  log(`cleanup: podman-compose -p ${name} down -v`);
+  await composeFn(['down', '-v'], { timeoutMs: 120_000 });
+  const label = `label=io.podman.compose.project=${name}`;
+  const left = await podman(['ps', '-aq', '--filter', label]);
+  const ids = left.out.split('\n').filter(Boolean);
+  if (ids.length > 0) await podman(['rm', '-f', '-t', '1', ...ids], { timeoutMs: 60_000 });
+  const vols = await podman(['volume', 'ls', '-q', '--filter', label]);
+  const names = vols.out.split('\n').filter(Boolean);
+  if (names.length > 0) await podman(['volume', 'rm', '-f', ...names]);
+  await podman(['network', 'rm', '-f', `${name}_default`]);
+}
+
+async function removeDir(dir) {
+  if (!dir) return;
   try {
-    rmSync(workDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   } catch {
     // Rootless: files the container wrote belong to a sub-uid.
-    await podman(['unshare', 'rm', '-rf', workDir]);
+    await podman(['unshare', 'rm', '-rf', dir]);
   }
 }
 
@@ -304,11 +367,15 @@ async function main() {
     void cleanup(true).finally(() => process.exit(1));
   }, TOTAL_MS - CLEANUP_MS);
 
-  workDir = makeWorkDir();
+  // First stack: dirs owned by root, as `sudo mkdir` or Docker itself would make them.
+  workDir = makeWorkDir(0, true);
+  const commit = gitCommit();
   const [gwPort, gw2Port, workerPort] = [await freePort(), await freePort(), await freePort()];
   composeEnv = {
     ...process.env,
     SB_COMPOSE_TEST_DIR: workDir,
+    // The build arg docker-compose.yml passes on to /status build.commit.
+    ...(commit ? { BUILD_COMMIT: commit } : {}),
     // podman builds OCI images by default, which drop HEALTHCHECK; Docker's format keeps it.
     BUILDAH_FORMAT: 'docker',
     // Unbuffered, so a timed-out `up` still shows how far it got.
@@ -329,7 +396,7 @@ async function main() {
   log('podman-compose up -d --build (a cold build takes 3-4 minutes)');
   stackStarted = true;
   const up = await check(
-    'image builds (non-root, tini, HEALTHCHECK), every service starts',
+    'image builds (tini + entrypoint, HEALTHCHECK), every service starts',
     async () => {
       const r = await compose(['up', '-d', '--build'], { timeoutMs: UP_MS });
       // podman-compose 1.0.3 exits 0 and starts the old image when the build fails: read the log.
@@ -348,9 +415,16 @@ async function main() {
       const missing = SERVICES.filter((s) => !running.has(container(s)));
       assert(missing.length === 0, `not running: ${missing.join(', ')}`);
       const [image] = JSON.parse((await podman(['image', 'inspect', IMAGE])).out);
-      assert(image.Config.User === 'node', `image user ${image.Config.User}`);
+      // Root only until the entrypoint has fixed the mounts' ownership (checked below).
+      assert(
+        ['', 'root', '0'].includes(image.Config.User ?? ''),
+        `image user ${image.Config.User}`,
+      );
       const entry = image.Config.Entrypoint?.join(' ');
-      assert(entry === '/usr/bin/tini --', `image entrypoint ${entry}`);
+      assert(
+        entry === '/usr/bin/tini -- /usr/local/bin/switchboard-entrypoint',
+        `image entrypoint ${entry}`,
+      );
       const hc = image.Healthcheck?.Test?.join(' ');
       assert(hc === 'CMD node dist/apps/gateway/src/healthcheck.js', `image healthcheck ${hc}`);
     },
@@ -385,9 +459,7 @@ async function main() {
       assert(s.service === 'switchboard', `service ${s.service}`);
       assert(s.version === pkg.version, `version ${s.version}, package.json says ${pkg.version}`);
       assert(s.status === 'running', `status field ${s.status}`);
-      assert(/^\d+h \d+m \d+s$/.test(s.uptime), `uptime ${s.uptime}`);
       assert(Number.isInteger(s.pid) && s.pid > 0, `pid ${s.pid}`);
-      assert(typeof s.host === 'string' && s.host.length > 0, `host ${s.host}`);
       assert(s.port === 8317, `port ${s.port}`);
       assert(s.api_key_configured === true, `api_key_configured ${s.api_key_configured}`);
       assert(
@@ -397,6 +469,9 @@ async function main() {
       const b = s.build ?? {};
       assert(b.version === pkg.version, `build.version ${b.version}`);
       assert(typeof b.commit === 'string' && b.commit.length > 0, `build.commit ${b.commit}`);
+      if (commit) assert(b.commit === commit, `build.commit ${b.commit}, git says ${commit}`);
+      assert(s.host === '0.0.0.0', `host ${s.host} (the bind address)`);
+      assert(/^\d+h \d+m \d+s$/.test(s.uptime), `uptime ${s.uptime}`);
       assert(!Number.isNaN(Date.parse(b.date)), `build.date ${b.date}`);
       const anonymous = await http(`${gw.url}/status`);
       assert(
@@ -536,6 +611,23 @@ async function main() {
     );
   });
 
+  await check(
+    'root-owned mounts are handed to node (uid 1000), which runs the processes',
+    async () => {
+      for (const p of [
+        join(workDir, 'config'),
+        join(workDir, 'auths'),
+        join(workDir, 'config', 'config.yaml'),
+      ]) {
+        if (asRoot) assert(ownerOf(p) === NODE_UID, `${p} owned by ${ownerOf(p)}`);
+      }
+      for (const service of ['gateway', 'gateway-2', 'worker']) {
+        const user = await processUser(container(service));
+        assert(user === 'node', `${service} runs as ${user}`);
+      }
+    },
+  );
+
   await check('podman-compose restart gateway: healthy again, usage survived', async () => {
     const pidBefore = await inspect('gateway', '{{.State.Pid}}');
     const r = await compose(['restart', 'gateway'], { timeoutMs: 60_000 });
@@ -585,6 +677,144 @@ async function main() {
       return `in ${seconds(took)}`;
     });
   }
+
+  // Free the machine before the second stack.
+  await removeStack(project, compose);
+  mainRemoved = true;
+  await firstRun(commit);
+}
+
+/** The user running the app's node process in a container (`podman top`). */
+async function processUser(name) {
+  const r = await podman(['top', name, 'user', 'args']);
+  // Not tini's line (its arguments name the same script): the process whose command is node.
+  const line = r.out.split('\n').find((l) => /^\S+\s+node dist\/apps\//.test(l.trim()));
+  assert(line, `no app process in ${name}: ${r.out.trim()}`);
+  return line.trim().split(/\s+/)[0];
+}
+
+/**
+ * The README on a fresh machine, as a user whose uid the image does not know: empty config/
+ * and auths/, `up`, read a first-run key from config/config.yaml, call /status with it.
+ */
+async function firstRun(commit) {
+  firstRunDir = makeWorkDir(OTHER_UID, false);
+  const [gwPort, workerPort] = [await freePort(), await freePort()];
+  firstRunEnv = {
+    ...process.env,
+    SB_COMPOSE_TEST_DIR: firstRunDir,
+    PYTHONUNBUFFERED: '1',
+    SWITCHBOARD_PORT: `127.0.0.1:${gwPort}`,
+    SWITCHBOARD_WORKER_PORT: String(workerPort),
+  };
+  const url = `http://127.0.0.1:${gwPort}`;
+  const name = (service) => container(service, firstRunProject);
+  log(`first-run project ${firstRunProject}; gateway ${gwPort}, worker ${workerPort}`);
+  firstRunStarted = true;
+  const up = await check(
+    `first run: dirs owned by uid ${OTHER_UID}, every service starts`,
+    async () => {
+      const r = await composeFirstRun(['up', '-d'], { timeoutMs: 120_000 });
+      assert(r.code === 0, `up exit ${r.code}: ${r.out.trim().split('\n').slice(-10).join(' | ')}`);
+      await Promise.all(
+        ['gateway', 'worker'].map((s) =>
+          waitFor(
+            `${s} healthcheck`,
+            async () => {
+              const h = await podman(['healthcheck', 'run', name(s)], { timeoutMs: 15_000 });
+              if (h.code !== 0) throw new Error(h.out.trim() || `exit ${h.code}`);
+              return true;
+            },
+            HEALTHY_MS,
+            1000,
+          ),
+        ),
+      );
+    },
+  );
+  if (!up) return;
+
+  let key;
+  await check(
+    'first run: config.yaml created with random keys, still owned by that uid',
+    async () => {
+      const file = join(firstRunDir, 'config', 'config.yaml');
+      if (asRoot) {
+        assert(ownerOf(file) === OTHER_UID, `config.yaml owned by ${ownerOf(file)}`);
+        assert(ownerOf(join(firstRunDir, 'auths')) === OTHER_UID, 'auths/ changed owner');
+      }
+      assert((statSync(file).mode & 0o777) === 0o600, 'config.yaml is not owner-only');
+      for (const service of ['gateway', 'worker']) {
+        const user = await processUser(name(service));
+        assert(user === String(OTHER_UID), `${service} runs as ${user}`);
+      }
+      // The README's command, run by the owner of the directory.
+      const [cmd, ...args] = asRoot
+        ? [
+            'setpriv',
+            `--reuid=${OTHER_UID}`,
+            `--regid=${OTHER_UID}`,
+            '--clear-groups',
+            'sh',
+            '-c',
+            README_KEY_COMMAND,
+          ]
+        : ['sh', '-c', README_KEY_COMMAND];
+      const r = await run(cmd, args, { env: process.env, cwd: firstRunDir });
+      key = r.out.trim();
+      assert(r.code === 0 && /^sk-sb-[A-Za-z0-9_-]{32}$/.test(key), `key command said: ${r.out}`);
+      assert(
+        !/^\s*-\s*'your-api-key-\d+'/m.test(readFileSync(file, 'utf8')),
+        'placeholder client keys left in config.yaml',
+      );
+      // Printed once, by whichever process created the file, on its stdout (a JSON line).
+      let printed = 0;
+      for (const service of ['gateway', 'worker']) {
+        const logs = await podman(['logs', name(service)]);
+        printed += logs.out.split(key).length - 1;
+        for (const line of logs.out.split('\n').filter(Boolean)) JSON.parse(line);
+      }
+      assert(printed === 1, `the key appears ${printed} times in the logs`);
+    },
+  );
+
+  await check("first run: the README's curl with the key answers 200, without it 401", async () => {
+    assert(key, 'no key from the check above');
+    const withKey = await http(`${url}/status`, { headers: { authorization: `Bearer ${key}` } });
+    assert(withKey.status === 200, `with the key: ${withKey.status} ${withKey.text.slice(0, 200)}`);
+    if (commit)
+      assert(withKey.json.build?.commit === commit, `build.commit ${withKey.json.build?.commit}`);
+    const anonymous = await http(`${url}/status`);
+    assert(anonymous.status === 401, `without a key from the host: ${anonymous.status}`);
+  });
+
+  await check(
+    'a container started as a user who cannot write the mount says how to fix it',
+    async () => {
+      const locked = join(firstRunDir, 'locked');
+      mkdirSync(locked, { mode: 0o700 });
+      const r = await podman(
+        [
+          'run',
+          '--rm',
+          '--no-healthcheck',
+          '--user',
+          '1234:1234',
+          '-v',
+          `${locked}:/app/config`,
+          IMAGE,
+        ],
+        { timeoutMs: 60_000 },
+      );
+      // podman's own notices (`time="…" level=…`) aside, the container says one thing.
+      const lines = r.out
+        .trim()
+        .split('\n')
+        .filter((l) => !/^time="[^"]*" level=/.test(l));
+      assert(r.code === 78, `exit ${r.code}: ${r.out.trim()}`);
+      assert(lines.length === 1 && /not writable .* chown/.test(lines[0]), `said: ${r.out.trim()}`);
+    },
+  );
 }
 
 // --- entry ---------------------------------------------------------------------------------

@@ -96,6 +96,8 @@ claude-api-key:
       SB_PROCESS_NAME: 'worker-1',
       SB_DEMO_TOKEN: 'do-not-show-this',
       DATA_DIR: dataDir,
+      // Its cluster join line (debug) is what the log query below looks for.
+      LOG_LEVEL: 'debug',
     });
   }, 30_000);
 
@@ -263,6 +265,8 @@ claude-api-key:
     const logger = gws[0].app.get(ProcessLogger);
     logger.setLogLevels(['error', 'warn']);
     gws[0].app.useLogger(logger);
+    // What it prints is not the point (the shared log is): keep the test run's output clean.
+    const printed = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const sse = openSse(`${gws[1].url}/api/v1/logs/stream?process=gateway-1&pattern=probe`);
     try {
       await waitFor(() => sse.frames.length > 0, { what: 'connected frame' });
@@ -288,6 +292,9 @@ claude-api-key:
         message: 'probe line for the live log',
       });
     } finally {
+      printed.mockRestore();
+      // It stays Nest's logger for the rest of this file: silent from here on.
+      logger.setLogLevels([]);
       sse.close();
       await sse.done;
     }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseConfig } from '@app/config';
@@ -27,6 +27,7 @@ const readCompose = (path: string): ComposeFile =>
 const compose = readCompose('docker-compose.yml');
 const replicas = readCompose('deploy/compose/replicas.yml');
 const testOverride = readCompose('deploy/compose/test.yml');
+const firstRunOverride = readCompose('deploy/compose/test-first-run.yml');
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const dockerignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
   .split('\n')
@@ -100,10 +101,43 @@ describe('docker-compose.yml and Dockerfile match the built project', () => {
     }
   });
 
+  it('should start as root only for the entrypoint that fixes the mounts and drops to a user', () => {
+    // No USER: the entrypoint needs root to chown the mounted dirs, then runs the app without it.
+    expect(dockerfile).not.toMatch(/^USER /m);
+    const entry = /^ENTRYPOINT \["\/usr\/bin\/tini", "--", "([^"]+)"\]$/m.exec(dockerfile);
+    expect(entry?.[1]).toBe('/usr/local/bin/switchboard-entrypoint');
+    const copy = /^COPY (\S+) \/usr\/local\/bin\/switchboard-entrypoint$/m.exec(dockerfile);
+    const script = join(REPO_ROOT, copy![1]);
+    expect(statSync(script).mode & 0o111).not.toBe(0);
+    const text = readFileSync(script, 'utf8');
+    expect(text).toMatch(/^#!\/bin\/sh\n/);
+    expect(text).toMatch(/exec setpriv --reuid="\$uid" --regid="\$gid" --clear-groups /);
+    // Root-owned mounts go to `node`; others keep their owner, who then runs the process.
+    expect(text).toMatch(/uid=\$\(id -u node\)/);
+    expect(text).toMatch(/exit 78/);
+  });
+
+  it('should pass the commit to the image as a build arg', () => {
+    expect(gateway.build).toEqual({
+      context: '.',
+      args: { BUILD_COMMIT: '${BUILD_COMMIT:-unknown}' },
+    });
+    expect(dockerfile).toMatch(/^ARG BUILD_COMMIT=unknown$/m);
+    expect(dockerfile).toMatch(/BUILD_COMMIT="\$BUILD_COMMIT"/);
+  });
+
+  it("should show the README's Docker commands that test:compose runs", () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const script = readFileSync(join(REPO_ROOT, 'scripts/test-compose.mjs'), 'utf8');
+    const command = /const README_KEY_COMMAND = '([^']+)';/.exec(script)?.[1];
+    expect(command).toBeDefined();
+    expect(readme).toContain(`KEY=$(${command})`);
+    expect(readme).toContain('curl -H "Authorization: Bearer $KEY" localhost:8317/status');
+    expect(readme).toContain('mkdir -p config auths');
+  });
+
   it('should build an image whose COPY sources, CMD and HEALTHCHECK exist', () => {
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS runtime$/m);
-    expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
     for (const m of dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)) {
       const parts = m[1].split(/\s+/).filter((p) => !p.startsWith('--'));
       for (const src of parts.slice(0, -1)) expect(existsSync(join(REPO_ROOT, src))).toBe(true);
@@ -112,7 +146,6 @@ describe('docker-compose.yml and Dockerfile match the built project', () => {
     expect(cmd && existsSync(inProject(`${APP_ROOT}/${cmd[1]}`))).toBe(true);
     const hc = /CMD \["node", "([^"]+healthcheck\.js)"\]/.exec(dockerfile);
     expect(hc && existsSync(join(REPO_ROOT, hc[1]))).toBe(true);
-    expect(gateway.build).toBe('.');
     expect(worker.image).toBe(gateway.image);
   });
 
@@ -150,6 +183,15 @@ describe('deploy/compose overrides match docker-compose.yml', () => {
       const base = compose.services[name] ?? replicas.services[name];
       const baseTargets = (base.volumes ?? []).map((v) => v.split(':')[1]);
       expect(targets.sort()).toEqual(baseTargets.sort());
+    }
+  });
+
+  it('should point the first-run override at the same mounts of the base stack only', () => {
+    expect(Object.keys(firstRunOverride.services).sort()).toEqual(['gateway', 'worker']);
+    for (const name of ['gateway', 'worker']) {
+      const targets = (firstRunOverride.services[name].volumes ?? []).map((v) => v.split(':')[1]);
+      const base = (compose.services[name].volumes ?? []).map((v) => v.split(':')[1]);
+      expect(targets.sort()).toEqual(base.sort());
     }
   });
 

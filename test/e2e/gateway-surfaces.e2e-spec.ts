@@ -171,9 +171,9 @@ describe('gateway surfaces (in-process, real Redis)', () => {
     await scrape();
     const before = await scrape();
     expect(before.types.get('switchboard_http_request_duration_seconds')).toBe('histogram');
-    expect(before.samples.some((s) => s.name === 'switchboard_process_resident_memory_bytes')).toBe(
-      true,
-    );
+    // prom-client's default metrics keep their standard names (dashboards and alerts expect them).
+    expect(before.samples.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
+    expect(before.samples.some((s) => s.name === 'nodejs_heap_size_used_bytes')).toBe(true);
     expect(
       before.samples.some(
         (s) =>

@@ -81,6 +81,7 @@ describe('gateway and worker processes', () => {
         CONFIG_PATH: cfg.path,
         REDIS_URL: testRedisUrl(),
         PORT: String(port),
+        LOG_LEVEL: 'info',
       });
       started.push(gw);
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, {
@@ -181,7 +182,8 @@ describe('gateway and worker processes', () => {
         PORT: '',
       });
       started.push(gw);
-      expect(await gw.exited).toBe(1);
+      // 78 (EX_CONFIG): a supervisor must not restart it.
+      expect(await gw.exited).toBe(78);
       const out = gw.output();
       expect(out).toMatch(/3 problems/);
       expect(out).toMatch(/line 1: port/);

@@ -652,7 +652,7 @@ gemini-api-key:
           headers: { authorization: `Bearer ${key}`, 'x-api-key': key, 'x-management-key': key },
           what: 'bad credentials',
           peer: `127.0.${(probes >> 8) & 255}.${probes & 255}`,
-          // The control API needs no key from this machine (DESIGN.md 2.3), so it answers.
+          // The control API needs no key from this machine (docs/control-api.md), so it answers.
           mayShowSecrets: familyOf(path) === 'control' && mayShowSecrets(path),
         });
       }

@@ -18,6 +18,8 @@ module.exports = {
     {
       ...e2e,
       displayName: 'faults',
+      // The fault specs print their measurements on purpose; Nest's own lines stay quiet.
+      setupFilesAfterEnv: ['<rootDir>/test/setup/quiet-nest.ts'],
       // *.fault-spec.ts (this suite) and *.fuzz-spec.ts (the bad-input fuzz suite).
       testMatch: ['<rootDir>/test/faults/**/*.{fault,fuzz}-spec.ts'],
     },

@@ -1354,8 +1354,9 @@ describe(FakeUpstream.name, () => {
 
     it('should satisfy the anthropic client for create and stream, with thinking and tool use', async () => {
       const client = new Anthropic({ apiKey: 'sk-ant', baseURL: sut.url, maxRetries: 0 });
+      // A name no SDK release lists as deprecated: the SDK warns on those at every call.
       const plain = await client.messages.create({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-fixture-1',
         max_tokens: 100,
         messages: [{ role: 'user', content: 'anthropic hello' }],
       });
@@ -1366,7 +1367,7 @@ describe(FakeUpstream.name, () => {
 
       const final = await client.messages
         .stream({
-          model: 'claude-sonnet-4-5',
+          model: 'claude-fixture-1',
           max_tokens: 2048,
           thinking: { type: 'enabled', budget_tokens: 1024 },
           tools: [{ name: 'lookup', input_schema: { type: 'object' } }],

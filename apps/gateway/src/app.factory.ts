@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import type { LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import multipart from '@fastify/multipart';
@@ -25,7 +25,7 @@ const DEFAULT_BODY_LIMIT_MB = 50;
  */
 export async function createGatewayApp(
   opts: {
-    logger?: false | ('log' | 'error' | 'warn' | 'debug' | 'verbose')[];
+    logger?: false | LogLevel[] | LoggerService;
     /** Hold startup logs until the caller installs its logger (main.ts: the shared process log). */
     bufferLogs?: boolean;
     /** One process-log line per answered request (default on; test harnesses turn it off). */
@@ -79,6 +79,5 @@ export async function createGatewayApp(
   await app.register(multipart, { limits: UPLOAD_LIMITS });
   const filter = new WireErrorFilter(limitMb);
   app.useGlobalFilters(filter);
-  Logger.log(`config: ${config.path}`, 'Gateway');
   return app;
 }

@@ -1,15 +1,29 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NameTakenError, REFUSED_EXIT_CODE } from '@app/cluster';
-import { ConfigService } from '@app/config';
-import { ProcessLogger } from '@app/logs';
+import { ConfigService, loadConfigOrExit } from '@app/config';
+import { AppLogger, appLoggerOptions, ProcessLogger } from '@app/logs';
+import { ManagementAuthService } from '@app/management';
 import { RedisService } from '@app/storage';
 import { createGatewayApp } from '@app/gateway/app.factory';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
-import { installGracefulShutdown } from '@app/common';
+import {
+  CONFIG_EXIT_CODE,
+  exampleClientKeys,
+  installGracefulShutdown,
+  notifySupervisor,
+  resolveProcessName,
+} from '@app/common';
+
+/** Listen errors that only a config change can fix: say so and do not get restarted. */
+const CONFIG_LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
 
 async function main(): Promise<void> {
-  const app = await createGatewayApp({ bufferLogs: true });
+  // The member name includes the listen port, known once config.yaml is read.
+  const logger = new AppLogger(appLoggerOptions(resolveProcessName('gateway', process.env)));
+  const { path, config: loaded } = await loadConfigOrExit(logger);
+  logger.rename(resolveProcessName('gateway', process.env, loaded.port));
+  const app = await createGatewayApp({ logger, bufferLogs: true });
   // From here on every log line also goes to the cluster's shared process log.
   app.useLogger(app.get(ProcessLogger));
   const config = app.get(ConfigService);
@@ -17,11 +31,41 @@ async function main(): Promise<void> {
   if (cfg['api-keys'].length === 0) {
     Logger.warn('api-keys is empty: the proxy is open to anyone who can reach it', 'Gateway');
   }
+  const examples = exampleClientKeys(cfg['api-keys']);
+  if (examples.length > 0) {
+    Logger.warn(
+      `api-keys holds the example placeholder(s) ${examples.join(', ')}: they are refused as ` +
+        `client keys; replace them in ${path} with long random strings`,
+      'Gateway',
+    );
+  }
   // Give Redis a moment so the first /status is accurate; the gateway serves without it anyway.
   await app.get(RedisService).waitReady(3000);
   const host = cfg.host || '0.0.0.0';
-  await app.listen(cfg.port, host);
-  Logger.log(`listening on http://${host}:${cfg.port}`, 'Gateway');
+  try {
+    await app.listen(cfg.port, host);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (!CONFIG_LISTEN_ERRORS.has(code)) throw err;
+    Logger.error(
+      `cannot listen on ${host}:${cfg.port} (${code}): set another port (PORT or port in ${path}) ` +
+        'or stop what holds it',
+      'Gateway',
+    );
+    await app.close().catch(() => undefined);
+    process.exit(CONFIG_EXIT_CODE);
+  }
+  const url = `http://${host}:${cfg.port}`;
+  const panel = cfg['remote-management']['disable-control-panel'] ? undefined : '/management.html';
+  Logger.log(`ready on ${url} (config ${path})`, 'Gateway');
+  notifySupervisor({
+    type: 'ready',
+    kind: 'gateway',
+    url,
+    config: path,
+    panel,
+    management: app.get(ManagementAuthService).isEnabled(),
+  });
   const lifecycle = app.get(LifecycleService);
   installGracefulShutdown({
     name: 'gateway',
@@ -42,8 +86,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // A broken config, a port in use or a name taken: say it once, clearly, and exit non-zero.
+  // Anything else that stops the start (Redis settings, a bug): one line, then exit non-zero.
   Logger.error((err as Error)?.message ?? String(err), 'Gateway');
+  // A failure before the process logger took over would otherwise stay in Nest's buffer.
   Logger.flush();
+  // A name a live member holds is refused like a config problem: restarting cannot fix it.
   process.exit(err instanceof NameTakenError ? REFUSED_EXIT_CODE : 1);
 });

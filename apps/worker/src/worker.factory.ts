@@ -1,18 +1,18 @@
 import { NestFactory } from '@nestjs/core';
-import type { INestApplicationContext, LogLevel } from '@nestjs/common';
-import { ProcessLogger } from '@app/logs';
+import type { INestApplicationContext, LoggerService, LogLevel } from '@nestjs/common';
 import { WorkerModule } from '@app/worker/worker.module';
 
 /** Build the worker's Nest context (not started: call WorkerService.start()). */
 export async function createWorkerApp(
-  opts: { logger?: LogLevel[] } = {},
+  opts: {
+    logger?: false | LogLevel[] | LoggerService;
+    /** Hold startup logs until the caller installs its logger (main.ts: the shared process log). */
+    bufferLogs?: boolean;
+  } = {},
 ): Promise<INestApplicationContext> {
-  const app = await NestFactory.createApplicationContext(WorkerModule, {
+  return NestFactory.createApplicationContext(WorkerModule, {
     logger: opts.logger ?? ['log', 'error', 'warn'],
-    // Held until the cluster logger takes over, so startup lines reach the shared log too.
-    bufferLogs: true,
+    bufferLogs: opts.bufferLogs ?? false,
     abortOnError: false,
   });
-  app.useLogger(app.get(ProcessLogger));
-  return app;
 }

@@ -72,7 +72,7 @@ export class WorkerService {
     this.offConfig = this.config.onChange((next, prev) => {
       if (intervalsChanged(next, prev)) void this.scheduleRepeatables();
     });
-    this.logger.log(`${this.processName} processing queues: ${[...queues].join(', ')}`);
+    this.logger.debug(`${this.processName} processing queues: ${[...queues].join(', ')}`);
   }
 
   get isStarted(): boolean {

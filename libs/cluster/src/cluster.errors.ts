@@ -1,4 +1,4 @@
-/** The cluster API's error codes (DESIGN.md 2.5) with their HTTP status. */
+/** The cluster API's error codes (docs/cluster.md) with their HTTP status. */
 export const CLUSTER_ERRORS = {
   PROCESS_NOT_FOUND: 404,
   PROCESS_ALREADY_RUNNING: 409,

@@ -12,6 +12,7 @@ const SHOWN = new Set([
   'AUTH_DIR',
   'REDIS_URL',
   'LOG_LEVEL',
+  'LOG_FORMAT',
   'MANAGEMENT_PASSWORD',
   'USAGE_BUFFER_MAX',
   'HOSTNAME',

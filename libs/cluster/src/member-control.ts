@@ -1,3 +1,4 @@
+import { CONFIG_EXIT_CODE } from '@app/common';
 import type { HealthReport, MemberKind } from '@app/cluster/member.types';
 
 /**
@@ -41,7 +42,7 @@ export const RESTART_EXIT_CODE = 75;
  * Exit code of a process that must not be restarted as it is (EX_CONFIG: another live member
  * already has its name); `npm start`'s launcher leaves it down.
  */
-export const REFUSED_EXIT_CODE = 78;
+export const REFUSED_EXIT_CODE = CONFIG_EXIT_CODE;
 
 /**
  * Leave through the process's own graceful shutdown (SIGTERM handler: drain, close, exit 0) and

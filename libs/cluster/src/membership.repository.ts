@@ -46,7 +46,7 @@ export function recordFromHash(h: Record<string, string>): MemberRecord | undefi
 }
 
 /**
- * Cluster membership in Redis (DESIGN.md section 3): a set of names, a hash per member and a
+ * Cluster membership in Redis (docs/cluster.md): a set of names, a hash per member and a
  * heartbeat key with a TTL per member. A member whose heartbeat key expired is dead; its hash
  * stays (for a week) so the API can show it as crashed or stopped.
  */

@@ -156,7 +156,7 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
     // (Re)connected: register at once rather than at the next tick.
     this.redis.command.on('ready', this.onRedisReady);
     void this.beat();
-    this.logger.log(
+    this.logger.debug(
       `${this.name} joined the cluster as a ${this.control.kind} (heartbeat every ${this.opts.heartbeatMs / 1000} s)`,
     );
   }

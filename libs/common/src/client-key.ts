@@ -1,3 +1,28 @@
+import { matchesAny } from '@app/common/secrets';
+
+/**
+ * The client keys of the example configs (ours and CLIProxyAPI's). Anyone can read them, so they
+ * never open the proxy: a request presenting one is refused even when config.yaml lists it.
+ */
+export const EXAMPLE_CLIENT_KEYS: readonly string[] = [
+  'your-api-key-1',
+  'your-api-key-2',
+  'your-api-key-3',
+];
+
+/** The example placeholders among `keys` (a startup warning names them). */
+export function exampleClientKeys(keys: readonly string[]): string[] {
+  return keys.filter((k) => EXAMPLE_CLIENT_KEYS.includes(k));
+}
+
+/**
+ * True when `candidate` is one of the configured client keys and not an example placeholder
+ * (constant time over the list, see `matchesAny`).
+ */
+export function acceptsClientKey(candidate: string, keys: readonly string[]): boolean {
+  return matchesAny(candidate, keys) && !EXAMPLE_CLIENT_KEYS.includes(candidate);
+}
+
 /** The request parts a client key can come from. */
 export interface KeyCarrier {
   headers: Record<string, string | string[] | undefined>;
@@ -15,7 +40,7 @@ function bearerToken(auth: string): string | undefined {
 
 /**
  * The client key of a request, from `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or
- * `?key=` (DESIGN.md 2.1), in that order.
+ * `?key=`, in that order.
  */
 export function extractClientKey(req: KeyCarrier, allowQuery = true): string | undefined {
   const auth = req.headers.authorization;

@@ -6,5 +6,7 @@ export * from '@app/common/uptime';
 export * from '@app/common/build-info';
 export * from '@app/common/process-name';
 export * from '@app/common/shutdown';
+export * from '@app/common/supervisor';
+export * from '@app/common/restart-policy';
 export * from '@app/common/ring-buffer';
 export * from '@app/common/client-key';

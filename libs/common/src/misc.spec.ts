@@ -4,11 +4,13 @@ import { keyId, maskKey, matchesAny, safeEqual } from '@app/common/secrets';
 import { formatUptime } from '@app/common/uptime';
 
 describe('common helpers', () => {
-  it('should format uptime as hours, minutes and seconds', () => {
+  it('should format uptime as hours, minutes and seconds, always all three', () => {
     expect(formatUptime(2 * 3600 + 15 * 60 + 30)).toBe('2h 15m 30s');
-    expect(formatUptime(59.9)).toBe('0h 0m 59s');
+    expect(formatUptime(0)).toBe('0h 0m 0s');
+    expect(formatUptime(5.9)).toBe('0h 0m 5s');
     expect(formatUptime(61)).toBe('0h 1m 1s');
-    expect(formatUptime(26 * 3600 + 180)).toBe('26h 3m 0s');
+    expect(formatUptime(26 * 3600 + 3 * 60)).toBe('26h 3m 0s');
+    expect(formatUptime(-3)).toBe('0h 0m 0s');
   });
 
   it('should compare secrets exactly', () => {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { onSupervisorLost } from '@app/common/supervisor';
 
 export interface ShutdownOptions {
   name: string;
@@ -11,20 +12,21 @@ export interface ShutdownOptions {
 }
 
 /**
- * SIGTERM / SIGINT: stop accepting, drain in-flight work (bounded), close Redis and queues, exit
- * 0. (Nest's enableShutdownHooks re-raises the signal after closing, which exits non-zero.)
- * A second signal exits at once.
+ * SIGTERM / SIGINT / SIGHUP, or the death of the launcher that started this process: stop
+ * accepting, drain in-flight work (bounded), close Redis and queues, exit 0. (Nest's
+ * enableShutdownHooks re-raises the signal after closing, which exits non-zero.) A second
+ * signal exits at once.
  */
 export function installGracefulShutdown(opts: ShutdownOptions): void {
   const logger = new Logger(opts.name);
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stop = (reason: string) => {
     if (stopping) {
-      logger.warn(`${signal} again: exiting now`);
+      logger.warn(`${reason} again: exiting now`);
       process.exit(1);
     }
     stopping = true;
-    logger.log(`${signal}: draining (up to ${opts.drainMs} ms)`);
+    logger.log(`${reason}: draining (up to ${opts.drainMs} ms)`);
     opts.beforeClose?.();
     const timer = setTimeout(() => {
       logger.warn('drain timed out: exiting with work still in flight');
@@ -42,6 +44,8 @@ export function installGracefulShutdown(opts: ShutdownOptions): void {
         process.exit(1);
       });
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, stop);
+  onSupervisorLost(() => {
+    if (!stopping) stop('launcher exited');
+  });
 }

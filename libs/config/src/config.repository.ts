@@ -66,9 +66,14 @@ export class ConfigRepository {
 
   /**
    * Create `path` from the example config when it does not exist; true when it was created.
-   * A relative `examplePath` is resolved against the package root.
+   * A relative `examplePath` is resolved against the package root; `prepare` turns the example's
+   * text into the new file's (first-run client keys).
    */
-  async ensureExists(path: string, examplePath: string = EXAMPLE_CONFIG_FILE): Promise<boolean> {
+  async ensureExists(
+    path: string,
+    examplePath: string = EXAMPLE_CONFIG_FILE,
+    prepare: (exampleText: string) => string = (t) => t,
+  ): Promise<boolean> {
     if (await this.exists(path)) return false;
     const example = isAbsolute(examplePath) ? examplePath : join(packageRoot(), examplePath);
     let text: string;
@@ -80,6 +85,7 @@ export class ConfigRepository {
           `(${(err as Error).message}); create ${path} or set CONFIG_PATH`,
       );
     }
+    text = prepare(text);
     await mkdir(dirname(path), { recursive: true });
     // Gateway and worker start together and may both get here: create exclusively, and whoever
     // loses the race keeps the winner's file.

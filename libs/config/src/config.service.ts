@@ -7,6 +7,7 @@ import {
   type ConfigIssue,
   type ConfigParseResult,
 } from '@app/config/config.loader';
+import { firstRunConfig } from '@app/config/config.preflight';
 import { ConfigRepository, EXAMPLE_CONFIG_FILE } from '@app/config/config.repository';
 import type { AppConfig } from '@app/config/config.schema';
 import { restoreSecretsInText, type ConfigPath } from '@app/config/secret-restore';
@@ -96,11 +97,23 @@ export class ConfigService implements OnModuleDestroy {
 
   /** Create config.yaml from the example if needed and load it; an invalid file throws. */
   async init(): Promise<void> {
+    // The apps create the file in loadConfigOrExit (and print its new keys) before Nest starts;
+    // this covers everything else that boots the modules (specs, tools).
+    let keys = 0;
     const created = await this.repo.ensureExists(
       this.path,
       this.options.examplePath ?? EXAMPLE_CONFIG_FILE,
+      (example) => {
+        const first = firstRunConfig(example);
+        keys = first.keys.length;
+        return first.text;
+      },
     );
-    if (created) this.logger.log(`created ${this.path} from ${EXAMPLE_CONFIG_FILE}`);
+    if (created) {
+      this.logger.log(
+        `created ${this.path} from ${EXAMPLE_CONFIG_FILE} with ${keys} random client key(s) in api-keys`,
+      );
+    }
     const stale = await this.repo.removeStaleTemps(this.path);
     if (stale > 0) this.logger.warn(`removed ${stale} temp file(s) left by an interrupted write`);
     const text = await this.repo.read(this.path);

@@ -5,3 +5,4 @@ export * from '@app/config/config.repository';
 export * from '@app/config/config.service';
 export * from '@app/config/config.module';
 export * from '@app/config/secret-restore';
+export * from '@app/config/config.preflight';

@@ -28,7 +28,7 @@ return evicted
 /** Valid error-log names: what `errorLogName` produces, nothing that could escape a key space. */
 const VALID_NAME = /^error-[A-Za-z0-9._-]{1,200}\.log$/;
 
-/** Error logs in Redis: one key per log plus a newest-first list of names (DESIGN.md section 3). */
+/** Error logs in Redis: one key per log plus a newest-first list of names (docs/usage.md). */
 @Injectable()
 export class ErrorLogRepository {
   constructor(private readonly redis: RedisService) {}

@@ -7,6 +7,7 @@ export * from '@app/logs/logs.metrics';
 export * from '@app/logs/process-log.entry';
 export * from '@app/logs/process-log.repository';
 export * from '@app/logs/process-log.store';
+export * from '@app/logs/app-logger';
 export * from '@app/logs/process-logger';
 export * from '@app/logs/request-log.entry';
 export * from '@app/logs/request-log.query';

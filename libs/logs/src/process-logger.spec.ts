@@ -1,3 +1,4 @@
+import type { ConfigService } from '@app/config';
 import type { ProcessLogStore } from '@app/logs/process-log.store';
 import { ProcessLogger } from '@app/logs/process-logger';
 import {
@@ -15,14 +16,17 @@ describe(ProcessLogger.name, () => {
   let sut: ProcessLogger;
   let out: jest.SpyInstance;
   let err: jest.SpyInstance;
+  let store: ProcessLogStore;
+  const savedFormat = process.env.LOG_FORMAT;
 
   beforeEach(() => {
     appended = [];
-    const store = {
+    store = {
       append: (level: string, context: string, message: string) =>
         appended.push([level, context, message]),
     } as unknown as ProcessLogStore;
-    sut = new ProcessLogger(store);
+    process.env.LOG_FORMAT = 'pretty';
+    sut = new ProcessLogger(store, 'gateway-1');
     out = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   });
@@ -30,6 +34,8 @@ describe(ProcessLogger.name, () => {
   afterEach(() => {
     out.mockRestore();
     err.mockRestore();
+    if (savedFormat === undefined) delete process.env.LOG_FORMAT;
+    else process.env.LOG_FORMAT = savedFormat;
   });
 
   it('should print as Nest does and store the line with its level and context', () => {
@@ -74,6 +80,59 @@ describe(ProcessLogger.name, () => {
       expect(text).toContain('…');
     }
     expect(printed.replace(ANSI, '')).toContain('[OAuth] refresh failed');
+  });
+
+  it('should keep the fields of a structured message in JSON, each masked, and store its msg', () => {
+    process.env.LOG_FORMAT = 'json';
+    sut = new ProcessLogger(store, 'gateway-1');
+    sut.warn(
+      {
+        msg: 'upstream refused key sk-live-abcdefghijklmnopqrstu',
+        request_id: 'r-1',
+        route: '/v1/chat/completions',
+        model: 'gpt-x',
+        status: 401,
+      },
+      'Proxy',
+    );
+    const line = JSON.parse(String(out.mock.calls[0][0]));
+    expect(line).toMatchObject({
+      level: 'warn',
+      process: 'gateway-1',
+      context: 'Proxy',
+      request_id: 'r-1',
+      route: '/v1/chat/completions',
+      model: 'gpt-x',
+      status: 401,
+    });
+    expect(line.msg).not.toContain('sk-live-abcdefghijklmnopqrstu');
+    // The shared log keeps the message text alone (the fields are for JSON stdout).
+    expect(appended[0][2]).toMatch(/^upstream refused key \S+$/);
+    expect(appended[0][2]).not.toContain('sk-live-abcdefghijklmnopqrstu');
+  });
+
+  it("should follow config.yaml's debug flag when LOG_LEVEL is not set, reloads included", () => {
+    const savedLevel = process.env.LOG_LEVEL;
+    delete process.env.LOG_LEVEL;
+    try {
+      let listener: ((next: { debug: boolean }, prev: { debug: boolean }) => void) | undefined;
+      const config = {
+        current: { debug: true },
+        onChange: (l: typeof listener) => {
+          listener = l;
+          return () => undefined;
+        },
+      } as unknown as ConfigService;
+      sut = new ProcessLogger(store, 'gateway-1', config);
+      sut.onModuleInit();
+      sut.debug('detail', 'Proxy');
+      expect(appended).toEqual([['debug', 'Proxy', 'detail']]);
+      listener!({ debug: false }, { debug: true });
+      sut.debug('hidden', 'Proxy');
+      expect(appended).toHaveLength(1);
+    } finally {
+      if (savedLevel !== undefined) process.env.LOG_LEVEL = savedLevel;
+    }
   });
 
   it('should print objects without secrets as Nest does', () => {

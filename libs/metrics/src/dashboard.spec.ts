@@ -36,6 +36,8 @@ interface Panel {
 const PROMETHEUS_SERIES = new Set(['up']);
 const TARGET_LABELS = ['instance', 'job'];
 const HISTOGRAM_SUFFIX = /_(bucket|sum|count)$/;
+/** prom-client's default metrics, under their standard (unprefixed) names. */
+const STANDARD_NAME = /^(process|nodejs)_/;
 const IDENTIFIER = /\b[a-zA-Z_:][a-zA-Z0-9_:]*\b/g;
 const GROUPING = /\b(?:by|without)\s*\(([^)]*)\)/g;
 const MATCHER = /([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"/g;
@@ -69,7 +71,7 @@ function metricsOf(expr: string, catalog: Catalog): { known: string[]; unknown: 
       known.push(id);
       continue;
     }
-    if (!id.startsWith(METRIC_PREFIX)) continue;
+    if (!id.startsWith(METRIC_PREFIX) && !STANDARD_NAME.test(id)) continue;
     const base = catalog.has(id) ? id : id.replace(HISTOGRAM_SUFFIX, '');
     if (catalog.has(base) && (base === id || catalog.get(base)?.type === 'histogram')) {
       known.push(base);
@@ -232,9 +234,22 @@ describe('Grafana dashboard and metrics docs', () => {
     }
   });
 
+  it("should keep prom-client's process and Node.js metrics under their standard names", () => {
+    for (const names of [gatewayNames, workerNames]) {
+      expect(names.has('process_resident_memory_bytes')).toBe(true);
+      expect(names.has('nodejs_heap_size_used_bytes')).toBe(true);
+      expect(names.has('process_cpu_seconds_total')).toBe(true);
+      const stray = [...names].filter(
+        (n) => !n.startsWith(METRIC_PREFIX) && !STANDARD_NAME.test(n),
+      );
+      expect(stray).toEqual([]);
+      expect([...names].filter((n) => /^switchboard_(process|nodejs)_/.test(n))).toEqual([]);
+    }
+  });
+
   it('should document every metric either process registers', () => {
     const doc = readFileSync(METRICS_DOC, 'utf8');
-    const ours = [...catalog.keys()].filter((n) => !/^switchboard_(process|nodejs)_/.test(n));
+    const ours = [...catalog.keys()].filter((n) => !STANDARD_NAME.test(n));
     expect(ours.length).toBeGreaterThan(25);
     expect(ours.filter((n) => !doc.includes(`\`${n}\``))).toEqual([]);
   });

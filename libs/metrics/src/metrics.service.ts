@@ -26,7 +26,10 @@ export class MetricsService {
   >;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    // prom-client's process and Node.js metrics keep their standard names
+    // (process_resident_memory_bytes, nodejs_heap_size_used_bytes…): the usual Node.js
+    // dashboards and alert rules read them as they are. Only our own metrics carry the prefix.
+    collectDefaultMetrics({ register: this.registry });
     this.httpDuration = new Histogram({
       name: `${METRIC_PREFIX}http_request_duration_seconds`,
       help: 'HTTP request duration by route pattern, method and status code',

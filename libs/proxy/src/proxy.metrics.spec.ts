@@ -126,7 +126,7 @@ function observeDirect(m: ProxyMetrics, rec: UsageRecord, models: Set<string>): 
 async function proxyText(metrics: MetricsService): Promise<string> {
   const names = (await metrics.registry.getMetricsAsJSON())
     .map((m) => m.name)
-    .filter((n) => !/^switchboard_(process|nodejs)_|^switchboard_http_/.test(n));
+    .filter((n) => n.startsWith('switchboard_') && !n.startsWith('switchboard_http_'));
   const parts = await Promise.all(names.map((n) => metrics.registry.getSingleMetricAsString(n)));
   return parts.join('\n');
 }

@@ -3,11 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { ConfigService, type AppConfig } from '@app/config';
 import {
+  acceptsClientKey,
   AppError,
   extractClientKey,
   keyId,
   maskKey,
-  matchesAny,
   type ErrorFormat,
 } from '@app/common';
 import {
@@ -201,7 +201,7 @@ export class ProxyService {
   ): ClientIdentity | undefined {
     if (keys.length === 0) return { api: route, keyId: '' };
     const key = extractClientKey(req);
-    if (!key || !matchesAny(key, keys)) return undefined;
+    if (!key || !acceptsClientKey(key, keys)) return undefined;
     let known = this.identities.get(keys);
     if (!known) this.identities.set(keys, (known = new Map<string, ClientIdentity>()));
     let who = known.get(key);
@@ -262,7 +262,14 @@ export class ProxyService {
       outcome.status = outcome.status || 500;
       outcome.errorClass = outcome.errorClass ?? 'internal_error';
       this.logger.error(
-        `request ${String(req.id)} failed: ${(err as Error)?.stack ?? String(err)}`,
+        {
+          msg: `request failed: ${(err as Error)?.message ?? String(err)}`,
+          request_id: String(req.id),
+          route: call.route,
+          model: outcome.model,
+          status: outcome.status,
+        },
+        (err as Error)?.stack,
       );
       if (res.committed) res.end();
       else res.sendJson(500, renderGatewayError(format, AppError.of('INTERNAL')));
@@ -909,6 +916,21 @@ export class ProxyService {
       remoteAddr: remoteAddress(req, this.config.current['trusted-proxies']),
     };
     this.metrics.observe(rec);
+    // Failures the operator should see in the logs, with the model and provider the access
+    // line cannot know. Invalid requests and clients that left are the client's business.
+    if (o.failed && o.status >= 500 && o.errorClass !== 'internal_error') {
+      this.logger.warn({
+        // The shared process log stores msg alone: it names the request too.
+        msg:
+          `request ${rec.requestId} for ${rec.model || 'no model'} failed with ${rec.status}: ` +
+          `${o.errorClass ?? 'error'} after ${o.attempts} attempt(s)`,
+        request_id: rec.requestId,
+        route: rec.route,
+        model: rec.model,
+        status: rec.status,
+        provider: rec.provider || undefined,
+      });
+    }
     try {
       this.usage.record(rec);
     } catch (err) {

@@ -13,7 +13,7 @@ type MessageHandler = (message: string, channel: string) => void;
 const SUSPECT_MS = 2000;
 
 /**
- * The process's Redis connections (DESIGN.md section 3): `command` for the request path (short
+ * The process's Redis connections (docs/architecture.md): `command` for the request path (short
  * timeout, no offline queue) and `queue` for BullMQ (maxRetriesPerRequest: null), plus a
  * subscriber connection that exists only once something subscribes (a subscribed connection
  * cannot run other commands). Every key goes through `key()` so the prefix is applied once.

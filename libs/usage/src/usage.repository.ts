@@ -164,7 +164,7 @@ function results(res: PipelineResult): unknown[] {
 }
 
 /**
- * Usage statistics in Redis (DESIGN.md section 3). Under `<prefix>usage:`:
+ * Usage statistics in Redis (docs/usage.md). Under `<prefix>usage:`:
  * `totals` (requests, success, failure, tokens), `api` and `model` (per key, per key and model),
  * `day` and `hour` (per date, per date-hour), `cell:<day>` (per hour, key and model: what time
  * ranges are narrowed with), `det:<pair>` (retained details, scored by time), `seen` (hashes of

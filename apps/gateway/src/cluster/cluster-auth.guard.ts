@@ -12,7 +12,7 @@ import { PeerService } from '@app/gateway/http/peer.service';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Cluster API auth (DESIGN.md 2.5): localhost (the socket peer, or a trusted proxy's client)
+ * Cluster API auth (docs/cluster.md): localhost (the socket peer, or a trusted proxy's client)
  * is free; anyone else sends `Authorization: Bearer <token>` with the generated token of any
  * member (`<data-dir>/token`) or the management key.
  */

@@ -10,7 +10,7 @@ import { isRedisFailure } from '@app/storage';
 import { ClusterApiError } from '@app/cluster';
 import { LogQueryError } from '@app/logs';
 
-/** Cluster API errors as `{"error": message, "code": CODE}` (DESIGN.md 2.5). */
+/** Cluster API errors as `{"error": message, "code": CODE}` (docs/cluster.md). */
 @Catch()
 export class ClusterErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ClusterApi');

@@ -41,7 +41,7 @@ import { ClusterErrorFilter } from '@app/gateway/cluster/cluster-error.filter';
 import { ClusterSseService } from '@app/gateway/cluster/cluster-sse.service';
 
 /**
- * The cluster API `/api/v1/*` (DESIGN.md 2.5): the supervisor view of every gateway replica
+ * The cluster API `/api/v1/*` (docs/cluster.md): the supervisor view of every gateway replica
  * and worker, their commands, and the shared process and request logs (also live, as SSE).
  */
 @Controller('api/v1')

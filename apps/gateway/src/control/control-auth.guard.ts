@@ -5,7 +5,7 @@ import { extractManagementKey, ManagementAuthService } from '@app/management';
 import { ControlError } from '@app/gateway/control/control.errors';
 
 /**
- * Control API auth (DESIGN.md 2.3): a client on this machine (socket peer, or a trusted proxy's
+ * Control API auth (docs/control-api.md): a client on this machine (socket peer, or a trusted proxy's
  * client) needs no key; anyone else needs the management key, with the management API's rules
  * (`allow-remote`, bans after 5 failures shared by every replica).
  */

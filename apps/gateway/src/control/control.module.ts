@@ -13,7 +13,7 @@ import { ProxyPauseService } from '@app/gateway/control/proxy-pause.service';
 import { SessionCountService } from '@app/gateway/control/session-count.service';
 
 /**
- * The control API `/api/cliproxy/*` (DESIGN.md 2.3). Also hands the cluster heartbeat this
+ * The control API `/api/cliproxy/*` (docs/control-api.md). Also hands the cluster heartbeat this
  * gateway's open-session count (MEMBER_SESSIONS) so proxy-status can sum the cluster.
  */
 @Module({

@@ -10,7 +10,10 @@ describe(installAccessLog.name, () => {
     lines = [];
     for (const level of ['log', 'warn', 'error'] as const) {
       jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
-        lines.push({ level, text: String(args[0]) });
+        const fields = args[0] as { msg: string; route: string; status: number };
+        lines.push({ level, text: fields.msg });
+        expect(fields).toMatchObject({ request_id: 'req-7', ip: '203.0.113.9' });
+        expect(typeof fields.route).toBe('string');
       });
     }
     sut = Fastify({ genReqId: () => 'req-7' });

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { LogFields } from '@app/logs';
 import { formatAccessLine } from '@app/logs/access-line';
 
 /**
@@ -24,7 +25,9 @@ function pathOf(url: string): string {
  * One process-log line per answered request, in CLIProxyAPI's request-log layout (see
  * `formatAccessLine`) so the Management Center's log filters work on it: info for 1xx-3xx, warn
  * for 4xx, error for 5xx, as CLIProxyAPI logs them. No logger context, so the stored line reads
- * `[time] [level] [member] 200 | … | GET "/path"`.
+ * `[time] [level] [member] 200 | … | GET "/path"`. It is logged as a structured message: the
+ * shared log stores `msg` as it is, and JSON stdout also gets `request_id`, `route`, `method`,
+ * `status`, `latency_ms` and `ip` as fields (docs/operations.md).
  */
 export function installAccessLog(
   app: FastifyInstance,
@@ -34,14 +37,18 @@ export function installAccessLog(
   app.addHook('onResponse', (req, reply, done) => {
     if (QUIET_PATHS.has(pathOf(req.url))) return done();
     const status = reply.statusCode;
-    const line = formatAccessLine({
-      status,
-      latencyMs: reply.elapsedTime,
-      ip: addressOf(req),
+    const ip = addressOf(req);
+    const requestId = String(req.id);
+    const latencyMs = reply.elapsedTime;
+    const line: LogFields = {
+      msg: formatAccessLine({ status, latencyMs, ip, method: req.method, url: req.url, requestId }),
+      request_id: requestId,
+      route: req.routeOptions.url ?? 'unmatched',
       method: req.method,
-      url: req.url,
-      requestId: String(req.id),
-    });
+      status,
+      latency_ms: Math.round(latencyMs * 1000) / 1000,
+      ip,
+    };
     if (status >= 500) logger.error(line);
     else if (status >= 400) logger.warn(line);
     else logger.log(line);

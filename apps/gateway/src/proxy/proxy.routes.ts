@@ -40,7 +40,7 @@ const BODY_ROUTES: BodyRoute[] = [
 const PROVIDER_PREFIX = '/api/provider/:provider';
 
 /**
- * Registers the proxy routes (DESIGN.md 2.1) directly on Fastify: the hot path skips Nest's
+ * Registers the proxy routes (docs/proxy.md) directly on Fastify: the hot path skips Nest's
  * per-request machinery. Errors are rendered in the caller's wire format by ProxyService.
  */
 @Injectable()

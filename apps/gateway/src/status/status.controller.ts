@@ -2,11 +2,11 @@ import { Controller, Get, HttpCode, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigService } from '@app/config';
 import {
+  acceptsClientKey,
   AppError,
   buildInfo,
   extractClientKey,
   formatUptime,
-  matchesAny,
   renderError,
 } from '@app/common';
 import { ProxyService } from '@app/proxy';
@@ -15,7 +15,7 @@ import { PeerService } from '@app/gateway/http/peer.service';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { ProviderSummaryService } from '@app/gateway/status/provider-summary.service';
 
-/** Root, liveness and status surfaces (DESIGN.md 2.1 and 2.4). */
+/** Root, liveness and status surfaces (docs/proxy.md, and `GET /status` in the README). */
 @Controller()
 export class StatusController {
   constructor(
@@ -70,7 +70,7 @@ export class StatusController {
     const keys = cfg['api-keys'];
     if (!this.peer.isLocal(req) && keys.length > 0) {
       const key = extractClientKey(req, false);
-      if (!key || !matchesAny(key, keys)) {
+      if (!key || !acceptsClientKey(key, keys)) {
         const e = AppError.of('AUTH_INVALID_KEY');
         await reply.status(401).send(renderError('plain', e));
         return;

@@ -9,7 +9,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ConfigService } from '@app/config';
-import { extractClientKey, matchesAny } from '@app/common';
+import { acceptsClientKey, extractClientKey } from '@app/common';
 import { RelayHub } from '@app/proxy/relay/relay-hub';
 import type { RelaySocket } from '@app/proxy/relay/relay-session';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
@@ -90,7 +90,7 @@ export class WsRelayServer implements OnModuleInit, BeforeApplicationShutdown {
         headers: req.headers,
         query: { key: url.searchParams.get('key') ?? undefined },
       });
-      if (!key || !matchesAny(key, keys)) {
+      if (!key || !acceptsClientKey(key, keys)) {
         refuse(socket, 401, 'Invalid or missing API key');
         return;
       }

@@ -1,6 +1,6 @@
 import type { LoginProvider } from '@app/oauth/login/login-provider';
 
-/** How long a login may take from the auth-url call to the callback (DESIGN.md section 3). */
+/** How long a login may take from the auth-url call to the callback (OAuth sessions are keys with this TTL in Redis). */
 export const LOGIN_SESSION_TTL_MS = 10 * 60_000;
 
 /** A finished session's status stays readable at least this long for pollers. */
