@@ -150,21 +150,21 @@ function waitExit(child, ms) {
 
 /**
  * The members to run. One gateway and one worker today; more gateway processes are more entries
- * here (each with its own name and env).
+ * here (each with its own name and env). Each is labelled with the name it gives itself in the
+ * cluster (`<kind>-<host>-<port>` unless SB_PROCESS_NAME / SB_WORKER_NAME set one), so the
+ * launcher's lines and the members' own lines name the same process.
  */
-function plannedMembers(env) {
-  // Unless named here, each process names itself `<kind>-<host>-<port>` (unique on the machine,
-  // so several `npm start` can share one Redis); `name` is then only the launcher's label.
+function plannedMembers(env, lib, gatewayPort) {
   return [
     {
-      name: env.SB_PROCESS_NAME || 'gateway',
+      name: lib.resolveProcessName('gateway', env, gatewayPort),
       processName: env.SB_PROCESS_NAME || '',
       kind: 'gateway',
       script: join(root, 'dist/apps/gateway/src/main.js'),
       env: {},
     },
     {
-      name: env.SB_WORKER_NAME || 'worker',
+      name: lib.resolveProcessName('worker', { ...env, SB_PROCESS_NAME: env.SB_WORKER_NAME }),
       processName: env.SB_WORKER_NAME || '',
       kind: 'worker',
       script: join(root, 'dist/apps/worker/src/main.js'),
@@ -474,7 +474,7 @@ class Launcher {
       DATA_DIR: this.dataDir,
       CONFIG_PATH: this.configPath,
     };
-    for (const spec of plannedMembers(process.env)) {
+    for (const spec of plannedMembers(process.env, this.lib, pre.config.port)) {
       // Crash restarts: 1 s doubling to 30 s; 5 crashes within 2 minutes end the run.
       const m = { ...spec, restarts: 0, policy: new this.lib.RestartPolicy(), startedAt: 0 };
       this.members.set(m.name, m);
@@ -501,14 +501,15 @@ if (process.env.npm_lifecycle_event) {
 
 try {
   buildIfNeeded();
-  const [logger, config, supervisor, policy, cluster] = await Promise.all([
+  const [logger, config, supervisor, policy, cluster, names] = await Promise.all([
     dist('libs/logs/src/app-logger.js'),
     dist('libs/config/src/index.js'),
     dist('libs/common/src/supervisor.js'),
     dist('libs/common/src/restart-policy.js'),
     dist('libs/cluster/src/member-control.js'),
+    dist('libs/common/src/process-name.js'),
   ]);
-  launcher = new Launcher({ ...logger, ...config, ...supervisor, ...policy, ...cluster });
+  launcher = new Launcher({ ...logger, ...config, ...supervisor, ...policy, ...cluster, ...names });
   await launcher.run();
 } catch (err) {
   process.stderr.write(`[switchboard] ${err?.stack ?? err}\n`);

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, startNode } from '@test/utils/child-app';
 import { freePort, waitFor } from '@test/utils/env';
@@ -124,6 +124,9 @@ describe('local mode (npm start)', () => {
     const npm = run('npm', ['start'], e);
     spawned.push(npm.child);
     const summary = await ready(npm.output);
+    // Each member names itself after its kind, this host and its port.
+    const gw = `gateway-${hostname()}-${e.PORT}`;
+    const wk = `worker-${hostname()}-${e.WORKER_PORT}`;
     const members = tree(npm.child.pid!);
     pids.push(...members);
     // npm → node (exec: no shell in between) → redis-server, gateway, worker.
@@ -150,18 +153,14 @@ describe('local mode (npm start)', () => {
     expect(out).not.toMatch(ANSI);
     expect(out).not.toMatch(/Mapped \{/);
     const readyLines = jsonLines(out).filter((l) => /^ready/.test(l.msg));
-    expect(readyLines.map((l) => l.process).sort()).toEqual([
-      'gateway-1',
-      'switchboard',
-      'worker-1',
-    ]);
+    expect(readyLines.map((l) => l.process).sort()).toEqual([gw, 'switchboard', wk].sort());
     expect(lines.length).toBeLessThan(15);
     const status = await fetch(`http://127.0.0.1:${e.PORT}/status`);
     expect(status.status).toBe(200);
     const worker = (await (await fetch(`http://127.0.0.1:${e.WORKER_PORT}/health`)).json()) as {
       process: string;
     };
-    expect(worker.process).toBe('worker-1');
+    expect(worker.process).toBe(wk);
 
     // A crashed member comes back after 1 s.
     const workerPid = members.find(
@@ -174,16 +173,14 @@ describe('local mode (npm start)', () => {
     process.kill(workerPid, 'SIGKILL');
     await waitFor(
       () =>
-        jsonLines(npm.output()).some((l) =>
-          /worker-1 crashed \(SIGKILL\); restarting in 1 s/.test(l.msg),
-        ),
+        jsonLines(npm.output()).some((l) => l.msg === `${wk} crashed (SIGKILL); restarting in 1 s`),
       { timeoutMs: 10000, what: 'the restart notice' },
     );
     await waitFor(
       () =>
-        jsonLines(npm.output()).filter((l) => l.process === 'worker-1' && /^ready/.test(l.msg))
-          .length === 2,
-      { timeoutMs: 30000, what: 'worker-1 ready again' },
+        jsonLines(npm.output()).filter((l) => l.process === wk && /^ready/.test(l.msg)).length ===
+        2,
+      { timeoutMs: 30000, what: 'the worker ready again' },
     );
     const afterRestart = tree(npm.child.pid!);
     pids.push(...afterRestart);
@@ -193,12 +190,12 @@ describe('local mode (npm start)', () => {
     expect(await npm.exited).toBe(0);
     const all = jsonLines(npm.output());
     const drains = all.filter((l) => /draining/.test(l.msg));
-    expect(drains.map((l) => l.process).sort()).toEqual(['gateway-1', 'worker-1']);
+    expect(drains.map((l) => l.process).sort()).toEqual([gw, wk].sort());
     expect(all.some((l) => /again/.test(l.msg))).toBe(false);
     const order = all.map((l) => `${l.process}: ${l.msg}`);
     const redisStop = order.indexOf('switchboard: members stopped; stopping redis-server');
-    expect(redisStop).toBeGreaterThan(order.indexOf('gateway-1: stopped cleanly'));
-    expect(redisStop).toBeGreaterThan(order.indexOf('worker-1: stopped cleanly'));
+    expect(redisStop).toBeGreaterThan(order.indexOf(`${gw}: stopped cleanly`));
+    expect(redisStop).toBeGreaterThan(order.indexOf(`${wk}: stopped cleanly`));
     expect(order[order.length - 1]).toBe('switchboard: stopped');
     expect(readFileSync(join(e.DATA_DIR, 'redis', 'redis.log'), 'utf8')).toMatch(
       /Received SIGTERM/,

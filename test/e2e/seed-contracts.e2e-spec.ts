@@ -270,17 +270,18 @@ ${oauth.endpointsYaml({ claude: { 'redirect-uri': `http://127.0.0.1:${portA}/ant
       SB_WORKER_NAME: a.worker,
     });
     try {
-      // it ends by itself once both members refused (the launcher does not restart them)
+      // The first refusal stops the launcher (exit 78, like a config problem): no restart loop.
       await waitFor(() => third.child.exitCode !== null, {
         timeoutMs: 45_000,
         intervalMs: 200,
         what: 'the third launcher to exit',
       });
       const out = third.output();
-      expect(out).toContain(`already named "${a.gateway}"`);
-      expect(out).toContain(`already named "${a.worker}"`);
+      expect(third.child.exitCode).toBe(78);
+      expect(out).toMatch(new RegExp(`already named \\\\?"(${a.gateway}|${a.worker})\\\\?"`));
       expect(out).toContain('SB_PROCESS_NAME');
-      expect(out).toMatch(/refused to start; not restarting it/);
+      expect(out).toMatch(/cannot run with this configuration/);
+      expect(out).not.toMatch(/restarting in/);
     } finally {
       await third.stop('SIGKILL');
     }

@@ -20,6 +20,13 @@ export class ClientResponse {
   sentBody: string | undefined;
   /** Headers set by this class: a stream's, or the extra ones of a JSON answer (Retry-After…). */
   sentHeaders: Readonly<Record<string, string>> | undefined;
+  /**
+   * When the answer was complete (ms since the epoch), taken just before its last bytes are
+   * written: the request's finish time in usage and the request log. Taken after the write, a
+   * client's next request could finish on another replica first and the log would list the two
+   * out of order.
+   */
+  endedAt: number | undefined;
   /** Upstream headers forwarded with the answer (`passthrough-headers`), latest attempt's. */
   private forwarded: Readonly<Record<string, string>> | undefined;
 
@@ -73,6 +80,7 @@ export class ClientResponse {
     this.stopKeepalive();
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     if (this.opened) {
+      this.endedAt ??= Date.now();
       if (!this.reply.raw.writableEnded) this.reply.raw.end(text);
       this.sentBody = text;
       return;
@@ -81,6 +89,7 @@ export class ClientResponse {
     this.status = status;
     this.sentBody = text;
     this.sentHeaders = headers;
+    this.endedAt = Date.now();
     void this.reply
       .status(status)
       .headers(this.forwarded ? { ...this.forwarded, ...headers } : (headers ?? {}))
@@ -122,7 +131,10 @@ export class ClientResponse {
   /** Finish an open response (idempotent). */
   end(): void {
     this.stopKeepalive();
-    if (this.opened && !this.reply.raw.writableEnded) this.reply.raw.end();
+    if (this.opened && !this.reply.raw.writableEnded) {
+      this.endedAt ??= Date.now();
+      this.reply.raw.end();
+    }
   }
 
   private open(status: number, headers: Record<string, string>): void {

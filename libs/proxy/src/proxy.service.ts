@@ -277,7 +277,7 @@ export class ProxyService {
       if (lease) this.limits?.release(lease);
       res.stopKeepalive();
       this.metrics.inFlight.dec();
-      this.finish(req, call, who, outcome, started);
+      this.finish(req, call, who, outcome, started, res.endedAt);
       this.recordExchange(req, res, outcome, started);
     }
   }
@@ -889,11 +889,12 @@ export class ProxyService {
     who: ClientIdentity,
     o: Outcome,
     started: number,
+    endedAt: number = Date.now(),
   ): void {
     const c = o.candidate;
     const rec: UsageRecord = {
       requestId: String(req.id),
-      timestamp: nanoTimestamp(),
+      timestamp: nanoTimestamp(endedAt),
       api: who.api,
       clientKeyId: who.keyId,
       model: o.model,
@@ -908,7 +909,7 @@ export class ProxyService {
       status: o.status,
       failed: o.failed,
       errorClass: o.failed ? o.errorClass : undefined,
-      latencyMs: Date.now() - started,
+      latencyMs: endedAt - started,
       ttfbMs: o.ttfbMs,
       attempts: o.attempts,
       tokens: tokensFromUsage(o.usage),
