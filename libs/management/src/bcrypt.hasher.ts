@@ -5,6 +5,9 @@ import { Worker } from 'node:worker_threads';
 /** bcrypt's work factor for hashes this gateway writes (CLIProxyAPI uses Go's default, 10). */
 const COST = 10;
 
+/** How long shutdown waits for bcrypt jobs already handed to the thread. */
+const SHUTDOWN_WAIT_MS = 2000;
+
 /** One job for the bcrypt thread. */
 type BcryptJob =
   | { id: number; op: 'compare'; plain: string; hashed: string }
@@ -71,10 +74,14 @@ export class BcryptHasher implements OnModuleDestroy {
     return truncates(plain);
   }
 
+  /** Let the checks and hashes already asked for finish (at most 2 s), then stop the thread. */
   async onModuleDestroy(): Promise<void> {
     const t = this.thread;
     this.thread = undefined;
-    if (t) await t.worker.terminate();
+    if (!t) return;
+    const deadline = Date.now() + SHUTDOWN_WAIT_MS;
+    while (t.pending.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await t.worker.terminate();
   }
 
   private run(job: BcryptJob): Promise<boolean | string> {

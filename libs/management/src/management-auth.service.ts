@@ -92,8 +92,10 @@ export class ManagementAuthService implements OnModuleInit, OnModuleDestroy {
     void this.hashSecretIfPlain();
   }
 
-  onModuleDestroy(): void {
+  /** Stop following config changes; a write-back of the hashed secret in progress finishes. */
+  async onModuleDestroy(): Promise<void> {
     this.offChange?.();
+    await this.hashing;
   }
 
   /** Resolves once a pending write-back of the hashed secret has finished (tests, shutdown). */
