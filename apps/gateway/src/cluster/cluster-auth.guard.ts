@@ -16,12 +16,12 @@ const HOW_TO =
   'Send Authorization: Bearer <token> with the token from <data-dir>/token or the management key';
 
 /**
- * Cluster API auth (docs/cluster.md): localhost (the socket peer, or a trusted proxy's client) is free; anyone
- * else sends `Authorization: Bearer <token>` with the generated token of any member
- * (`<data-dir>/token`) or the management key. Anything that is not a member's token goes
- * through the management key's one authenticator, so it is counted before it is checked and
- * shares the ban of the management and control APIs. The gateway runs `check` in `onRequest`,
- * before the body is read.
+ * Cluster API auth (docs/cluster.md): localhost (the socket peer, or a trusted proxy's client)
+ * is free; anyone else sends `Authorization: Bearer <token>` with the generated token of any
+ * member (`<data-dir>/token`) or the management key. Anything that is not a member's token
+ * goes through the management key's one authenticator, so it is counted before it is checked
+ * and shares the ban of the management and control APIs. The gateway runs `check` in
+ * `onRequest`, before the body is read.
  */
 @Injectable()
 export class ClusterAuthGuard implements CanActivate {

@@ -5,10 +5,11 @@ import { extractManagementKey, ManagementAuthService } from '@app/management';
 import { ControlError } from '@app/gateway/control/control.errors';
 
 /**
- * Control API auth (docs/control-api.md): a client on this machine (socket peer, or a trusted proxy's client) needs
- * no key; anyone else needs the management key, through the management API's authenticator
- * (`allow-remote`, attempts counted first, bans after 5 failures shared by every replica and
- * every surface). The gateway runs `check` in `onRequest`, before the body is read.
+ * Control API auth (docs/control-api.md): a client on this machine (socket peer, or a trusted
+ * proxy's client) needs no key; anyone else needs the management key, through the management
+ * API's authenticator (`allow-remote`, attempts counted first, bans after 5 failures shared by
+ * every replica and every surface). The gateway runs `check` in `onRequest`, before the body
+ * is read.
  */
 @Injectable()
 export class ControlAuthGuard implements CanActivate {
