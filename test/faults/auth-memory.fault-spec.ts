@@ -16,7 +16,7 @@ import {
 
 const SECRET = 'fault-auth-secret';
 const CLIENT_KEY = 'sk-fault-auth-client';
-/** Growth of RSS allowed while sixteen 49 MiB bodies without a key are refused (was ~900 MB). */
+/** Growth of RSS allowed while sixteen 49 MiB bodies without a key are refused (was ~1.9 GB). */
 const UNAUTHENTICATED_RSS_MB = 150;
 /** Growth allowed for the same bodies WITH a key and a 100 MB body budget (unbounded: GBs). */
 const BUDGETED_RSS_MB = 900;
