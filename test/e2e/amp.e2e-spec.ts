@@ -355,7 +355,10 @@ ${extra}`;
     expect(JSON.parse(remote.body.toString())).toEqual({
       error: 'Access denied: management routes restricted to localhost',
     });
-    expect((await rawRequest(`${gw.url}/api/user`, { headers: AUTH })).status).toBe(200);
+    // A local client through that proxy is local; without X-Forwarded-For it could be anyone.
+    const local = { ...AUTH, 'x-forwarded-for': '127.0.0.1' };
+    expect((await rawRequest(`${gw.url}/api/user`, { headers: local })).status).toBe(200);
+    expect((await rawRequest(`${gw.url}/api/user`, { headers: AUTH })).status).toBe(403);
 
     await config.writeText(yaml().replace(`upstream-url: "${amp.url}"`, 'upstream-url: ""'));
     await waitFor(() => config.current.ampcode['upstream-url'] === '');

@@ -178,7 +178,9 @@ describe('error logs and request logs (issue 5)', () => {
       expect(res.status).toBe(401);
       const text = await errorLogOf(gw, 'el-401');
       expect(text).toMatch(/=== RESPONSE ===\nStatus: 401\n/);
-      expect(text).toContain('who am i');
+      // The key is checked before the body is read: a refused request's body is never kept.
+      expect(text).toContain('=== REQUEST BODY ===');
+      expect(text).not.toContain('who am i');
       expect(text).not.toContain('=== API REQUEST ===');
       expectNoSecrets(text);
       expect(fake.requests()).toHaveLength(0);

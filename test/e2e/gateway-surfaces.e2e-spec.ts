@@ -198,7 +198,8 @@ describe('gateway surfaces (in-process, real Redis)', () => {
     const res = await inject({
       method: 'POST',
       url: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json' },
+      // The key is checked first: a body without one is refused (401) before its size matters.
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
       payload: big,
     });
     expect(res.statusCode).toBe(413);

@@ -336,7 +336,8 @@ oauth-endpoints:
       timeoutMs: 3000,
       what: 'the new client key to work',
     });
-    await expect(page.getByTestId('api-keys').textContent()).resolves.toContain('sk-p…0002');
+    // The list is fetched again after the save; wait for it rather than race it.
+    await page.getByTestId('api-keys').getByText('sk-p…0002').waitFor();
     await checkPage('settings');
   });
 

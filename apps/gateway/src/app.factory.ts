@@ -14,6 +14,11 @@ import { PeerService } from '@app/gateway/http/peer.service';
 import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
 import { WireErrorFilter } from '@app/gateway/http/error.filter';
 import { installJsonBodyParser } from '@app/gateway/http/json-body.parser';
+import { installRequestGate } from '@app/gateway/http/request-gate';
+import { ManagementGuard } from '@app/management';
+import { ProxyService } from '@app/proxy';
+import { ClusterAuthGuard } from '@app/gateway/cluster/cluster-auth.guard';
+import { ControlAuthGuard } from '@app/gateway/control/control-auth.guard';
 import { applyServerTimeouts, closeSilentConnections } from '@app/gateway/http/server-timeouts';
 
 /** Default request body limit when config.yaml does not say (image-heavy requests are large). */
@@ -75,6 +80,15 @@ export async function createGatewayApp(
     const peer = app.get(PeerService);
     installAccessLog(fastify, (req) => peer.address(req));
   }
+  // Keys and body sizes are checked in onRequest, before any body is read.
+  installRequestGate(fastify, {
+    config,
+    proxy: app.get(ProxyService, { strict: false }),
+    management: app.get(ManagementGuard, { strict: false }),
+    control: app.get(ControlAuthGuard, { strict: false }),
+    cluster: app.get(ClusterAuthGuard, { strict: false }),
+    defaultBodyLimit: limitMb() * 1024 * 1024,
+  });
   // Multipart bodies (auth-file uploads) are read only by the routes that ask for them.
   await app.register(multipart, { limits: UPLOAD_LIMITS });
   const filter = new WireErrorFilter(limitMb);

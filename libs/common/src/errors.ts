@@ -29,6 +29,12 @@ export const ERRORS = {
     message: (p: { method: string; path: string }) =>
       `No route for ${p.method} ${p.path}; see GET / for the endpoints this gateway serves`,
   },
+  BODY_BUDGET_FULL: {
+    status: 503,
+    type: 'service_error',
+    message: () =>
+      'The gateway holds as many request bodies as body-budget-mb allows; retry in a moment (or raise body-budget-mb in config.yaml)',
+  },
   BODY_TOO_LARGE: {
     status: 413,
     type: 'invalid_request_error',

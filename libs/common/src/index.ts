@@ -10,3 +10,4 @@ export * from '@app/common/supervisor';
 export * from '@app/common/restart-policy';
 export * from '@app/common/ring-buffer';
 export * from '@app/common/client-key';
+export * from '@app/common/early-auth';

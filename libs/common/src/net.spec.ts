@@ -1,4 +1,10 @@
-import { AddressSet, clientAddress, isLoopback, normalizeAddress } from '@app/common/net';
+import {
+  AddressSet,
+  UNKNOWN_CLIENT,
+  clientAddress,
+  isLoopback,
+  normalizeAddress,
+} from '@app/common/net';
 
 describe('net', () => {
   describe(isLoopback.name, () => {
@@ -57,8 +63,39 @@ describe('net', () => {
       expect(clientAddress('10.0.0.1', '127.0.0.1, 198.51.100.7', trusted)).toBe('198.51.100.7');
     });
 
-    it('should fall back to the peer when the header has no usable address', () => {
-      expect(clientAddress('10.0.0.1', 'garbage', trusted)).toBe('10.0.0.1');
+    it.each([
+      ['missing', undefined],
+      ['empty', ''],
+      ['blank', ' , '],
+      ['unknown', 'unknown'],
+      ['a name', 'client.example'],
+      ['empty in a list', ['']],
+    ])('should make the caller unknown (never local) when the header is %s', (_, header) => {
+      for (const proxy of ['10.0.0.1', '127.0.0.1']) {
+        const set = new AddressSet([proxy]);
+        const who = clientAddress(proxy, header, set);
+        expect(who).toBe(UNKNOWN_CLIENT);
+        expect(isLoopback(who)).toBe(false);
+        expect(set.has(who)).toBe(false);
+      }
+    });
+
+    it('should stop at an unusable hop: what is left of it was written by the client', () => {
+      expect(clientAddress('10.0.0.1', '127.0.0.1, unknown', trusted)).toBe(UNKNOWN_CLIENT);
+      expect(clientAddress('10.0.0.1', 'unknown, 198.51.100.7', trusted)).toBe('198.51.100.7');
+    });
+
+    it('should read hops with ports and brackets', () => {
+      expect(clientAddress('10.0.0.1', '198.51.100.7:4431', trusted)).toBe('198.51.100.7');
+      expect(clientAddress('10.0.0.1', '[2001:db8::7]:4431', trusted)).toBe('2001:db8::7');
+      expect(clientAddress('10.0.0.1', '"[2001:db8::8]"', trusted)).toBe('2001:db8::8');
+      expect(clientAddress('10.0.0.1', '::ffff:198.51.100.9', trusted)).toBe('198.51.100.9');
+    });
+
+    it('should take the left-most hop when every hop is a trusted proxy', () => {
+      const chain = new AddressSet(['10.0.0.1', '10.0.0.2', '127.0.0.1']);
+      expect(clientAddress('10.0.0.1', '10.0.0.2', chain)).toBe('10.0.0.2');
+      expect(clientAddress('127.0.0.1', '127.0.0.1', chain)).toBe('127.0.0.1');
     });
   });
 });

@@ -45,8 +45,31 @@ export class AddressSet {
 }
 
 /**
- * The client address: the socket peer, unless the peer is a trusted proxy, in which case the
- * right-most X-Forwarded-For entry that is not itself a trusted proxy.
+ * The client address given when a trusted proxy did not say who its client is (no
+ * X-Forwarded-For, an empty one, `unknown`, or a hop that is not an address). Never loopback,
+ * never a trusted proxy: such a caller is treated as remote.
+ */
+export const UNKNOWN_CLIENT = 'unknown';
+
+/** One X-Forwarded-For hop as an address (`1.2.3.4`, `1.2.3.4:80`, `[::1]:80`), else undefined. */
+function hopAddress(hop: string): string | undefined {
+  let h = hop.trim();
+  if (h.startsWith('"') && h.endsWith('"') && h.length >= 2) h = h.slice(1, -1);
+  if (isIP(h) !== 0) return h;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(h);
+  if (bracketed && isIP(bracketed[1]) === 6) return bracketed[1];
+  const withPort = /^([\d.]+):\d+$/.exec(h);
+  if (withPort && isIP(withPort[1]) === 4) return withPort[1];
+  return undefined;
+}
+
+/**
+ * The client address: the socket peer, unless the peer is a trusted proxy. Then it is the
+ * right-most X-Forwarded-For hop that is not itself a trusted proxy (hops left of it were
+ * written by the client and prove nothing); the left-most hop when every hop is a trusted
+ * proxy; and UNKNOWN_CLIENT when the header is missing, empty, or reaches an unusable hop
+ * (`unknown`, a name) first, so a proxy that forwards without saying who for never makes its
+ * callers local.
  */
 export function clientAddress(
   peer: string | undefined,
@@ -54,13 +77,17 @@ export function clientAddress(
   trusted: AddressSet,
 ): string {
   const socket = peer ? normalizeAddress(peer) : '';
-  if (!socket || !trusted.has(socket) || !forwardedFor) return socket;
+  if (!socket || !trusted.has(socket)) return socket;
+  if (!forwardedFor) return UNKNOWN_CLIENT;
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
     .split(',')
-    .map((s) => s.trim())
-    .filter((s) => isIP(s) !== 0);
+    .filter((h) => h.trim() !== '');
+  let leftmost: string | undefined;
   for (let i = hops.length - 1; i >= 0; i--) {
-    if (!trusted.has(hops[i])) return normalizeAddress(hops[i]);
+    const hop = hopAddress(hops[i]);
+    if (hop === undefined) return UNKNOWN_CLIENT;
+    if (!trusted.has(hop)) return normalizeAddress(hop);
+    leftmost = hop;
   }
-  return socket;
+  return leftmost === undefined ? UNKNOWN_CLIENT : normalizeAddress(leftmost);
 }

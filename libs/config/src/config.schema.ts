@@ -411,6 +411,11 @@ export const configSchema = z.object({
     })
     .default({}),
   'body-limit-mb': z.number().positive().default(50),
+  /**
+   * Total MB of request bodies one gateway process holds at once (read per request). A body that
+   * would go past it is refused with 503 and Retry-After before it is read.
+   */
+  'body-budget-mb': z.number().positive().default(256),
   /** Replaces a provider's built-in base URL (auth files carry none): provider id → URL. */
   'provider-base-urls': z
     .record(

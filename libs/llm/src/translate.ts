@@ -1,14 +1,19 @@
 import type { StreamDecoder, StreamEncoder, TranslationContext } from '@app/llm/codec';
 import { codecFor } from '@app/llm/formats';
 import type { IRRequest, IRStreamEvent, SSEEvent, WireFormat } from '@app/llm/ir/types';
+import { checkFieldTypes } from '@app/llm/util/field-types';
 import { applyModelSuffix } from '@app/llm/util/thinking';
 
-/** Parse a client request into the IR (model suffix applied). */
+/**
+ * Parse a client request into the IR (model suffix applied). Fields of the wrong JSON type are
+ * refused here, on the way into the IR, as the client's own API would refuse them.
+ */
 export function parseClientRequest(
   from: WireFormat,
   body: unknown,
   ctx: TranslationContext,
 ): IRRequest {
+  checkFieldTypes(from, body);
   return applyModelSuffix(codecFor(from).parseRequest(body, ctx));
 }
 

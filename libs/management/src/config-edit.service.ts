@@ -1,10 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigRepository, ConfigService } from '@app/config';
+import { ConfigRepository, ConfigService, parseConfig, type ConfigIssue } from '@app/config';
 import { readYamlValue, setYamlValue, type YamlPath } from '@app/management/yaml-edit';
 
 /** The outcome of a config edit. */
 export type ConfigEditResult =
-  { ok: true; changed: boolean } | { ok: false; status: 400 | 500; error: string };
+  { ok: true; changed: boolean } | { ok: false; status: 400 | 409 | 500; error: string };
+
+function describeIssues(issues: readonly ConfigIssue[]): string {
+  return issues
+    .map(
+      (i) =>
+        `${i.line !== undefined ? `line ${i.line}: ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`,
+    )
+    .join('; ');
+}
 
 /** Decides the new value from the one on disk; undefined leaves the file alone. */
 export type ConfigUpdater = (current: unknown) => { value: unknown } | undefined;
@@ -39,6 +48,16 @@ export class ConfigEditService {
   private async apply(path: YamlPath, updater: ConfigUpdater): Promise<ConfigEditResult> {
     // The file, not the last loaded text: another replica may have written it a moment ago.
     const text = (await this.repo.read(this.config.path)) ?? this.config.text;
+    // An edit of one key cannot fix a file that is already broken, and must not be read from
+    // or spliced into one: the operator fixes the file first (PUT config.yaml replaces it).
+    const current = parseConfig(text);
+    if (!current.ok) {
+      return {
+        ok: false,
+        status: 409,
+        error: `config.yaml on disk is invalid, so it was left untouched; fix it first (edit the file or PUT /v0/management/config.yaml): ${describeIssues(current.errors)}`,
+      };
+    }
     const next = updater(readYamlValue(text, path));
     if (!next) return { ok: true, changed: false };
     const edited = setYamlValue(text, path, next.value);

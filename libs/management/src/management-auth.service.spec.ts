@@ -8,7 +8,11 @@ import {
   MAX_FAILURES,
   ManagementAuthService,
 } from '@app/management/management-auth.service';
-import type { BanStatus, ManagementBanRepository } from '@app/management/management-ban.repository';
+import type {
+  AttemptGate,
+  ManagementBanRepository,
+  Standing,
+} from '@app/management/management-ban.repository';
 import { isBcryptHash } from '@app/management/management-key';
 
 const KEY = 'right-key';
@@ -46,22 +50,43 @@ class FakeConfig {
   }
 }
 
+/** The ban store's rule, in memory: attempts counted first, the sixth in a window bans. */
 class FakeBans {
-  statusOf: BanStatus = { bannedForMs: 0, failures: 0 };
-  failures: [string, number, number][] = [];
+  attempts = new Map<string, number>();
+  banned = new Map<string, number>();
+  admitted: string[] = [];
+  failures: [string, number][] = [];
   resets: string[] = [];
 
-  status(): Promise<BanStatus> {
-    return Promise.resolve(this.statusOf);
+  admit(address: string, max: number, banMs: number): Promise<AttemptGate> {
+    this.admitted.push(address);
+    const ban = this.banned.get(address) ?? 0;
+    if (ban > 0) return Promise.resolve({ allowed: false, bannedForMs: ban });
+    const n = (this.attempts.get(address) ?? 0) + 1;
+    this.attempts.set(address, n);
+    if (n > max) {
+      this.banned.set(address, banMs);
+      return Promise.resolve({ allowed: false, bannedForMs: banMs });
+    }
+    return Promise.resolve({ allowed: true, attempt: n });
   }
 
-  recordFailure(address: string, max: number, banMs: number): Promise<void> {
-    this.failures.push([address, max, banMs]);
+  standing(address: string): Promise<Standing> {
+    return Promise.resolve({
+      bannedForMs: this.banned.get(address) ?? 0,
+      attempts: this.attempts.get(address) ?? 0,
+    });
+  }
+
+  failed(address: string, attempt: number, max: number, banMs: number): Promise<void> {
+    this.failures.push([address, attempt]);
+    if (attempt >= max) this.banned.set(address, banMs);
     return Promise.resolve();
   }
 
   reset(address: string): Promise<void> {
     this.resets.push(address);
+    this.attempts.delete(address);
     return Promise.resolve();
   }
 }
@@ -112,6 +137,10 @@ describe(ManagementAuthService.name, () => {
     bcrypt = new BcryptHasher();
   });
 
+  afterEach(async () => {
+    await bcrypt.onModuleDestroy();
+  });
+
   describe('enabled', () => {
     it('should be off with neither a secret nor MANAGEMENT_PASSWORD, and answer 404', async () => {
       config.cfg.secret = '';
@@ -148,8 +177,8 @@ describe(ManagementAuthService.name, () => {
         message: 'invalid management key',
       });
       expect(bans.failures).toEqual([
-        ['127.0.0.1', MAX_FAILURES, BAN_MS],
-        ['127.0.0.1', MAX_FAILURES, BAN_MS],
+        ['127.0.0.1', 1],
+        ['127.0.0.1', 2],
       ]);
     });
 
@@ -160,27 +189,92 @@ describe(ManagementAuthService.name, () => {
         status: 403,
         message: 'remote management disabled',
       });
-      expect(bans.failures).toEqual([]);
+      expect(bans.admitted).toEqual([]);
       config.cfg.allowRemote = true;
       expect(await sut.authenticate('10.0.0.5', KEY)).toEqual({ ok: true });
     });
 
     it('should refuse a banned address with the time left, even with the right key', async () => {
-      bans.statusOf = { bannedForMs: 1_799_400, failures: 0 };
-      expect(await make().authenticate('127.0.0.1', KEY)).toEqual({
+      bans.banned.set('127.0.0.1', 1_799_400);
+      const banned = {
         ok: false,
         status: 403,
         message: 'IP banned due to too many failed attempts. Try again in 29m59s',
-      });
+      };
+      expect(await make().authenticate('127.0.0.1', KEY)).toEqual(banned);
+      // Also when the key was verified a moment ago from elsewhere (nothing counted then).
+      const sut = make();
+      expect(await sut.authenticate('::1', KEY)).toEqual({ ok: true });
+      expect(await sut.authenticate('127.0.0.1', KEY)).toEqual(banned);
     });
 
-    it('should forget earlier failures after a success, and only then', async () => {
+    it('should forget earlier failures after a success, also with a remembered key', async () => {
       const sut = make();
-      await sut.authenticate('127.0.0.1', KEY);
-      expect(bans.resets).toEqual([]);
-      bans.statusOf = { bannedForMs: 0, failures: 3 };
+      await sut.authenticate('127.0.0.1', 'typo');
       await sut.authenticate('127.0.0.1', KEY);
       expect(bans.resets).toEqual(['127.0.0.1']);
+      expect(bans.attempts.get('127.0.0.1')).toBeUndefined();
+      await sut.authenticate('::1', 'typo');
+      await sut.authenticate('::1', KEY); // remembered: not checked again
+      expect(bans.resets).toEqual(['127.0.0.1', '::1']);
+      await sut.authenticate('::1', KEY); // nothing to forget: no write
+      expect(bans.resets).toEqual(['127.0.0.1', '::1']);
+    });
+
+    it('should count every attempt before its key is checked, so 50 at once get 5 checks', async () => {
+      const compare = jest.spyOn(bcrypt, 'compare');
+      try {
+        config.cfg.allowRemote = true;
+        const sut = make();
+        const verdicts = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => sut.authenticate('198.51.100.9', `guess-${i}`)),
+        );
+        const statuses = verdicts.map((v) => (v.ok ? 200 : v.status));
+        expect(statuses.filter((s) => s === 401)).toHaveLength(MAX_FAILURES);
+        expect(statuses.filter((s) => s === 403)).toHaveLength(50 - MAX_FAILURES);
+        expect(compare).toHaveBeenCalledTimes(MAX_FAILURES);
+        // Banned now, the right key included.
+        expect(await sut.authenticate('198.51.100.9', KEY)).toMatchObject({ status: 403 });
+        expect(bans.banned.get('198.51.100.9')).toBe(BAN_MS);
+      } finally {
+        compare.mockRestore();
+      }
+    });
+
+    it('should let identical concurrent requests share one counted check', async () => {
+      const compare = jest.spyOn(bcrypt, 'compare');
+      try {
+        const sut = make();
+        const verdicts = await Promise.all(
+          Array.from({ length: 10 }, () => sut.authenticate('127.0.0.1', KEY)),
+        );
+        expect(verdicts).toEqual(Array.from({ length: 10 }, () => ({ ok: true })));
+        expect(bans.admitted).toEqual(['127.0.0.1']);
+        expect(compare).toHaveBeenCalledTimes(1);
+        // Remembered afterwards: neither counted nor checked again.
+        expect(await sut.authenticate('127.0.0.1', KEY)).toEqual({ ok: true });
+        expect(bans.admitted).toEqual(['127.0.0.1']);
+        expect(compare).toHaveBeenCalledTimes(1);
+      } finally {
+        compare.mockRestore();
+      }
+    });
+
+    it('should count a missing key as a failure, without checking anything', async () => {
+      const sut = make();
+      for (let i = 0; i < MAX_FAILURES; i++) await sut.authenticate('127.0.0.1', '');
+      expect(await sut.authenticate('127.0.0.1', KEY)).toMatchObject({ status: 403 });
+    });
+
+    it('should skip allow-remote only for surfaces that ask, never the count', async () => {
+      const sut = make();
+      expect(await sut.authenticate('10.0.0.5', KEY, { remoteNeedsAllowRemote: false })).toEqual({
+        ok: true,
+      });
+      expect(
+        await sut.authenticate('10.0.0.6', 'bad', { remoteNeedsAllowRemote: false }),
+      ).toMatchObject({ status: 401 });
+      expect(bans.admitted).toEqual(['10.0.0.5', '10.0.0.6']);
     });
   });
 
@@ -193,7 +287,7 @@ describe(ManagementAuthService.name, () => {
       expect(await sut.verifyKey('')).toBe(false);
     });
 
-    it('should remember a successful bcrypt check instead of paying for it again', async () => {
+    it('should remember a successful check instead of paying for it again', async () => {
       const spy = jest.spyOn(bcrypt, 'compare');
       try {
         const sut = make();

@@ -1,79 +1,140 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { RedisService } from '@app/storage';
 
-/** Where an address stands. */
-export interface BanStatus {
-  /** Milliseconds of ban left (0 when not banned). */
-  bannedForMs: number;
-  /** Failed attempts counted toward the next ban. */
-  failures: number;
-}
+/** The answer to "may this address try a management key now?". */
+export type AttemptGate =
+  /** Go ahead: this is attempt number `attempt` of the window. */
+  | { allowed: true; attempt: number }
+  /** Refused without looking at the key: banned for `bannedForMs` more. */
+  | { allowed: false; bannedForMs: number };
 
-// Count a failure and, at the limit, replace the counter by a ban; atomic so two replicas
-// counting the same address at once still ban at exactly the limit.
-const FAIL_SCRIPT = `
+// Count the attempt before the key is looked at, in one step, so concurrent attempts from one
+// address on any number of replicas can never get more than `max` keys evaluated. The attempt
+// past the limit turns the counter into a ban. Returns {attempt, 0} or {0, ban ms left}.
+const ADMIT_SCRIPT = `
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl > 0 then return {0, ttl} end
 local n = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-if n >= tonumber(ARGV[2]) then
+if n > tonumber(ARGV[2]) then
   redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
   redis.call('DEL', KEYS[1])
+  return {0, tonumber(ARGV[1])}
 end
-return n
+return {n, 0}
 `;
 
-interface LocalEntry {
-  failures: number;
-  bannedUntil: number;
-  expiresAt: number;
+/** Where an address stands. */
+export interface Standing {
+  /** Milliseconds of ban left (0 when not banned). */
+  bannedForMs: number;
+  /** Attempts counted in the current window. */
+  attempts: number;
 }
 
+interface LocalEntry {
+  attempts: number;
+  /** When the attempt window ends (it restarts with every attempt, as the Redis TTL does). */
+  windowUntil: number;
+  bannedUntil: number;
+}
+
+/** Most addresses the local fallback tracks before it sweeps expired ones. */
+const LOCAL_SWEEP_AT = 10_000;
+
 /**
- * Failed management logins and bans per client address, in Redis so a ban holds on every
- * replica. When Redis is unreachable this process keeps counting on its own (a brute force
- * is never unthrottled), and Redis takes over again when it is back.
+ * Management-key attempts and bans per client address, in Redis so a ban holds on every replica.
+ * Attempts are counted BEFORE the key is checked (`admit`), so a burst of concurrent guesses
+ * gets at most `max` keys evaluated in total. When Redis is unreachable this process applies
+ * the same rule on its own (a brute force is never unthrottled), and Redis takes over again
+ * when it is back.
  */
 @Injectable()
 export class ManagementBanRepository {
   private readonly logger = new Logger('ManagementAuth');
   private readonly local = new Map<string, LocalEntry>();
+  private lastWarn = 0;
 
   constructor(private readonly redis: RedisService) {}
 
-  private keys(address: string): [string, string] {
-    const a = address || 'unknown';
-    return [this.redis.key('mgmt', 'fail', a), this.redis.key('mgmt', 'ban', a)];
+  // One hash tag per address: the script's two keys stay in one slot on Redis Cluster.
+  private keys(address: string): [fail: string, ban: string] {
+    const tag = `{${address || 'unknown'}}`;
+    return [this.redis.key('mgmt', tag, 'fail'), this.redis.key('mgmt', tag, 'ban')];
   }
 
-  /** Ban time left and failures so far for an address. */
-  async status(address: string): Promise<BanStatus> {
-    const [fail, ban] = this.keys(address);
-    try {
-      const res = await this.redis.command.pipeline().pttl(ban).get(fail).exec();
-      if (!res) throw new Error('pipeline discarded');
-      const [[e1, ttl], [e2, count]] = res;
-      const failed = e1 ?? e2;
-      if (failed) throw failed;
-      return { bannedForMs: Math.max(0, Number(ttl)), failures: Number(count ?? 0) };
-    } catch (err) {
-      this.warn(err);
-      return this.localStatus(address);
+  /**
+   * Count one attempt from `address`. Allowed while the address has made at most `max`
+   * attempts within `banMs` of each other (successes reset the count); the attempt after that
+   * bans it for `banMs`. A banned address is refused without counting.
+   */
+  async admit(address: string, max: number, banMs: number): Promise<AttemptGate> {
+    // A ban this process imposed while Redis was away still holds.
+    const localBan = this.localBannedFor(address);
+    if (localBan > 0) return { allowed: false, bannedForMs: localBan };
+    if (this.redis.isReady) {
+      const [fail, ban] = this.keys(address);
+      try {
+        const [attempt, bannedFor] = (await this.redis.command.eval(
+          ADMIT_SCRIPT,
+          2,
+          fail,
+          ban,
+          banMs,
+          max,
+        )) as [number, number];
+        return attempt > 0
+          ? { allowed: true, attempt }
+          : { allowed: false, bannedForMs: Number(bannedFor) };
+      } catch (err) {
+        this.warn(err);
+      }
     }
+    return this.localAdmit(address, max, banMs);
   }
 
-  /** Count a failed attempt; `max` failures within `banMs` of each other ban for `banMs`. */
-  async recordFailure(address: string, max: number, banMs: number): Promise<void> {
-    const [fail, ban] = this.keys(address);
-    try {
-      await this.redis.command.eval(FAIL_SCRIPT, 2, fail, ban, banMs, max);
-    } catch (err) {
-      this.warn(err);
-      this.localFailure(address, max, banMs);
+  /** Ban time left (0 when not banned) and attempts counted for `address`; counts nothing. */
+  async standing(address: string): Promise<Standing> {
+    const local = this.localStanding(address);
+    if (this.redis.isReady) {
+      const [fail, ban] = this.keys(address);
+      try {
+        const res = await this.redis.command.pipeline().pttl(ban).get(fail).exec();
+        if (!res) throw new Error('pipeline discarded');
+        const [[e1, ttl], [e2, count]] = res;
+        const failed = e1 ?? e2;
+        if (failed) throw failed;
+        return {
+          bannedForMs: Math.max(0, Number(ttl), local.bannedForMs),
+          attempts: Number(count ?? 0) + local.attempts,
+        };
+      } catch (err) {
+        this.warn(err);
+      }
     }
+    return local;
   }
 
-  /** Forget the failures of an address (after a successful login). */
+  /** The key of attempt `attempt` was wrong: at the limit, ban the address now. */
+  async failed(address: string, attempt: number, max: number, banMs: number): Promise<void> {
+    if (attempt < max) return;
+    const [fail, ban] = this.keys(address);
+    if (this.redis.isReady) {
+      try {
+        await this.redis.command.multi().set(ban, '1', 'PX', banMs).del(fail).exec();
+        return;
+      } catch (err) {
+        this.warn(err);
+      }
+    }
+    this.localBan(address, banMs);
+  }
+
+  /** Forget the attempts of an address (after a successful login). */
   async reset(address: string): Promise<void> {
-    this.local.delete(address);
+    const e = this.local.get(address);
+    if (e) e.attempts = 0;
+    if (!this.redis.isReady) return;
     try {
       await this.redis.command.del(this.keys(address)[0]);
     } catch (err) {
@@ -81,29 +142,58 @@ export class ManagementBanRepository {
     }
   }
 
-  private localStatus(address: string): BanStatus {
-    const now = Date.now();
-    const e = this.local.get(address);
-    if (!e || e.expiresAt <= now) return { bannedForMs: 0, failures: 0 };
-    return { bannedForMs: Math.max(0, e.bannedUntil - now), failures: e.failures };
+  private entry(address: string, now: number): LocalEntry {
+    let e = this.local.get(address);
+    if (e && e.windowUntil <= now && e.bannedUntil <= now) e = undefined;
+    if (!e) {
+      // Stale entries go when the map grows (bounded by distinct addresses seen in one window).
+      if (this.local.size >= LOCAL_SWEEP_AT) {
+        for (const [k, v] of this.local) {
+          if (v.windowUntil <= now && v.bannedUntil <= now) this.local.delete(k);
+        }
+      }
+      e = { attempts: 0, windowUntil: 0, bannedUntil: 0 };
+      this.local.set(address, e);
+    }
+    return e;
   }
 
-  private localFailure(address: string, max: number, banMs: number): void {
+  private localAdmit(address: string, max: number, banMs: number): AttemptGate {
     const now = Date.now();
-    // Stale entries go when the map grows (bounded by distinct addresses seen in one window).
-    if (this.local.size > 10_000) {
-      for (const [k, v] of this.local) if (v.expiresAt <= now) this.local.delete(k);
+    const e = this.entry(address, now);
+    if (e.bannedUntil > now) return { allowed: false, bannedForMs: e.bannedUntil - now };
+    if (e.windowUntil <= now) e.attempts = 0;
+    e.attempts++;
+    e.windowUntil = now + banMs;
+    if (e.attempts > max) {
+      e.attempts = 0;
+      e.bannedUntil = now + banMs;
+      return { allowed: false, bannedForMs: banMs };
     }
-    const e = this.local.get(address);
-    const failures = (e && e.expiresAt > now ? e.failures : 0) + 1;
-    if (failures >= max) {
-      this.local.set(address, { failures: 0, bannedUntil: now + banMs, expiresAt: now + banMs });
-    } else {
-      this.local.set(address, { failures, bannedUntil: 0, expiresAt: now + banMs });
-    }
+    return { allowed: true, attempt: e.attempts };
   }
 
-  private lastWarn = 0;
+  private localBan(address: string, banMs: number): void {
+    const now = Date.now();
+    const e = this.entry(address, now);
+    e.attempts = 0;
+    e.bannedUntil = now + banMs;
+  }
+
+  private localBannedFor(address: string): number {
+    const e = this.local.get(address);
+    return e ? Math.max(0, e.bannedUntil - Date.now()) : 0;
+  }
+
+  private localStanding(address: string): Standing {
+    const now = Date.now();
+    const e = this.local.get(address);
+    if (!e) return { bannedForMs: 0, attempts: 0 };
+    return {
+      bannedForMs: Math.max(0, e.bannedUntil - now),
+      attempts: e.windowUntil > now ? e.attempts : 0,
+    };
+  }
 
   private warn(err: unknown): void {
     const now = Date.now();

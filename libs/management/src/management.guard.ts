@@ -1,12 +1,15 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { wasAuthenticated } from '@app/common';
 import { ManagementAuthService } from '@app/management/management-auth.service';
 import { ManagementDisabledError, ManagementError } from '@app/management/management.errors';
 import { extractManagementKey, setVersionHeaders } from '@app/management/management-key';
 
 /**
  * Guards every `/v0/management/*` route: 404 as for an unknown route when no management key
- * exists, version headers on every other answer, then ManagementAuthService's verdict.
+ * exists, version headers on every other answer, then ManagementAuthService's verdict. The
+ * gateway runs `check` in `onRequest`, before the body is read; the guard then lets the
+ * request through without a second check.
  */
 @Injectable()
 export class ManagementGuard implements CanActivate {
@@ -15,13 +18,19 @@ export class ManagementGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<FastifyRequest>();
+    if (wasAuthenticated(req.raw)) return true;
+    await this.check(req, http.getResponse<FastifyReply>());
+    return true;
+  }
+
+  /** Throws ManagementDisabledError or ManagementError unless the request may go on. */
+  async check(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (!this.auth.isEnabled()) throw new ManagementDisabledError(req.method, req.url);
-    setVersionHeaders(http.getResponse<FastifyReply>());
+    setVersionHeaders(reply);
     const verdict = await this.auth.authenticate(
       this.auth.clientAddress(req),
       extractManagementKey(req.headers),
     );
     if (!verdict.ok) throw new ManagementError(verdict.status, verdict.message);
-    return true;
   }
 }

@@ -1,13 +1,15 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { isLoopback } from '@app/common';
+import { isLoopback, wasAuthenticated } from '@app/common';
 import { extractManagementKey, ManagementAuthService } from '@app/management';
 import { ControlError } from '@app/gateway/control/control.errors';
 
 /**
- * Control API auth (docs/control-api.md): a client on this machine (socket peer, or a trusted proxy's
- * client) needs no key; anyone else needs the management key, with the management API's rules
- * (`allow-remote`, bans after 5 failures shared by every replica).
+ * Control API auth (docs/control-api.md): a client on this machine (socket peer, or a trusted
+ * proxy's client) needs no key; anyone else needs the management key, through the management
+ * API's authenticator (`allow-remote`, attempts counted first, bans after 5 failures shared by
+ * every replica and every surface). The gateway runs `check` in `onRequest`, before the body
+ * is read.
  */
 @Injectable()
 export class ControlAuthGuard implements CanActivate {
@@ -15,10 +17,16 @@ export class ControlAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!wasAuthenticated(req.raw)) await this.check(req);
+    return true;
+  }
+
+  /** Throws a ControlError unless the request may go on. */
+  async check(req: FastifyRequest): Promise<void> {
     const address = this.auth.clientAddress(req);
-    if (isLoopback(address)) return true;
+    if (isLoopback(address)) return;
     const verdict = await this.auth.authenticate(address, extractManagementKey(req.headers));
-    if (verdict.ok) return true;
+    if (verdict.ok) return;
     if (verdict.status === 404) {
       throw new ControlError(
         401,

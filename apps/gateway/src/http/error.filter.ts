@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, renderError, type ErrorFormat, type RenderableError } from '@app/common';
+import { drainBody, drainLimits } from '@app/gateway/http/body-drain';
 
 // `/api/provider/<id>` pins a provider; the endpoint after it decides the wire format.
 const PROVIDER_PREFIX = /^\/api\/provider\/[^/]*/;
@@ -98,7 +99,14 @@ export class WireErrorFilter implements ExceptionFilter {
     // An unknown management route answers like any unknown route (so does a disabled
     // management API): the 404 must not reveal that the management API exists.
     const shape = format === 'management' && err.status === 404 ? 'plain' : format;
-    void reply.status(err.status).send(renderError(shape, err));
+    const body = renderError(shape, err);
+    if (err.status !== 413) return void reply.status(err.status).send(body);
+    // A body found too large while it was read (no Content-Length): read and discard the rest
+    // first, so the client, still sending, receives the 413 instead of a reset connection.
+    const limits = drainLimits(this.bodyLimitMb() * 1024 * 1024);
+    void drainBody(req.raw, limits).then(() => {
+      if (!reply.sent) void reply.status(413).send(body);
+    });
   }
 }
 

@@ -28,4 +28,9 @@ export class PeerService {
   isLocal(req: FastifyRequest): boolean {
     return isLoopback(this.address(req));
   }
+
+  /** True when an address from `address()` is on this machine. */
+  isLocalAddress(address: string): boolean {
+    return isLoopback(address);
+  }
 }

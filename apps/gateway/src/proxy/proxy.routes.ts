@@ -16,6 +16,12 @@ import {
   type ClientCall,
 } from '@app/proxy';
 import { AmpFallback } from '@app/gateway/amp/amp-fallback.service';
+import type { ClientKeyRouteConfig } from '@app/gateway/http/request-gate';
+
+/** Route options of a body route: its client key is checked in onRequest (request-gate.ts). */
+function keyed(format: WireFormat): { config: ClientKeyRouteConfig } {
+  return { config: { clientKey: errorFormatOf(format) } };
+}
 
 type Params = Record<string, string | undefined>;
 type Query = Record<string, string | undefined>;
@@ -61,7 +67,7 @@ export class ProxyRoutes implements OnModuleInit {
         const paths = [prefix + r.path];
         if (prefix) paths.push(prefix + r.path.replace(/^\/v1/, ''));
         for (const path of paths) {
-          f.post(path, (req, reply) =>
+          f.post(path, keyed(r.format), (req, reply) =>
             this.serve(req, reply, {
               format: r.format,
               action: r.action,
@@ -78,10 +84,10 @@ export class ProxyRoutes implements OnModuleInit {
         this.listModels(req, reply, 'gemini', `${prefix}/v1beta/models`),
       );
       const geminiPath = `${prefix}/v1beta/models/:modelAction`;
-      f.post(geminiPath, (req, reply) => this.gemini(req, reply, geminiPath));
+      f.post(geminiPath, keyed('gemini'), (req, reply) => this.gemini(req, reply, geminiPath));
       f.get(geminiPath, (req, reply) => this.geminiModel(req, reply, geminiPath));
     }
-    f.post('/v1internal*', (req, reply) => this.codeAssist(req, reply));
+    f.post('/v1internal*', keyed('gemini-cli'), (req, reply) => this.codeAssist(req, reply));
   }
 
   private pinned(req: FastifyRequest): string | undefined {
