@@ -54,7 +54,7 @@ describe('Amp CLI through the gateway', () => {
 
   beforeAll(async () => {
     const models = [legacy.defaultModel, legacy.titleModel].filter((m): m is string => !!m);
-    env = await ClientEnv.start(models);
+    env = await ClientEnv.start({ claudeModels: models });
   });
 
   afterAll(async () => {

@@ -81,8 +81,25 @@ export const FAMILIES: readonly Family[] = [
   },
 ];
 
-function gatewayConfig(port: number, fake: string, amp: string, extraClaude: string[]): string {
-  const claudeModels = extraClaude.map((m) => `      - name: ${m}\n`).join('');
+/** The key of the Claude credential configured as a real user does it (no `models:` list). */
+export const PLAIN_CLAUDE_KEY = 'up-claude-user-key';
+
+/** How a client spec wants the gateway configured beyond the aliased families. */
+export interface ClientEnvOptions {
+  /** Extra model names the aliased Claude credential lists explicitly. */
+  readonly claudeModels?: readonly string[];
+  /**
+   * Add a second Claude key the way a real user configures one: a key and nothing else, so it
+   * serves the built-in catalog and any newer `claude-*` name (the CLI's default model).
+   */
+  readonly plainClaudeKey?: boolean;
+}
+
+function gatewayConfig(port: number, fake: string, amp: string, opts: ClientEnvOptions): string {
+  const claudeModels = (opts.claudeModels ?? []).map((m) => `      - name: ${m}\n`).join('');
+  const plainClaude = opts.plainClaudeKey
+    ? `  - api-key: "${PLAIN_CLAUDE_KEY}"\n    base-url: "${fake}"\n`
+    : '';
   return `host: 127.0.0.1
 port: ${port}
 api-keys: ["${CLIENT_KEY}"]
@@ -102,7 +119,7 @@ claude-api-key:
     models:
       - name: claude-sonnet-4-5-20250929
         alias: cli-claude
-${claudeModels}codex-api-key:
+${claudeModels}${plainClaude}codex-api-key:
   - api-key: "up-codex-key"
     base-url: "${fake}/backend-api/codex"
     models:
@@ -135,14 +152,14 @@ export class ClientEnv {
     private readonly dir: string,
   ) {}
 
-  /** Start everything; `claudeModels` are extra model names the Claude credential serves. */
-  static async start(claudeModels: string[] = []): Promise<ClientEnv> {
+  /** Start everything (see ClientEnvOptions for what a spec may add). */
+  static async start(opts: ClientEnvOptions = {}): Promise<ClientEnv> {
     const dir = mkdtempSync(join(tmpdir(), 'sb-clients-gw-'));
     const fake = await FakeUpstream.start({ streamChunks: 5 });
     const amp = await FakeAmpServer.start();
     const port = await freePort();
     const configPath = join(dir, 'config.yaml');
-    writeFileSync(configPath, gatewayConfig(port, fake.url, amp.url, claudeModels));
+    writeFileSync(configPath, gatewayConfig(port, fake.url, amp.url, opts));
     const gateway = startNode(distEntry('apps/gateway/src/main.js'), {
       CONFIG_PATH: configPath,
       AUTH_DIR: join(dir, 'auths'),

@@ -3,6 +3,7 @@ import {
   ClientEnv,
   FAMILIES,
   installedClients,
+  type ClientEnvOptions,
   type Family,
   type InstalledClient,
 } from './client-env';
@@ -29,7 +30,8 @@ export function describeClientMatrix(
   opts: {
     sameFormat: Family['family'];
     checks?: FamilyChecks;
-    claudeModels?: (c: InstalledClient) => string[];
+    /** How the CLI needs the gateway configured beyond the aliased families. */
+    env?: ClientEnvOptions;
     more?: (ctx: { env: () => ClientEnv; installed: InstalledClient }) => void;
   },
 ): void {
@@ -38,7 +40,7 @@ export function describeClientMatrix(
     let env: ClientEnv;
 
     beforeAll(async () => {
-      env = await ClientEnv.start(opts.claudeModels?.(installed) ?? []);
+      env = await ClientEnv.start(opts.env);
     });
 
     afterAll(async () => {

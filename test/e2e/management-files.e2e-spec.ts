@@ -467,6 +467,7 @@ release-feed-url: "${feed.url}/repos/x/releases/latest"
         object: 'model',
         owned_by: 'anthropic',
         type: 'claude',
+        context_length: expect.any(Number),
       });
       const bad = await call('GET', '/v0/management/model-definitions/martian');
       expect(bad.status).toBe(400);

@@ -238,7 +238,7 @@ ${idp.endpointsYaml(redirects, fake.url)}
     expect(cred.provider).toBe('antigravity');
     expect(cred.secret.projectId).toBe('fake-project-123456');
     fake.clearRequests();
-    expect(await chat('gemini-3-pro-high')).toBe(cred.secret.accessToken);
+    expect(await chat('gemini-pro-agent')).toBe(cred.secret.accessToken);
   });
 
   it('should sign an iFlow account in and keep the API key its user info returns', async () => {

@@ -140,9 +140,9 @@ provider-base-urls:
     expect(ids).toEqual(
       expect.arrayContaining([
         'gemini-2.5-pro',
-        'gemini-3-pro-high',
+        'gemini-pro-agent',
         'claude-sonnet-4-5-20250929',
-        'gpt-5-codex',
+        'gpt-5.5',
         'qwen3-coder-flash',
         'glm-4.6',
         'kimi-k2-thinking',
@@ -179,11 +179,11 @@ provider-base-urls:
   });
 
   it('should call Antigravity with its envelope, project and user agent', async () => {
-    const rec = await call('gemini-3-pro-high');
+    const rec = await call('gemini-pro-agent');
     expect(rec.path).toBe('/v1internal:generateContent');
     expect(rec.headers.authorization).toBe('Bearer ya29.agy-token');
     expect(String(rec.headers['user-agent'])).toMatch(/^antigravity\//);
-    expect(rec.body).toMatchObject({ model: 'gemini-3-pro-high', project: 'agy-project-3' });
+    expect(rec.body).toMatchObject({ model: 'gemini-pro-agent', project: 'agy-project-3' });
   });
 
   it('should call Claude with the OAuth token as Bearer and the oauth beta', async () => {

@@ -63,6 +63,17 @@ describe(cooldownFor.name, () => {
     }
   });
 
+  it('should not bench a 404 for a model served only by its family, but the rest as usual', () => {
+    expect(cooldownFor({ status: 404, level: 2, unlistedModel: true })).toEqual({
+      cooldownMs: 0,
+      nextLevel: 2,
+      reason: 'none',
+    });
+    expect(cooldownFor({ status: 429, level: 0, unlistedModel: true }).reason).toBe('rate_limit');
+    expect(cooldownFor({ status: 503, level: 0, unlistedModel: true }).reason).toBe('transient');
+    expect(cooldownFor({ status: 401, level: 0, unlistedModel: true }).reason).toBe('auth');
+  });
+
   it('should keep the rate-limit level through other failures', () => {
     expect(cooldownFor({ status: 500, level: 5 }).nextLevel).toBe(5);
     expect(cooldownFor({ status: 401, level: 5 }).nextLevel).toBe(5);

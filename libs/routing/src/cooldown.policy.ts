@@ -28,6 +28,11 @@ export interface FailureInput {
   level: number;
   /** `disable-cooling` (config, or the credential's own override). */
   disableCooling?: boolean;
+  /**
+   * The credential served the model only through its provider's family (no catalog or explicit
+   * list names it): a 404 then most likely means the name does not exist at all.
+   */
+  unlistedModel?: boolean;
 }
 
 /** The policy's answer: how long to bench, and the failure level to store. */
@@ -43,6 +48,10 @@ export interface CooldownDecision {
  * 401/402/403 → 30 min; 404 → 12 h; 429 → the upstream's retry hint, else 1 s doubling per
  * consecutive 429 up to 30 min; 408 and 5xx → 1 min; anything else (400, 413, 422…) → none.
  * `disable-cooling` → never. A success clears the state (CredentialStateRepository.recordSuccess).
+ *
+ * A 404 for a model the credential serves only through its family benches nothing: benching a
+ * mistyped or unreleased name for 12 h would turn the upstream's "not found" into 429s for a
+ * name that may appear any minute, which clients retry.
  */
 export function cooldownFor(input: FailureInput): CooldownDecision {
   const { status, level } = input;
@@ -50,8 +59,10 @@ export function cooldownFor(input: FailureInput): CooldownDecision {
   if (status === 401 || status === 402 || status === 403) {
     return { cooldownMs: AUTH_COOLDOWN_MS, nextLevel: level, reason: 'auth' };
   }
-  if (status === 404)
+  if (status === 404) {
+    if (input.unlistedModel) return { cooldownMs: 0, nextLevel: level, reason: 'none' };
     return { cooldownMs: NOT_FOUND_COOLDOWN_MS, nextLevel: level, reason: 'not_found' };
+  }
   if (status === 429) {
     const nextLevel = Math.min(level + 1, MAX_LEVEL);
     const hint = input.retryAfterSeconds;

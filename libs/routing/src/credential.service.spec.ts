@@ -173,6 +173,33 @@ describe(CredentialService.name, () => {
     expect(await sut.pick('no-such-model')).toEqual({ kind: 'none' });
   });
 
+  it('should serve a claude-* name no catalog lists and not bench its 404, keyed by the name as sent', async () => {
+    const model = 'claude-opus-5-5';
+    const [first, second] = sut.resolve(model);
+    expect([first.upstreamModel, second.upstreamModel]).toEqual([model, model]);
+    expect(sut.listModels().some((m) => m.id === model)).toBe(false);
+    await sut.reportFailure({ authIndex: first.credential.authIndex, model, status: 404 });
+    const after404 = await sut.pick(model);
+    expect(after404.kind === 'ok' && after404.candidates.length).toBe(2);
+    await sut.reportFailure({
+      authIndex: first.credential.authIndex,
+      model: `${model}(high)`,
+      status: 429,
+      retryAfterSeconds: 30,
+    });
+    const after429 = await sut.pick(model);
+    expect(after429.kind === 'ok' && after429.candidates.map((c) => c.credential.id)).toEqual([
+      second.credential.id,
+    ]);
+    // A catalog model's 404 still benches the credential for it.
+    const listed = 'claude-opus-4-5-20251101';
+    await sut.reportFailure({ authIndex: first.credential.authIndex, model: listed, status: 404 });
+    const benched = await sut.pick(listed);
+    expect(benched.kind === 'ok' && benched.candidates.map((c) => c.credential.id)).toEqual([
+      second.credential.id,
+    ]);
+  });
+
   it('should tell attempt listeners every outcome, even when one listener throws', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const seen: [string, boolean][] = [];

@@ -181,6 +181,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
         retryAfterSeconds: report.retryAfterSeconds,
         level: prev?.level ?? 0,
         disableCooling: cred?.disableCooling ?? this.routingConfig()['disable-cooling'] === true,
+        unlistedModel: this.current.registry.servesByFamilyOnly(report.authIndex, model),
       });
       const state = await this.state.recordFailure(report.authIndex, model, decision, {
         status: report.status,

@@ -4,6 +4,7 @@ export * from '@app/routing/auth-file.parser';
 export * from '@app/routing/auth-dir.repository';
 export * from '@app/routing/config-credentials';
 export * from '@app/routing/model-catalog';
+export * from '@app/routing/model-family';
 export * from '@app/routing/model-pattern';
 export * from '@app/routing/model-registry';
 export * from '@app/routing/cooldown.policy';

@@ -6,15 +6,15 @@ describe(parseCatalogs.name, () => {
   it('should replace the named catalogs and keep the built-in ones for the rest', () => {
     const builtInClaude = catalogFor('claude');
     const parsed = parseCatalogs({
-      kimi: [{ id: 'kimi-k3', display_name: 'Kimi K3', owned_by: 'moonshot', created: 1 }],
+      kimi: [{ id: 'kimi-k9', display_name: 'Kimi K9', owned_by: 'moonshot', created: 1 }],
     });
     if ('error' in parsed) throw new Error(parsed.error);
     useCatalogs(parsed.catalogs);
-    expect(catalogFor('kimi').map((m) => m.id)).toEqual(['kimi-k3']);
-    expect(catalogModel('kimi-k3', 'kimi')?.display_name).toBe('Kimi K3');
+    expect(catalogFor('kimi').map((m) => m.id)).toEqual(['kimi-k9']);
+    expect(catalogModel('kimi-k9', 'kimi')?.display_name).toBe('Kimi K9');
     expect(catalogFor('claude')).toEqual(builtInClaude);
     useCatalogs(undefined);
-    expect(catalogModel('kimi-k3')).toBeUndefined();
+    expect(catalogModel('kimi-k9')).toBeUndefined();
   });
 
   it('should refuse unknown catalog names and malformed models', () => {

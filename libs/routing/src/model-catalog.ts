@@ -8,6 +8,8 @@ export interface CatalogModel {
   readonly owned_by: string;
   /** Unix seconds (approximate public release date). */
   readonly created: number;
+  /** Context window in tokens, when known. */
+  readonly context_length?: number;
 }
 
 /** The catalogs kept in model-catalog.json. */
@@ -22,13 +24,13 @@ const BUILT_IN: Catalogs = deepFreeze(catalogData);
 let CATALOGS: Catalogs = BUILT_IN;
 
 /**
- * Which catalog a credential serves when config gives it no `models`. Gemini API keys, Vertex
- * (key or service account) share the Gemini API list; openai-compatibility entries serve only
- * their configured models.
+ * Which catalog a credential serves when config gives it no `models`; openai-compatibility
+ * entries serve only their configured models. Names newer than a catalog are covered by the
+ * provider's native family (model-family.ts).
  */
 const CATALOG_OF: Readonly<Record<CredentialProvider, CatalogName | undefined>> = {
   gemini: 'gemini',
-  vertex: 'gemini',
+  vertex: 'vertex',
   aistudio: 'aistudio',
   'gemini-cli': 'gemini-cli',
   antigravity: 'antigravity',
@@ -70,7 +72,9 @@ function isCatalogModel(v: unknown): v is CatalogModel {
     m.id.trim() !== '' &&
     typeof m.display_name === 'string' &&
     typeof m.owned_by === 'string' &&
-    typeof m.created === 'number'
+    typeof m.created === 'number' &&
+    (m.context_length === undefined ||
+      (Number.isInteger(m.context_length) && (m.context_length as number) > 0))
   );
 }
 
@@ -91,7 +95,9 @@ export function parseCatalogs(data: unknown): { catalogs: Catalogs } | { error: 
     if (!Array.isArray(list)) return { error: `catalog "${name}" must be a list` };
     const bad = list.findIndex((m) => !isCatalogModel(m));
     if (bad >= 0) {
-      return { error: `catalog "${name}"[${bad}] needs id, display_name, owned_by and created` };
+      return {
+        error: `catalog "${name}"[${bad}] needs id, display_name, owned_by and created (context_length, when given, a positive integer)`,
+      };
     }
     merged[name] = list as CatalogModel[];
   }

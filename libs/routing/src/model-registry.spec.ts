@@ -76,7 +76,12 @@ describe(ModelRegistry.name, () => {
       const served = ModelRegistry.build([c], {})
         .list()
         .map((m) => m.id);
-      expect(served).toEqual(['claude-sonnet-4-5-20250929']);
+      expect(served).toEqual([
+        'claude-fable-5',
+        'claude-sonnet-4-5-20250929',
+        'claude-sonnet-4-6',
+        'claude-sonnet-5',
+      ]);
     });
 
     it('should apply oauth-excluded-models per channel to OAuth credentials only', () => {
@@ -84,8 +89,8 @@ describe(ModelRegistry.name, () => {
       const apiKey = cred({ provider: 'codex', kind: 'api-key' });
       const config: RoutingConfig = { 'oauth-excluded-models': { codex: ['*-mini'] } };
       const sut = ModelRegistry.build([oauth, apiKey], config);
-      expect(ids(sut.resolve('gpt-5-codex-mini'))).toEqual([apiKey.id]);
-      expect(ids(sut.resolve('gpt-5'))).toEqual([oauth.id, apiKey.id]);
+      expect(ids(sut.resolve('gpt-5.4-mini'))).toEqual([apiKey.id]);
+      expect(ids(sut.resolve('gpt-5.5'))).toEqual([oauth.id, apiKey.id]);
     });
 
     it('should merge a file’s own exclusions with the global ones', () => {
@@ -103,21 +108,21 @@ describe(ModelRegistry.name, () => {
     it('should replace the original name without fork', () => {
       const c = cred({ provider: 'codex' });
       const sut = ModelRegistry.build([c], {
-        'oauth-model-alias': { codex: [{ name: 'gpt-5', alias: 'g5' }] },
+        'oauth-model-alias': { codex: [{ name: 'gpt-5.5', alias: 'g5' }] },
       });
       expect(sut.resolve('g5')).toEqual([
-        { credential: c, upstreamModel: 'gpt-5', stateModel: 'gpt-5' },
+        { credential: c, upstreamModel: 'gpt-5.5', stateModel: 'gpt-5.5' },
       ]);
-      expect(sut.has('gpt-5')).toBe(false);
+      expect(sut.has('gpt-5.5')).toBe(false);
     });
 
     it('should keep the original name as well with fork: true', () => {
       const c = cred({ provider: 'codex' });
       const sut = ModelRegistry.build([c], {
-        'oauth-model-alias': { codex: [{ name: 'GPT-5', alias: 'g5', fork: true }] },
+        'oauth-model-alias': { codex: [{ name: 'GPT-5.5', alias: 'g5', fork: true }] },
       });
-      expect(sut.resolve('g5')[0].upstreamModel).toBe('gpt-5');
-      expect(sut.resolve('gpt-5')[0].upstreamModel).toBe('gpt-5');
+      expect(sut.resolve('g5')[0].upstreamModel).toBe('gpt-5.5');
+      expect(sut.resolve('gpt-5.5')[0].upstreamModel).toBe('gpt-5.5');
     });
 
     it('should add several aliases for one model', () => {
@@ -125,15 +130,15 @@ describe(ModelRegistry.name, () => {
       const sut = ModelRegistry.build([c], {
         'oauth-model-alias': {
           codex: [
-            { name: 'gpt-5', alias: 'a', fork: true },
-            { name: 'gpt-5', alias: 'b', fork: true },
+            { name: 'gpt-5.5', alias: 'a', fork: true },
+            { name: 'gpt-5.5', alias: 'b', fork: true },
           ],
         },
       });
-      expect(['a', 'b', 'gpt-5'].map((m) => sut.resolve(m)[0]?.upstreamModel)).toEqual([
-        'gpt-5',
-        'gpt-5',
-        'gpt-5',
+      expect(['a', 'b', 'gpt-5.5'].map((m) => sut.resolve(m)[0]?.upstreamModel)).toEqual([
+        'gpt-5.5',
+        'gpt-5.5',
+        'gpt-5.5',
       ]);
     });
 
@@ -141,19 +146,19 @@ describe(ModelRegistry.name, () => {
       const oauth = cred({ provider: 'claude' });
       const apiKey = cred({ provider: 'codex', kind: 'api-key' });
       const sut = ModelRegistry.build([oauth, apiKey], {
-        'oauth-model-alias': { codex: [{ name: 'gpt-5', alias: 'g5' }] },
+        'oauth-model-alias': { codex: [{ name: 'gpt-5.5', alias: 'g5' }] },
       });
       expect(sut.has('g5')).toBe(false);
-      expect(ids(sut.resolve('gpt-5'))).toEqual([apiKey.id]);
+      expect(ids(sut.resolve('gpt-5.5'))).toEqual([apiKey.id]);
     });
 
     it('should not let an alias reach an excluded model', () => {
-      const c = cred({ provider: 'codex', excludedModels: ['gpt-5'] });
+      const c = cred({ provider: 'codex', excludedModels: ['gpt-5.5'] });
       const sut = ModelRegistry.build([c], {
-        'oauth-model-alias': { codex: [{ name: 'gpt-5', alias: 'g5', fork: true }] },
+        'oauth-model-alias': { codex: [{ name: 'gpt-5.5', alias: 'g5', fork: true }] },
       });
       expect(sut.has('g5')).toBe(false);
-      expect(sut.has('gpt-5')).toBe(false);
+      expect(sut.has('gpt-5.5')).toBe(false);
     });
   });
 
@@ -237,12 +242,12 @@ describe(ModelRegistry.name, () => {
   it('should look up a thinking-suffixed name by its base and keep the suffix upstream', () => {
     const c = cred({ provider: 'codex' });
     const sut = ModelRegistry.build([c], {
-      'oauth-model-alias': { codex: [{ name: 'gpt-5', alias: 'g5' }] },
+      'oauth-model-alias': { codex: [{ name: 'gpt-5.5', alias: 'g5' }] },
     });
     expect(sut.resolve('g5(high)')).toEqual([
-      { credential: c, upstreamModel: 'gpt-5(high)', stateModel: 'gpt-5' },
+      { credential: c, upstreamModel: 'gpt-5.5(high)', stateModel: 'gpt-5.5' },
     ]);
-    expect(sut.resolve('g5(8192)')[0].upstreamModel).toBe('gpt-5(8192)');
+    expect(sut.resolve('g5(8192)')[0].upstreamModel).toBe('gpt-5.5(8192)');
     // Unknown suffix text is part of the name, so nothing serves it.
     expect(sut.resolve('g5(banana)')).toEqual([]);
   });

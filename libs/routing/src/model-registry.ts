@@ -1,7 +1,8 @@
 import { parseModelSuffix } from '@app/llm/util/thinking';
 import type { Credential } from '@app/routing/credential.types';
 import { catalogFor, catalogModel, defaultOwner } from '@app/routing/model-catalog';
-import { compileModelPatterns } from '@app/routing/model-pattern';
+import { credentialFamily } from '@app/routing/model-family';
+import { compileModelPatterns, type ModelMatcher } from '@app/routing/model-pattern';
 import type { OAuthModelAliasConfig, RoutingConfig } from '@app/routing/routing-config';
 
 /** One way to serve a client model: which credential, and the model name to send upstream. */
@@ -50,14 +51,31 @@ function providerKeys(c: Credential): string[] {
   return keys;
 }
 
-/** The models one credential serves, before prefixes: catalog or explicit, aliased, filtered. */
-function servedModels(c: Credential, config: RoutingConfig): ServedModel[] {
+/** What one credential serves by list, and what its family fallback must leave alone. */
+interface CredentialModels {
+  /** Served names (catalog or explicit, aliased, filtered), before prefixes. */
+  readonly models: ServedModel[];
+  /** Its exclusions: its own and, for OAuth credentials, the channel's. */
+  readonly excluded: ModelMatcher;
+  /** Upstream names (lower-case) an alias without `fork` renamed: not served as themselves. */
+  readonly renamed: ReadonlySet<string>;
+}
+
+/** The models one credential serves: catalog or explicit, aliased, filtered. */
+function servedModels(c: Credential, config: RoutingConfig): CredentialModels {
   let models: ServedModel[] = c.models
     ? c.models.map((m) => ({ client: m.alias || m.name, upstream: m.name }))
     : catalogFor(c.provider).map((m) => ({ client: m.id, upstream: m.id }));
 
   const oauth = c.kind === 'oauth';
-  if (oauth) models = applyOAuthAliases(models, config['oauth-model-alias']?.[c.channel]);
+  const renamed = new Set<string>();
+  if (oauth) {
+    const aliases = config['oauth-model-alias']?.[c.channel];
+    const family = credentialFamily(c);
+    // An alias may name a model of the credential's family that no catalog lists yet.
+    if (family && aliases?.length) models = withFamilyAliasTargets(models, aliases, family);
+    models = applyOAuthAliases(models, aliases, renamed);
+  }
 
   const patterns = oauth
     ? [...c.excludedModels, ...(config['oauth-excluded-models']?.[c.channel] ?? [])]
@@ -65,21 +83,41 @@ function servedModels(c: Credential, config: RoutingConfig): ServedModel[] {
   const excluded = compileModelPatterns(patterns);
 
   const seen = new Set<string>();
-  return models.filter((m) => {
+  models = models.filter((m) => {
     // An alias of an excluded model is excluded too: it would still reach that model.
     if (excluded(m.upstream) || excluded(m.client) || seen.has(m.client)) return false;
     seen.add(m.client);
     return true;
   });
+  return { models, excluded, renamed };
+}
+
+/** Alias targets of the credential's family missing from its list, added so the alias applies. */
+function withFamilyAliasTargets(
+  models: ServedModel[],
+  aliases: readonly OAuthModelAliasConfig[],
+  family: ModelMatcher,
+): ServedModel[] {
+  const have = new Set(models.map((m) => m.upstream.toLowerCase()));
+  const out = [...models];
+  for (const a of aliases) {
+    const name = a.name?.trim();
+    if (!name || !a.alias?.trim() || !family(name) || have.has(name.toLowerCase())) continue;
+    have.add(name.toLowerCase());
+    out.push({ client: name, upstream: name });
+  }
+  return out;
 }
 
 /**
  * `oauth-model-alias.<channel>`: each alias adds a client name for an upstream model. Without
- * `fork` the alias replaces the original name; with `fork: true` both are served.
+ * `fork` the alias replaces the original name (recorded in `renamed`); with `fork: true` both
+ * are served.
  */
 function applyOAuthAliases(
   models: ServedModel[],
   aliases: readonly OAuthModelAliasConfig[] | undefined,
+  renamed: Set<string>,
 ): ServedModel[] {
   if (!aliases?.length) return models;
   const byName = new Map<string, OAuthModelAliasConfig[]>();
@@ -99,9 +137,71 @@ function applyOAuthAliases(
       continue;
     }
     if (list.every((a) => a.fork === true)) out.push(m);
+    else renamed.add(m.upstream.toLowerCase());
     for (const a of list) out.push({ client: a.alias, upstream: m.upstream });
   }
   return out;
+}
+
+/** A credential that also serves its provider's family beyond what it lists (model-family.ts). */
+interface FamilyRoute {
+  readonly credential: Credential;
+  readonly family: ModelMatcher;
+  readonly excluded: ModelMatcher;
+  readonly renamed: ReadonlySet<string>;
+  /** Upstream names (lower-case) it serves by list: those are never "family only". */
+  readonly listed: ReadonlySet<string>;
+  /** Provider keys a pinned request must name. */
+  readonly keys: readonly string[];
+}
+
+/**
+ * The upstream name a family route would send for a client name (no suffix), or undefined when
+ * it does not serve it: the credential's prefix is removed (and required with
+ * `force-model-prefix`), the rest must be of the family, not excluded and not renamed.
+ */
+function familyUpstream(r: FamilyRoute, name: string, force: boolean): string | undefined {
+  const prefix = r.credential.prefix;
+  let upstream = name;
+  if (prefix && name.startsWith(`${prefix}/`)) upstream = name.slice(prefix.length + 1);
+  else if (prefix && force) return undefined;
+  if (!r.family(upstream) || r.excluded(upstream) || r.renamed.has(upstream.toLowerCase())) {
+    return undefined;
+  }
+  return upstream;
+}
+
+function familyRoute(c: Credential, served: CredentialModels): FamilyRoute | undefined {
+  const family = credentialFamily(c);
+  if (!family) return undefined;
+  return {
+    credential: c,
+    family,
+    excluded: served.excluded,
+    renamed: served.renamed,
+    listed: new Set(served.models.map((m) => m.upstream.toLowerCase())),
+    keys: providerKeys(c),
+  };
+}
+
+/** Family lookups remembered per registry; client-chosen names, so the memo is bounded. */
+const FAMILY_MEMO_LIMIT = 1024;
+
+/** Everything a registry is built from (see ModelRegistry.build). */
+interface RegistryParts {
+  readonly index: ReadonlyMap<string, readonly RouteCandidate[]>;
+  readonly listing: readonly ModelListEntry[];
+  readonly pins: ReadonlyMap<Credential, readonly string[]>;
+  readonly perCredential: ReadonlyMap<string, readonly string[]>;
+  /** Client-visible names only disabled credentials serve → their provider keys. */
+  readonly disabledNames: ReadonlyMap<string, readonly (readonly string[])[]>;
+  /** Enabled credentials with a family, priority order. */
+  readonly families: readonly FamilyRoute[];
+  /** Disabled credentials with a family (they make a name known, not servable). */
+  readonly disabledFamilies: readonly FamilyRoute[];
+  /** The family route of each enabled credential that has one, by auth index. */
+  readonly familyOf: ReadonlyMap<string, FamilyRoute>;
+  readonly force: boolean;
 }
 
 /**
@@ -113,20 +213,29 @@ function applyOAuthAliases(
  * `oauth-excluded-models` wildcards; `prefix` makes a model visible as `<prefix>/<model>` and,
  * with `force-model-prefix: true`, only under that name; disabled credentials serve nothing.
  * Candidates are ordered by priority (highest first), then by credential order.
+ *
+ * A name no credential serves that way falls back to the credentials whose provider natively
+ * owns its family (`claude-*` on Claude, model-family.ts) and have no explicit `models`: the
+ * name goes upstream as sent. Such names are never listed.
  */
 export class ModelRegistry {
-  private constructor(
-    private readonly index: ReadonlyMap<string, readonly RouteCandidate[]>,
-    private readonly listing: readonly ModelListEntry[],
-    private readonly pins: ReadonlyMap<Credential, readonly string[]>,
-    private readonly perCredential: ReadonlyMap<string, readonly string[]>,
-    /** Client-visible names only disabled credentials serve → their provider keys. */
-    private readonly disabledNames: ReadonlyMap<string, readonly (readonly string[])[]> = new Map(),
-  ) {}
+  private readonly familyMemo = new Map<string, readonly RouteCandidate[]>();
+
+  private constructor(private readonly parts: RegistryParts) {}
 
   /** An empty registry (nothing can be served). */
   static empty(): ModelRegistry {
-    return new ModelRegistry(new Map(), [], new Map(), new Map());
+    return new ModelRegistry({
+      index: new Map(),
+      listing: [],
+      pins: new Map(),
+      perCredential: new Map(),
+      disabledNames: new Map(),
+      families: [],
+      disabledFamilies: [],
+      familyOf: new Map(),
+      force: false,
+    });
   }
 
   /** Build the registry from the current credentials and config. */
@@ -135,6 +244,9 @@ export class ModelRegistry {
     const lists = new Map<string, RouteCandidate[]>();
     const pins = new Map<Credential, readonly string[]>();
     const perCredential = new Map<string, readonly string[]>();
+    const families: FamilyRoute[] = [];
+    const visibleNames = (c: Credential, client: string): string[] =>
+      c.prefix ? (force ? [`${c.prefix}/${client}`] : [client, `${c.prefix}/${client}`]) : [client];
 
     // Stable sort: priority first, then the order credentials were given in.
     const ordered = credentials
@@ -146,18 +258,14 @@ export class ModelRegistry {
     for (const c of ordered) {
       pins.set(c, providerKeys(c));
       const names: string[] = [];
-      for (const m of servedModels(c, config)) {
+      const served = servedModels(c, config);
+      for (const m of served.models) {
         const candidate: RouteCandidate = Object.freeze({
           credential: c,
           upstreamModel: m.upstream,
           stateModel: m.upstream,
         });
-        const visible = c.prefix
-          ? force
-            ? [`${c.prefix}/${m.client}`]
-            : [m.client, `${c.prefix}/${m.client}`]
-          : [m.client];
-        for (const name of visible) {
+        for (const name of visibleNames(c, m.client)) {
           let list = lists.get(name);
           if (!list) lists.set(name, (list = []));
           list.push(candidate);
@@ -165,26 +273,27 @@ export class ModelRegistry {
         }
       }
       perCredential.set(c.authIndex, Object.freeze(names));
+      const route = familyRoute(c, served);
+      if (route) families.push(route);
     }
 
     // Names a disabled credential would serve: such a model is known (503 while they are off),
     // not unknown (400).
     const disabledNames = new Map<string, string[][]>();
+    const disabledFamilies: FamilyRoute[] = [];
     for (const c of credentials) {
       if (!c.disabled) continue;
       const keys = providerKeys(c);
-      for (const m of servedModels(c, config)) {
-        const names = c.prefix
-          ? force
-            ? [`${c.prefix}/${m.client}`]
-            : [m.client, `${c.prefix}/${m.client}`]
-          : [m.client];
-        for (const name of names) {
+      const served = servedModels(c, config);
+      for (const m of served.models) {
+        for (const name of visibleNames(c, m.client)) {
           const list = disabledNames.get(name);
           if (list) list.push(keys);
           else disabledNames.set(name, [keys]);
         }
       }
+      const route = familyRoute(c, served);
+      if (route) disabledFamilies.push(route);
     }
 
     const index = new Map<string, readonly RouteCandidate[]>();
@@ -209,33 +318,51 @@ export class ModelRegistry {
       );
     }
     listing.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return new ModelRegistry(index, Object.freeze(listing), pins, perCredential, disabledNames);
+    return new ModelRegistry({
+      index,
+      listing: Object.freeze(listing),
+      pins,
+      perCredential,
+      disabledNames,
+      families: Object.freeze(families),
+      disabledFamilies: Object.freeze(disabledFamilies),
+      familyOf: new Map(families.map((r) => [r.credential.authIndex, r])),
+      force,
+    });
   }
 
-  /** Number of client-visible model names. */
+  /** Number of client-visible model names (family names are not counted: they are unlisted). */
   get size(): number {
-    return this.index.size;
+    return this.parts.index.size;
   }
 
   /**
    * Candidates for a client model, highest priority first. A thinking suffix (`model(high)`,
-   * `model(8192)`) is ignored for the lookup and kept on `upstreamModel`. Empty when nothing
-   * can serve it.
+   * `model(8192)`) is ignored for the lookup and kept on `upstreamModel`. Credentials serving the
+   * name explicitly or by catalog come first; only when there are none (after a provider pin)
+   * do the credentials owning the name's family serve it. Empty when nothing can serve it.
    */
   resolve(clientModel: string, opts?: ResolveOptions): readonly RouteCandidate[] {
-    let list = this.index.get(clientModel);
+    const listed = this.resolveListed(clientModel, opts);
+    if (listed.length > 0 || this.parts.families.length === 0) return listed;
+    return this.resolveFamily(clientModel, opts);
+  }
+
+  /** Candidates from catalogs and explicit models only. */
+  private resolveListed(clientModel: string, opts?: ResolveOptions): readonly RouteCandidate[] {
+    let list = this.parts.index.get(clientModel);
     let suffix = '';
     if (!list) {
       const base = parseModelSuffix(clientModel).model;
       if (base !== clientModel) {
-        list = this.index.get(base);
+        list = this.parts.index.get(base);
         suffix = clientModel.slice(base.length);
       }
       if (!list) return EMPTY;
     }
     if (opts?.provider) {
       const want = opts.provider.trim().toLowerCase();
-      list = list.filter((c) => this.pins.get(c.credential)?.includes(want));
+      list = list.filter((c) => this.parts.pins.get(c.credential)?.includes(want));
       if (list.length === 0) return EMPTY;
     }
     if (suffix) {
@@ -245,6 +372,38 @@ export class ModelRegistry {
         stateModel: c.stateModel,
       }));
     }
+    return list;
+  }
+
+  /** Candidates from the family fallback, remembered per (pin, name). */
+  private resolveFamily(clientModel: string, opts?: ResolveOptions): readonly RouteCandidate[] {
+    const want = opts?.provider?.trim().toLowerCase() ?? '';
+    const key = `${want}\n${clientModel}`;
+    const known = this.familyMemo.get(key);
+    if (known) return known;
+
+    const base = parseModelSuffix(clientModel).model;
+    const suffix = clientModel.slice(base.length);
+    const out: RouteCandidate[] = [];
+    for (const r of this.parts.families) {
+      if (want && !r.keys.includes(want)) continue;
+      const upstream = familyUpstream(r, base, this.parts.force);
+      if (upstream === undefined) continue;
+      // Cooldowns and quota are kept per name as sent (without suffix).
+      out.push(
+        Object.freeze({
+          credential: r.credential,
+          upstreamModel: upstream + suffix,
+          stateModel: upstream,
+        }),
+      );
+    }
+    const list = out.length > 0 ? Object.freeze(out) : EMPTY;
+    if (this.familyMemo.size >= FAMILY_MEMO_LIMIT) {
+      const oldest = this.familyMemo.keys().next();
+      if (!oldest.done) this.familyMemo.delete(oldest.value);
+    }
+    this.familyMemo.set(key, list);
     return list;
   }
 
@@ -260,21 +419,36 @@ export class ModelRegistry {
   knows(clientModel: string, opts?: ResolveOptions): boolean {
     if (this.has(clientModel, opts)) return true;
     const want = opts?.provider?.trim().toLowerCase();
-    for (const name of [clientModel, parseModelSuffix(clientModel).model]) {
-      const keys = this.disabledNames.get(name);
+    const base = parseModelSuffix(clientModel).model;
+    for (const name of [clientModel, base]) {
+      const keys = this.parts.disabledNames.get(name);
       if (keys && (!want || keys.some((k) => k.includes(want)))) return true;
     }
-    return false;
+    return this.parts.disabledFamilies.some(
+      (r) =>
+        (!want || r.keys.includes(want)) && familyUpstream(r, base, this.parts.force) !== undefined,
+    );
   }
 
-  /** Exactly what can be served, sorted by id (optionally only one provider's). */
+  /**
+   * True when the credential serves `upstreamModel` (suffix ignored) only through its family,
+   * i.e. no catalog or explicit list of it names the model: an upstream 404 then says the name
+   * may not exist at all rather than "not on this account".
+   */
+  servesByFamilyOnly(authIndex: string, upstreamModel: string): boolean {
+    const model = parseModelSuffix(upstreamModel).model;
+    const r = this.parts.familyOf.get(authIndex);
+    return !!r && !r.listed.has(model.toLowerCase()) && r.family(model);
+  }
+
+  /** Exactly what is served by catalog or explicit models, sorted by id (optionally one provider's). */
   list(opts?: ResolveOptions): readonly ModelListEntry[] {
-    if (!opts?.provider) return this.listing;
-    return this.listing.filter((m) => this.resolve(m.id, opts).length > 0);
+    if (!opts?.provider) return this.parts.listing;
+    return this.parts.listing.filter((m) => this.resolveListed(m.id, opts).length > 0);
   }
 
   /** Client-visible names a credential serves (by auth index), for management listings. */
   modelsOf(authIndex: string): readonly string[] {
-    return this.perCredential.get(authIndex) ?? [];
+    return this.parts.perCredential.get(authIndex) ?? [];
   }
 }

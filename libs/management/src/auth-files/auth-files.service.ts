@@ -47,6 +47,8 @@ export interface ModelDefinition {
   owned_by: string;
   type: string;
   display_name: string;
+  /** Context window in tokens, when the catalog knows it. */
+  context_length?: number;
 }
 
 /** The short listing of the control API. */
@@ -216,14 +218,18 @@ export class AuthFilesService {
   modelDefinitions(channel: string): ModelDefinition[] | undefined {
     const id = channel.trim().toLowerCase();
     if (!(CREDENTIAL_PROVIDERS as readonly string[]).includes(id)) return undefined;
-    return catalogFor(id as CredentialProvider).map((m) => ({
-      id: m.id,
-      object: 'model',
-      created: m.created,
-      owned_by: m.owned_by,
-      type: id,
-      display_name: m.display_name,
-    }));
+    return catalogFor(id as CredentialProvider).map((m) => {
+      const def: ModelDefinition = {
+        id: m.id,
+        object: 'model',
+        created: m.created,
+        owned_by: m.owned_by,
+        type: id,
+        display_name: m.display_name,
+      };
+      if (m.context_length) def.context_length = m.context_length;
+      return def;
+    });
   }
 
   /**
