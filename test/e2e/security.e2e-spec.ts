@@ -248,6 +248,42 @@ gemini-api-key:
     expect(await Promise.all(as(TRUSTED_PROXY))).toEqual([403, 401]);
   });
 
+  it('should not give key-free loopback access to a web page from elsewhere open in a local browser', async () => {
+    const as = (headers: Record<string, string>, method: 'GET' | 'POST' = 'GET') =>
+      Promise.all(
+        ['/api/cliproxy/config.yaml', '/api/v1/processes'].map(async (url) => {
+          const res = await gw.app.inject({ method, url, remoteAddress: '127.0.0.1', headers });
+          return res.statusCode;
+        }),
+      );
+    // Programs on this machine, and pages served from it, keep their key-free access.
+    expect(await as({ host: '127.0.0.1:8317' })).toEqual([200, 200]);
+    expect(await as({ host: 'localhost:8317', origin: 'http://localhost:5173' })).toEqual([
+      200, 200,
+    ]);
+    // A cross-site page (fetch, form post), a sandboxed frame, a rebound DNS name: a key is needed.
+    expect(await as({ host: '127.0.0.1:8317', origin: 'https://evil.example' })).toEqual([
+      401, 401,
+    ]);
+    expect(await as({ host: '127.0.0.1:8317', origin: 'null' })).toEqual([401, 401]);
+    expect(await as({ host: '127.0.0.1:8317', 'sec-fetch-site': 'cross-site' })).toEqual([
+      401, 401,
+    ]);
+    expect(await as({ host: 'rebound.evil.example:8317' })).toEqual([401, 401]);
+    // ...and with the key, the same page may.
+    expect(await as({ ...mgmt, host: '127.0.0.1:8317', origin: 'https://evil.example' })).toEqual([
+      200, 200,
+    ]);
+    // The shutdown a cross-site form could post without a key is refused, and nothing stops.
+    const shutdown = await gw.app.inject({
+      method: 'POST',
+      url: '/api/v1/shutdown',
+      remoteAddress: '127.0.0.1',
+      headers: { host: '127.0.0.1:8317', origin: 'https://evil.example' },
+    });
+    expect(shutdown.statusCode).toBe(401);
+  });
+
   it('should run the container as a non-root user, node under an init that forwards SIGTERM', () => {
     const root = join(__dirname, '..', '..');
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');

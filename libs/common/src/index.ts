@@ -11,3 +11,4 @@ export * from '@app/common/restart-policy';
 export * from '@app/common/ring-buffer';
 export * from '@app/common/client-key';
 export * from '@app/common/early-auth';
+export * from '@app/common/local-browser';

@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { wasAuthenticated } from '@app/common';
+import { isForeignBrowserRequest, wasAuthenticated } from '@app/common';
 import {
   ClusterApiError,
   ClusterTokenService,
@@ -41,7 +41,8 @@ export class ClusterAuthGuard implements CanActivate {
   /** Throws a ClusterApiError unless the request may go on. */
   async check(req: FastifyRequest): Promise<void> {
     const address = this.peer.address(req);
-    if (this.peer.isLocalAddress(address)) return;
+    // A web page in a browser on this machine is a loopback peer too, but not a local program.
+    if (this.peer.isLocalAddress(address) && !isForeignBrowserRequest(req.headers)) return;
     const auth = req.headers.authorization;
     const token = (typeof auth === 'string' ? BEARER.exec(auth)?.[1] : undefined) ?? '';
     if (token && (await this.isMemberToken(token))) return;

@@ -1,12 +1,12 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { isLoopback, wasAuthenticated } from '@app/common';
+import { isForeignBrowserRequest, isLoopback, wasAuthenticated } from '@app/common';
 import { extractManagementKey, ManagementAuthService } from '@app/management';
 import { ControlError } from '@app/gateway/control/control.errors';
 
 /**
- * Control API auth (docs/control-api.md): a client on this machine (socket peer, or a trusted
- * proxy's client) needs no key; anyone else needs the management key, through the management
+ * Control API auth (docs/control-api.md): a program on this machine (socket peer, or a trusted
+ * proxy's client; not a web page from elsewhere, see `isForeignBrowserRequest`) needs no key; anyone else needs the management key, through the management
  * API's authenticator (`allow-remote`, attempts counted first, bans after 5 failures shared by
  * every replica and every surface). The gateway runs `check` in `onRequest`, before the body
  * is read.
@@ -24,7 +24,8 @@ export class ControlAuthGuard implements CanActivate {
   /** Throws a ControlError unless the request may go on. */
   async check(req: FastifyRequest): Promise<void> {
     const address = this.auth.clientAddress(req);
-    if (isLoopback(address)) return;
+    // A web page in a browser on this machine is a loopback peer too, but not a local program.
+    if (isLoopback(address) && !isForeignBrowserRequest(req.headers)) return;
     const verdict = await this.auth.authenticate(address, extractManagementKey(req.headers));
     if (verdict.ok) return;
     if (verdict.status === 404) {

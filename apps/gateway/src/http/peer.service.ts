@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ConfigService } from '@app/config';
-import { AddressSet, clientAddress, isLoopback } from '@app/common';
+import { AddressSet, clientAddress, isForeignBrowserRequest, isLoopback } from '@app/common';
 
 /** Decides who a request comes from: the socket peer, or a trusted proxy's X-Forwarded-For. */
 @Injectable()
@@ -24,9 +24,12 @@ export class PeerService {
     );
   }
 
-  /** True when the client is on this machine (never because of a header from an untrusted peer). */
+  /**
+   * True when the client is a program on this machine (never because of a header from an
+   * untrusted peer, never a web page from elsewhere open in a local browser).
+   */
   isLocal(req: FastifyRequest): boolean {
-    return isLoopback(this.address(req));
+    return isLoopback(this.address(req)) && !isForeignBrowserRequest(req.headers);
   }
 
   /** True when an address from `address()` is on this machine. */
