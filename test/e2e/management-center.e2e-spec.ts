@@ -218,11 +218,11 @@ describe('CLIProxyAPI Management Center against the management API (e2e)', () =>
     });
 
     it('should not let a foreign page read the loopback-trusting APIs without a key', async () => {
-      // The test runs on loopback: these APIs let it in without a key, which a page in a browser
-      // on this machine would be too. Without the grant the browser keeps the answer from it.
+      // The test runs on loopback, as a page in a browser on this machine would: its foreign
+      // Origin makes it ask for a key, and without the grant the browser keeps even the refusal.
       const evil = { origin: 'https://evil.example' };
       const keyless = await fetch(`${a.url}/api/cliproxy/config.yaml`, { headers: evil });
-      expect(keyless.status).toBe(200);
+      expect(keyless.status).toBe(401);
       expect(keyless.headers.get('access-control-allow-origin')).toBeNull();
       const keyed = await fetch(`${a.url}/api/cliproxy/config.yaml`, {
         headers: { ...evil, ...MGMT },
