@@ -12,7 +12,7 @@ import {
 import { JobRepository } from '@app/jobs';
 import { AppLogger, appLoggerOptions, ProcessLogger } from '@app/logs';
 import { MetricsService } from '@app/metrics';
-import { PROCESS_NAME, RedisService } from '@app/storage';
+import { ConfigStoreService, PROCESS_NAME, RedisService } from '@app/storage';
 import { WorkerMemberControl } from '@app/worker/cluster/worker-member.control';
 import { HealthServer } from '@app/worker/health/health.server';
 import { createWorkerApp } from '@app/worker/worker.factory';
@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   const worker = app.get(WorkerService);
   const redis = app.get(RedisService);
   const config = app.get(ConfigService);
+  const member = app.get(WorkerMemberControl);
+  const store = app.get(ConfigStoreService);
   const health = new HealthServer({
     redis,
     jobs: app.get(JobRepository),
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     metrics: app.get(MetricsService),
     processName: app.get<string>(PROCESS_NAME),
     metricsEnabled: () => config.current.metrics.enabled,
+    ready: () => store.ready && !member.draining,
   });
   const port = Number(process.env.WORKER_PORT ?? DEFAULT_WORKER_PORT);
   // The same interface as the gateway (config `host`), unless WORKER_HOST says otherwise.
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
   installGracefulShutdown({
     name: 'worker',
     drainMs: 30000,
-    beforeClose: () => app.get(WorkerMemberControl).startDraining(),
+    beforeClose: () => member.startDraining(),
     close: async () => {
       await worker.stop(); // lets running jobs finish, then closes queues
       await health.close();

@@ -57,9 +57,21 @@ export function nestLogLevels(level: string): LogLevel[] {
   return NEST_LEVELS.slice(0, NEST_LEVELS.indexOf(cutoff) + 1);
 }
 
+/** The config store `CONFIG_STORE` asks for (`file` or `redis`), undefined when unset. */
+export function configStoreFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): AppConfig['config-store'] | undefined {
+  const raw = envValue(env, 'CONFIG_STORE')?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (raw !== 'file' && raw !== 'redis') {
+    throw new Error(`CONFIG_STORE must be "file" or "redis", got "${raw}"`);
+  }
+  return raw;
+}
+
 /**
- * Apply `PORT`, `AUTH_DIR` and `REDIS_URL` on top of a parsed config. Returns the same object
- * when nothing is overridden, else a frozen copy sharing every untouched branch.
+ * Apply `PORT`, `AUTH_DIR`, `REDIS_URL` and `CONFIG_STORE` on top of a parsed config. Returns
+ * the same object when nothing is overridden, else a frozen copy sharing every untouched branch.
  */
 export function applyEnvOverrides(
   config: Readonly<AppConfig>,
@@ -68,7 +80,10 @@ export function applyEnvOverrides(
   const port = envValue(env, 'PORT');
   const authDir = envValue(env, 'AUTH_DIR');
   const redisUrl = envValue(env, 'REDIS_URL');
-  if (port === undefined && authDir === undefined && redisUrl === undefined) return config;
+  const store = configStoreFromEnv(env);
+  if (port === undefined && authDir === undefined && redisUrl === undefined && !store) {
+    return config;
+  }
 
   const next: AppConfig = { ...config };
   if (port !== undefined) {
@@ -80,5 +95,6 @@ export function applyEnvOverrides(
   }
   if (authDir !== undefined) next['auth-dir'] = expandHome(authDir);
   if (redisUrl !== undefined) next.redis = Object.freeze({ ...config.redis, url: redisUrl });
+  if (store) next['config-store'] = store;
   return Object.freeze(next);
 }

@@ -396,6 +396,16 @@ export const configSchema = z.object({
       'connect-timeout-ms': positive(2000),
     })
     .default({}),
+  /**
+   * Where config.yaml and the auth files live durably: `file` (this host's files, the default)
+   * or `redis` (a versioned store in Redis that every replica mirrors to its local files).
+   */
+  'config-store': z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.trim().toLowerCase() || undefined : v),
+      z.enum(['file', 'redis']).default('file'),
+    )
+    .default('file'),
   'trusted-proxies': z
     .array(
       z.preprocess(

@@ -25,7 +25,59 @@ export interface ConfigReloadResult {
 
 /** The outcome of `ConfigService.writeText`. */
 export type ConfigWriteResult =
-  { ok: true; changed: boolean; warnings: ConfigIssue[] } | { ok: false; errors: ConfigIssue[] };
+  | { ok: true; changed: boolean; warnings: ConfigIssue[] }
+  | {
+      ok: false;
+      errors: ConfigIssue[];
+      /** The write was based on a version the store has moved past: read again and retry. */
+      conflict?: boolean;
+    };
+
+/** config.yaml's text as its source holds it. */
+export interface ConfigText {
+  /** Undefined when there is none (the file is missing). */
+  text: string | undefined;
+  /** The store's version of it; undefined for a plain file, which has no versions. */
+  version?: number;
+}
+
+/** The outcome of `ConfigSource.write`. */
+export type ConfigSourceWrite = { ok: true } | { ok: false; currentVersion: number };
+
+/**
+ * Where config.yaml's text lives durably: the file itself (the default) or a store that keeps
+ * it elsewhere and mirrors it to the file (`config-store: redis`).
+ */
+export interface ConfigSource {
+  /** Where the text lives, for log lines. */
+  readonly description: string;
+  read(): Promise<ConfigText>;
+  /** Replace the text; with `baseVersion`, only while the source is still at that version. */
+  write(text: string, baseVersion?: number): Promise<ConfigSourceWrite>;
+  /** Problems that make a valid config unfit for this source (none for a file). */
+  check?(config: Readonly<AppConfig>): ConfigIssue[];
+}
+
+/** The file at `path`, written atomically. */
+export class FileConfigSource implements ConfigSource {
+  constructor(
+    private readonly repo: ConfigRepository,
+    private readonly path: string,
+  ) {}
+
+  get description(): string {
+    return this.path;
+  }
+
+  async read(): Promise<ConfigText> {
+    return { text: await this.repo.read(this.path) };
+  }
+
+  async write(text: string): Promise<ConfigSourceWrite> {
+    await this.repo.writeAtomic(this.path, text);
+    return { ok: true };
+  }
+}
 
 /** Options for tests and tools; the app uses the defaults. */
 export interface ConfigServiceOptions {
@@ -63,6 +115,7 @@ export class ConfigService implements OnModuleDestroy {
   private lastJson = '';
   private lastRejected: { text: string; errors: ConfigIssue[] } | undefined;
   private stopWatch: (() => void) | undefined;
+  private source: ConfigSource;
   // Reloads run one at a time, in order (file events and peer announcements can overlap).
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -72,6 +125,7 @@ export class ConfigService implements OnModuleDestroy {
   ) {
     this.processEnv = options.env ?? process.env;
     this.runtime = readRuntimeEnv(this.processEnv);
+    this.source = new FileConfigSource(repo, this.runtime.configPath);
   }
 
   /** The config in force (deep-frozen; env overrides applied). */
@@ -93,6 +147,24 @@ export class ConfigService implements OnModuleDestroy {
   /** The text of config.yaml as last loaded successfully. */
   get text(): string {
     return this.lastText ?? '';
+  }
+
+  /**
+   * Read and write config.yaml through `source` from now on (the Redis config store installs
+   * itself at startup); call `reload` afterwards to load what it holds.
+   */
+  useSource(source: ConfigSource): void {
+    this.source = source;
+  }
+
+  /** Where config.yaml lives durably (the file path, or the store's description). */
+  get sourceDescription(): string {
+    return this.source.description;
+  }
+
+  /** config.yaml's text as its source holds it now, with the store version when there is one. */
+  readSource(): Promise<ConfigText> {
+    return this.source.read();
   }
 
   /** Create config.yaml from the example if needed and load it; an invalid file throws. */
@@ -165,13 +237,14 @@ export class ConfigService implements OnModuleDestroy {
 
   /**
    * Validate and save new config.yaml text (atomically), then reload. Invalid text is not
-   * written; its problems are returned.
+   * written; its problems are returned. With `baseVersion` (the store version the text was
+   * derived from), a store that has moved on refuses the write with `conflict: true`.
    */
-  async writeText(input: string): Promise<ConfigWriteResult> {
+  async writeText(input: string, opts: { baseVersion?: number } = {}): Promise<ConfigWriteResult> {
     if (!input.trim()) return { ok: false, errors: [{ path: '', message: 'config is empty' }] };
     // A secret sent back in its masked listing form keeps the stored secret (older panels, and
     // scripts that read a list from an older GET /config and write it back whole).
-    const kept = restoreSecretsInText(input, await this.repo.read(this.path));
+    const kept = restoreSecretsInText(input, (await this.source.read()).text);
     if (kept.ambiguous.length > 0) return { ok: false, errors: kept.ambiguous.map(ambiguousMask) };
     if (kept.restored > 0) {
       this.logger.log(`kept ${kept.restored} stored secret(s) sent back in masked form`);
@@ -179,7 +252,13 @@ export class ConfigService implements OnModuleDestroy {
     const text = kept.text;
     const parsed: ConfigParseResult = parseConfig(text);
     if (!parsed.ok) return parsed;
-    await this.repo.writeAtomic(this.path, text);
+    const unfit = this.source.check?.(applyEnvOverrides(parsed.config, this.processEnv)) ?? [];
+    if (unfit.length > 0) return { ok: false, errors: unfit };
+    const stored = await this.source.write(text, opts.baseVersion);
+    if (!stored.ok) {
+      const message = `config.yaml changed in ${this.source.description} meanwhile (now version ${stored.currentVersion}); read it again and retry`;
+      return { ok: false, conflict: true, errors: [{ path: '', message }] };
+    }
     const reloaded = await this.reload('written');
     if (!reloaded.ok) return { ok: false, errors: reloaded.errors ?? [] };
     return { ok: true, changed: reloaded.changed, warnings: parsed.warnings };
@@ -187,7 +266,7 @@ export class ConfigService implements OnModuleDestroy {
 
   private async doReload(reason: string): Promise<ConfigReloadResult> {
     const prev = this.current;
-    const text = await this.repo.read(this.path);
+    const { text } = await this.source.read();
     if (text === undefined) {
       return this.reject(reason, [
         { path: '', message: 'the file is missing; keeping the previous config' },
@@ -225,7 +304,7 @@ export class ConfigService implements OnModuleDestroy {
 
   private reject(reason: string, errors: ConfigIssue[]): ConfigReloadResult {
     this.logger.error(
-      `${formatConfigIssues(errors, this.path)}\nreload (${reason}) rejected; the previous config stays in force`,
+      `${formatConfigIssues(errors, this.source.description)}\nreload (${reason}) rejected; the previous config stays in force`,
     );
     return { ok: false, changed: false, errors };
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigRepository, ConfigService, parseConfig, type ConfigIssue } from '@app/config';
+import { ConfigService, parseConfig, type ConfigIssue } from '@app/config';
 import { readYamlValue, setYamlValue, type YamlPath } from '@app/management/yaml-edit';
 
 /** The outcome of a config edit. */
@@ -19,19 +19,23 @@ function describeIssues(issues: readonly ConfigIssue[]): string {
 export type ConfigUpdater = (current: unknown) => { value: unknown } | undefined;
 
 /**
+ * How often an edit is re-applied when the config store moved on between its read and its
+ * write (another replica's edit landed first): each try reads the fresh text, so both survive.
+ */
+const MAX_ATTEMPTS = 8;
+
+/**
  * Edits single keys of config.yaml for the management API: the rest of the file (comments
  * included) is kept, the result is validated before it is written atomically, and the reload
- * that follows is announced to every replica by ConfigSyncService.
+ * that follows is announced to every replica. With the Redis config store the write is a
+ * compare-and-set on the version read; a lost race re-applies the edit to the fresh text.
  */
 @Injectable()
 export class ConfigEditService {
   // Edits run one at a time: each reads the file the previous one wrote.
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private readonly config: ConfigService,
-    private readonly repo: ConfigRepository,
-  ) {}
+  constructor(private readonly config: ConfigService) {}
 
   /** Set the key at `path` to `value`. */
   set(path: YamlPath, value: unknown): Promise<ConfigEditResult> {
@@ -46,8 +50,26 @@ export class ConfigEditService {
   }
 
   private async apply(path: YamlPath, updater: ConfigUpdater): Promise<ConfigEditResult> {
-    // The file, not the last loaded text: another replica may have written it a moment ago.
-    const text = (await this.repo.read(this.config.path)) ?? this.config.text;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.applyOnce(path, updater);
+      if (result !== 'conflict') return result;
+      if (attempt >= MAX_ATTEMPTS) {
+        return {
+          ok: false,
+          status: 409,
+          error: `config.yaml kept changing under this edit (${MAX_ATTEMPTS} tries); try again`,
+        };
+      }
+    }
+  }
+
+  private async applyOnce(
+    path: YamlPath,
+    updater: ConfigUpdater,
+  ): Promise<ConfigEditResult | 'conflict'> {
+    // The stored text, not the last loaded one: another replica may have written it a moment ago.
+    const stored = await this.config.readSource();
+    const text = stored.text ?? this.config.text;
     // An edit of one key cannot fix a file that is already broken, and must not be read from
     // or spliced into one: the operator fixes the file first (PUT config.yaml replaces it).
     const current = parseConfig(text);
@@ -63,7 +85,8 @@ export class ConfigEditService {
     const edited = setYamlValue(text, path, next.value);
     if (!edited.ok) return { ok: false, status: 500, error: edited.error };
     if (edited.text === text) return { ok: true, changed: false };
-    const written = await this.config.writeText(edited.text);
+    const written = await this.config.writeText(edited.text, { baseVersion: stored.version });
+    if (!written.ok && written.conflict) return 'conflict';
     if (!written.ok) {
       return {
         ok: false,

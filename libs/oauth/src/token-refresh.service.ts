@@ -13,8 +13,14 @@ import {
 import { OAuthHttpRepository } from '@app/oauth/oauth-http.repository';
 import { refreshLockName, tokenFingerprint } from '@app/oauth/refresh-schedule';
 import { OAuthTokenError, refreshToken } from '@app/oauth/token-client';
-import { CredentialService, parseAuthFileJson, type Credential } from '@app/routing';
-import { RedisService } from '@app/storage';
+import {
+  CredentialService,
+  parseAuthFileJson,
+  type AuthDirRepository,
+  type AuthFileUpdate,
+  type Credential,
+} from '@app/routing';
+import { ConfigStoreUnavailableError, RedisService } from '@app/storage';
 
 /**
  * How a refresh decides whether it is still needed once it holds the lock:
@@ -46,6 +52,9 @@ const LOCK_RENEW_MS = 3_000;
 /** A waiter gives up after this long and lets the caller fail over. */
 const WAIT_LIMIT_MS = 50_000;
 const WAIT_STEP_MS = 100;
+/** How long a refreshed token waits for an unreachable config store before giving up. */
+const PERSIST_WAIT_MS = 30_000;
+const PERSIST_RETRY_MS = 1_000;
 
 // Compare-and-delete: only the holder releases the lock (an expired holder must not free a
 // lock someone else took since).
@@ -243,8 +252,17 @@ export class TokenRefreshService {
     }
 
     const now = Date.now();
-    const next = applyTokenSet(provider, json, tokens, now);
-    await repo.writeAtomic(fileName, next);
+    // Only the token fields change, applied to the file as it is at write time: an edit made
+    // meanwhile (disabled, a field patched on another replica) survives.
+    let next = applyTokenSet(provider, json, tokens, now);
+    const written = await this.persist(repo, fileName, (text) => {
+      next = applyTokenSet(provider, JSON.parse(text) as Record<string, unknown>, tokens, now);
+      return `${JSON.stringify(next, null, 2)}\n`;
+    });
+    if (written === 'missing') {
+      this.results.inc({ provider, result: 'failure', origin });
+      return { status: 'skipped', reason: 'auth file was deleted during the refresh' };
+    }
     const fresh = parseAuthFileJson(fileName, next);
     this.results.inc({ provider, result: 'success', origin });
     await this.credentials.state.clearError(fresh.authIndex);
@@ -257,6 +275,28 @@ export class TokenRefreshService {
     // Every replica reloads: this process at once, peers through the announcement.
     await this.credentials.reloadAuthDir('token refreshed');
     return { status: 'refreshed', credential: fresh };
+  }
+
+  /**
+   * Write the new tokens. The provider may already have retired the old refresh token, so a
+   * config store that is briefly unreachable is waited for (up to PERSIST_WAIT_MS) rather than
+   * losing the new one.
+   */
+  private async persist(
+    repo: AuthDirRepository,
+    fileName: string,
+    edit: (text: string) => string,
+  ): Promise<AuthFileUpdate> {
+    const deadline = Date.now() + PERSIST_WAIT_MS;
+    for (;;) {
+      try {
+        return await repo.update(fileName, edit);
+      } catch (err) {
+        if (!(err instanceof ConfigStoreUnavailableError) || Date.now() > deadline) throw err;
+        this.logger.warn(`cannot save the refreshed token yet: ${err.message}; retrying`);
+        await new Promise((r) => setTimeout(r, PERSIST_RETRY_MS));
+      }
+    }
   }
 
   /** Does the file's current token still need the refresh this mode asked for? */

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { constants, watch, type FSWatcher } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +8,37 @@ import { randomBytes } from 'node:crypto';
 export interface AuthFileText {
   name: string;
   text: string;
+}
+
+/**
+ * Where auth files live durably when the auth dir is only a mirror (`config-store: redis`): the
+ * store reads fresh, writes compare-and-set, and mirrors each write into the dir itself.
+ */
+export interface AuthFileBackend {
+  /** Every auth file as this process last applied it. */
+  authFiles(): AuthFileText[];
+  /** One file with its store version, fresh. */
+  readAuth(name: string): Promise<{ text: string; version: number } | undefined>;
+  /** Write; with `baseVersion`, only while the stored file is at that version (0: absent). */
+  putAuth(
+    name: string,
+    text: string,
+    baseVersion?: number,
+  ): Promise<{ ok: true; version: number } | { ok: false; currentVersion: number }>;
+  /** Delete; false when there was no such file. */
+  deleteAuth(name: string): Promise<boolean>;
+}
+
+/** The outcome of `AuthDirRepository.update`. */
+export type AuthFileUpdate = 'written' | 'unchanged' | 'missing';
+
+/** How often `update` re-applies an edit when another writer got in first. */
+const UPDATE_ATTEMPTS = 8;
+
+function notFound(name: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(`auth file not found: ${name}`);
+  err.code = 'ENOENT';
+  return err;
 }
 
 /** Options of the auth-dir repository. */
@@ -57,7 +88,9 @@ function isJsonFile(name: string): boolean {
 
 /**
  * The auth dir on disk: list and read the JSON auth files, watch for changes, and write files
- * atomically (temp file + fsync + rename, mode 0600) for the worker's token refresh.
+ * atomically (temp file + fsync + rename, mode 0600) for the worker's token refresh. With a
+ * `backend` (the Redis config store) the dir is a mirror: reads of content and every write go
+ * to the backend, which keeps the dir in step.
  */
 export class AuthDirRepository {
   readonly dir: string;
@@ -65,7 +98,11 @@ export class AuthDirRepository {
   private readonly pollMs: number;
   private readonly forcePolling: boolean;
 
-  constructor(dir: string, opts: AuthDirOptions = {}) {
+  constructor(
+    dir: string,
+    opts: AuthDirOptions = {},
+    private readonly backend?: AuthFileBackend,
+  ) {
     this.dir = expandAuthDir(dir);
     this.debounceMs = opts.debounceMs ?? 100;
     this.pollMs = opts.pollMs ?? 2000;
@@ -91,13 +128,54 @@ export class AuthDirRepository {
     }
   }
 
-  /** Read one auth file. */
+  /** True when the files live in the config store and this dir only mirrors them. */
+  get storeBacked(): boolean {
+    return this.backend !== undefined;
+  }
+
+  /** Read one auth file (fresh from the store when there is one). */
   async read(name: string): Promise<string> {
-    return readFile(join(this.dir, validateAuthFileName(name)), 'utf8');
+    validateAuthFileName(name);
+    if (this.backend) {
+      const found = await this.backend.readAuth(name);
+      if (!found) throw notFound(name);
+      return found.text;
+    }
+    return readFile(join(this.dir, name), 'utf8');
+  }
+
+  /**
+   * Read-modify-write one file: `edit` gets the current text and returns the new one (undefined
+   * leaves it alone). With the store, the write is a compare-and-set and a lost race re-runs
+   * `edit` on the fresh text, so a concurrent change is merged, never overwritten. Symlinks are
+   * never followed.
+   */
+  async update(name: string, edit: (text: string) => string | undefined): Promise<AuthFileUpdate> {
+    validateAuthFileName(name);
+    const backend = this.backend;
+    if (!backend) {
+      const text = await this.readNoFollow(name);
+      if (text === undefined) return 'missing';
+      const next = edit(text);
+      if (next === undefined || next === text) return 'unchanged';
+      await this.writeAtomic(name, next);
+      return 'written';
+    }
+    for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+      const found = await backend.readAuth(name);
+      if (!found) return 'missing';
+      const next = edit(found.text);
+      if (next === undefined || next === found.text) return 'unchanged';
+      const put = await backend.putAuth(name, next, found.version);
+      if (put.ok) return 'written';
+      if (put.currentVersion === 0) return 'missing'; // deleted meanwhile
+    }
+    throw new Error(`${name} kept changing under this edit (${UPDATE_ATTEMPTS} tries); try again`);
   }
 
   /** Read every auth file; files that vanish or cannot be read between list and read are skipped. */
   async readAll(): Promise<AuthFileText[]> {
+    if (this.backend) return this.backend.authFiles();
     const names = await this.list();
     const out = await Promise.all(
       names.map(async (name) => {
@@ -117,10 +195,14 @@ export class AuthDirRepository {
    */
   async writeAtomic(name: string, json: unknown): Promise<void> {
     validateAuthFileName(name);
+    const body = typeof json === 'string' ? json : `${JSON.stringify(json, null, 2)}\n`;
+    if (this.backend) {
+      await this.backend.putAuth(name, body);
+      return;
+    }
     await this.ensureDir();
     const target = join(this.dir, name);
     const tmp = join(this.dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-    const body = typeof json === 'string' ? json : `${JSON.stringify(json, null, 2)}\n`;
     const fh = await open(tmp, 'wx', 0o600);
     try {
       await fh.writeFile(body, 'utf8');
@@ -143,8 +225,13 @@ export class AuthDirRepository {
 
   /** Delete an auth file (missing is not an error). */
   async remove(name: string): Promise<void> {
+    validateAuthFileName(name);
+    if (this.backend) {
+      await this.backend.deleteAuth(name);
+      return;
+    }
     try {
-      await unlink(join(this.dir, validateAuthFileName(name)));
+      await unlink(join(this.dir, name));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
@@ -206,6 +293,24 @@ export class AuthDirRepository {
       if (poller) clearInterval(poller);
       watcher?.close();
     };
+  }
+
+  /** A regular file's text without following a symlink; undefined when absent. */
+  private async readNoFollow(name: string): Promise<string | undefined> {
+    let fh;
+    try {
+      fh = await open(join(this.dir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return undefined;
+      throw err;
+    }
+    try {
+      if (!(await fh.stat()).isFile()) return undefined;
+      return await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
   }
 
   /** Names, sizes and mtimes of the JSON files: changes when any file is added, removed or edited. */

@@ -9,6 +9,7 @@ import {
 import { ConfigService, type AppConfig } from '@app/config';
 import { parseModelSuffix } from '@app/llm/util/thinking';
 import { RedisService } from '@app/storage/redis.service';
+import { ConfigStoreService } from '@app/storage/config-store/config-store.service';
 import { AuthDirRepository, type AuthDirOptions } from '@app/routing/auth-dir.repository';
 import { parseAuthFiles, type AuthFileError } from '@app/routing/auth-file.parser';
 import { credentialsFromConfig } from '@app/routing/config-credentials';
@@ -106,6 +107,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
   private stopWatch: (() => void) | undefined;
   private offConfig: (() => void) | undefined;
   private offPeer: (() => void) | undefined;
+  private offStore: (() => void) | undefined;
   private reloadChain: Promise<void> = Promise.resolve();
   private reloadPending = false;
   private readonly cooldownListeners = new Set<CooldownListener>();
@@ -115,6 +117,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     private readonly config: ConfigService,
     private readonly redis: RedisService,
     @Optional() @Inject(ROUTING_OPTIONS) private readonly options: RoutingOptions = {},
+    @Optional() private readonly store?: ConfigStoreService,
   ) {
     this.state = new CredentialStateRepository(redis, options.state);
     this.selector = new Selector(this.state, () => routingStrategy(this.routingConfig()));
@@ -129,12 +132,18 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       if (this.isOwnMessage(message)) return;
       void this.reloadAuthDir('announced by a peer', false);
     });
+    // With the Redis config store, auth files change when the store does (applied here by the
+    // store before it tells us).
+    this.offStore = this.store?.onAuthChange(
+      () => void this.reloadAuthDir('changed in the config store', false),
+    );
   }
 
   onApplicationShutdown(): void {
     this.stopWatch?.();
     this.offConfig?.();
     this.offPeer?.();
+    this.offStore?.();
     this.state.stop();
   }
 
@@ -285,8 +294,11 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       this.authDir = undefined;
       return;
     }
-    const repo = new AuthDirRepository(dir, this.options.authDir);
+    const backend = this.store?.active ? this.store : undefined;
+    const repo = new AuthDirRepository(dir, this.options.authDir, backend);
     this.authDir = repo;
+    // The store watches its mirror itself (and refuses hand edits); reloads follow the store.
+    if (backend) return;
     void repo
       .ensureDir()
       .catch((err: unknown) =>

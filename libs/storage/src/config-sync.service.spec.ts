@@ -4,6 +4,7 @@ import { ConfigRepository, ConfigService } from '@app/config';
 import { MetricsService } from '@app/metrics';
 import { CONFIG_CHANNEL, ConfigSyncService } from '@app/storage/config-sync.service';
 import type { RedisService } from '@app/storage/redis.service';
+import type { ConfigStoreService } from '@app/storage/config-store/config-store.service';
 import { tempConfigDir, waitFor } from '@test/utils/env';
 
 type Handler = (message: string) => void;
@@ -51,7 +52,15 @@ describe(ConfigSyncService.name, () => {
     await config.init();
     metrics = new MetricsService();
     fake = fakeRedis();
-    sut = new ConfigSyncService(config, fake.redis, metrics, 'gw-1', new ConfigRepository());
+    const fileMode = { active: false } as ConfigStoreService;
+    sut = new ConfigSyncService(
+      config,
+      fake.redis,
+      metrics,
+      'gw-1',
+      new ConfigRepository(),
+      fileMode,
+    );
     sut.onApplicationBootstrap();
   });
 

@@ -9,6 +9,7 @@ import { ConfigRepository, ConfigService, type ConfigReloadResult } from '@app/c
 import { MetricsService } from '@app/metrics';
 import { PROCESS_NAME } from '@app/storage/process-name';
 import { RedisService } from '@app/storage/redis.service';
+import { ConfigStoreService } from '@app/storage/config-store/config-store.service';
 
 /** Pub/sub channel announcing a config change to every process of the cluster. */
 export const CONFIG_CHANNEL = 'config-changed';
@@ -21,6 +22,9 @@ export const CONFIG_CHANNEL = 'config-changed';
  * outcome reaches `switchboard_config_reloads_total`: `ok` when a new config took effect, whatever
  * caused it (file change, peer announcement, management write), `invalid` when a reload was
  * rejected and the previous config stayed, `error` when the file could not be read.
+ *
+ * With `config-store: redis` the store announces and applies changes itself (and refuses hand
+ * edits of the local file), so this service only counts reloads.
  */
 @Injectable()
 export class ConfigSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,17 +43,19 @@ export class ConfigSyncService implements OnApplicationBootstrap, OnApplicationS
     private readonly metrics: MetricsService,
     @Inject(PROCESS_NAME) private readonly processName: string,
     private readonly repo: ConfigRepository,
+    private readonly store: ConfigStoreService,
   ) {}
 
   onApplicationBootstrap(): void {
     this.offChange = this.config.onChange(() => {
       this.metrics.configReloads.inc({ result: 'ok' });
-      if (this.reloadingFromPeer) return;
+      if (this.reloadingFromPeer || this.store.active) return;
       void this.redis.publish(
         CONFIG_CHANNEL,
         JSON.stringify({ from: this.processName, at: Date.now() }),
       );
     });
+    if (this.store.active) return;
     this.unsubscribe = this.redis.subscribe(CONFIG_CHANNEL, (message) => {
       void this.onPeerMessage(message);
     });

@@ -6,3 +6,6 @@ export * from '@app/storage/redis.settings';
 export * from '@app/storage/storage.module';
 export * from '@app/storage/process-name';
 export * from '@app/storage/config-sync.service';
+export * from '@app/storage/config-store/config-store.repository';
+export * from '@app/storage/config-store/config-mirror.repository';
+export * from '@app/storage/config-store/config-store.service';

@@ -1,14 +1,20 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ConfigService } from '@app/config';
+import { ConfigRepository, ConfigService } from '@app/config';
 import { resolveProcessName } from '@app/common';
 import { RedisMetrics } from '@app/storage/redis.metrics';
 import { RedisService } from '@app/storage/redis.service';
 import { settingsFromConfig } from '@app/storage/redis.settings';
 import { PROCESS_NAME } from '@app/storage/process-name';
+import {
+  CONFIG_STORE_OPTIONS,
+  ConfigStoreService,
+  type ConfigStoreOptions,
+} from '@app/storage/config-store/config-store.service';
 
 /**
- * Provides the process's cluster name and its RedisService, built from config.yaml `redis.*`
- * (REDIS_URL wins).
+ * Provides the process's cluster name, its RedisService (built from config.yaml `redis.*`,
+ * REDIS_URL wins) and the config store (inert unless `config-store: redis`; bootstrapped before
+ * anything that injects it, so credentials load from the store).
  */
 @Global()
 @Module({})
@@ -34,8 +40,29 @@ export class StorageModule {
         },
         // Counts and samples the request-path connection's commands for /metrics.
         RedisMetrics,
+        {
+          provide: ConfigStoreService,
+          inject: [
+            ConfigService,
+            RedisService,
+            ConfigRepository,
+            PROCESS_NAME,
+            { token: CONFIG_STORE_OPTIONS, optional: true },
+          ],
+          useFactory: async (
+            config: ConfigService,
+            redis: RedisService,
+            files: ConfigRepository,
+            name: string,
+            options: ConfigStoreOptions | undefined,
+          ) => {
+            const store = new ConfigStoreService(config, redis, files, name, options);
+            await store.start();
+            return store;
+          },
+        },
       ],
-      exports: [RedisService, PROCESS_NAME, RedisMetrics],
+      exports: [RedisService, PROCESS_NAME, RedisMetrics, ConfigStoreService],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ConfigRepository, ConfigService, type ConfigIssue } from '@app/config';
+import { ConfigService, type ConfigIssue } from '@app/config';
 import { ControlError } from '@app/gateway/control/control.errors';
 import { ControlRoute } from '@app/gateway/control/control.decorators';
 
@@ -17,14 +17,11 @@ function describeIssue(i: ConfigIssue): string {
 @Controller('api/cliproxy/config.yaml')
 @ControlRoute()
 export class ControlConfigController {
-  constructor(
-    private readonly config: ConfigService,
-    private readonly repo: ConfigRepository,
-  ) {}
+  constructor(private readonly config: ConfigService) {}
 
   @Get()
   async get(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    const text = await this.repo.read(this.config.path);
+    const { text } = await this.config.readSource();
     if (text === undefined)
       throw new ControlError(404, 'Config file not found', `${this.config.path} does not exist`);
     void reply.type('text/yaml; charset=utf-8').header('cache-control', 'no-store');

@@ -10,7 +10,7 @@ import {
   renderError,
 } from '@app/common';
 import { ProxyService } from '@app/proxy';
-import { RedisService } from '@app/storage';
+import { ConfigStoreService, RedisService } from '@app/storage';
 import { PeerService } from '@app/gateway/http/peer.service';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { ProviderSummaryService } from '@app/gateway/status/provider-summary.service';
@@ -25,6 +25,7 @@ export class StatusController {
     private readonly lifecycle: LifecycleService,
     private readonly providers: ProviderSummaryService,
     private readonly proxy: ProxyService,
+    private readonly store: ConfigStoreService,
   ) {}
 
   /** Service info and endpoint hints. */
@@ -57,10 +58,24 @@ export class StatusController {
     return { status: 'ok' };
   }
 
-  /** Liveness: the process answers (Redis is not consulted; see /status for readiness). */
+  /** Liveness: the process answers (Redis is not consulted; see /readyz for readiness). */
   @Get('healthz')
   healthz(): { status: string } {
     return { status: 'ok' };
+  }
+
+  /**
+   * Readiness for orchestrators and load balancers, open to anyone and without details: 200
+   * while this replica can serve (Redis reachable, config loaded — with the Redis config store,
+   * applied from the store at least once — and not draining), 503 otherwise.
+   */
+  @Get('readyz')
+  async readyz(@Res() reply: FastifyReply): Promise<void> {
+    const ready = !this.lifecycle.draining && this.store.ready && (await this.redis.ping());
+    await reply
+      .status(ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ready ? 'ready' : 'unavailable' });
   }
 
   @Get('status')

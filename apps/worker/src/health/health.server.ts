@@ -12,7 +12,11 @@ export interface WorkerHealth {
   queues: Partial<Record<QueueName, QueueCounts>>;
 }
 
-/** The worker's small HTTP server: GET /health and GET /metrics. */
+/**
+ * The worker's small HTTP server: GET /health (details), /healthz (alive) and /readyz (can
+ * work: Redis reachable, config loaded, not draining; no details) for orchestrators, and
+ * GET /metrics.
+ */
 export class HealthServer {
   private server: Server | undefined;
 
@@ -25,8 +29,16 @@ export class HealthServer {
       processName: string;
       /** `metrics.enabled` (hot-reloaded); /metrics answers 404 while it is false. */
       metricsEnabled?: () => boolean;
+      /** Config loaded and not draining (Redis is checked here); /readyz is 503 while false. */
+      ready?: () => boolean;
     },
   ) {}
+
+  /** Readiness: Redis answers a PING, and the process says it can work. */
+  async ready(): Promise<boolean> {
+    if (this.deps.ready?.() === false) return false;
+    return this.deps.redis.ping();
+  }
 
   async health(): Promise<WorkerHealth> {
     const redis = await this.deps.redis.ping();
@@ -66,6 +78,17 @@ export class HealthServer {
         );
         return;
       }
+      if (path === '/healthz') return send(200, 'application/json', '{"status":"ok"}');
+      if (path === '/readyz') {
+        this.ready().then(
+          (ok) =>
+            ok
+              ? send(200, 'application/json', '{"status":"ready"}')
+              : send(503, 'application/json', '{"status":"unavailable"}'),
+          () => send(503, 'application/json', '{"status":"unavailable"}'),
+        );
+        return;
+      }
       if (path === '/metrics' && this.deps.metricsEnabled?.() !== false) {
         this.deps.metrics.redisUp.set(this.deps.redis.isReady ? 1 : 0);
         this.deps.metrics.render().then(
@@ -74,7 +97,11 @@ export class HealthServer {
         );
         return;
       }
-      send(404, 'application/json', '{"error":"not found; try /health or /metrics"}');
+      send(
+        404,
+        'application/json',
+        '{"error":"not found; try /health, /healthz, /readyz or /metrics"}',
+      );
     });
     return new Promise((resolve, reject) => {
       this.server!.once('error', reject);

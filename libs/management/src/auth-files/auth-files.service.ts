@@ -360,23 +360,26 @@ export class AuthFilesService {
   private edit(name: string, update: (data: JsonObject) => JsonObject): Promise<void> {
     return this.serial(async () => {
       const repo = this.repo();
-      const file = await this.store.read(repo, name);
-      if (!file) throw new ManagementError(404, 'auth file not found');
-      let data: unknown;
-      try {
-        data = JSON.parse(file.data.toString('utf8'));
-      } catch {
-        throw new ManagementError(409, `${name} is not valid JSON; fix or replace it first`);
-      }
-      if (!isObject(data)) throw new ManagementError(409, `${name} is not a JSON object`);
-      const next = update(data);
-      try {
-        parseAuthFileJson(name, next);
-      } catch (err) {
-        throw new ManagementError(400, (err as Error).message);
-      }
-      await this.store.write(repo, name, next);
-      await this.changed();
+      // A read-modify-write: with the Redis config store a concurrent change (a token refresh on
+      // another host) makes it re-run on the fresh file, so neither change is lost.
+      const outcome = await repo.update(name, (text) => {
+        let data: unknown;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          throw new ManagementError(409, `${name} is not valid JSON; fix or replace it first`);
+        }
+        if (!isObject(data)) throw new ManagementError(409, `${name} is not a JSON object`);
+        const next = update(data);
+        try {
+          parseAuthFileJson(name, next);
+        } catch (err) {
+          throw new ManagementError(400, (err as Error).message);
+        }
+        return `${JSON.stringify(next, null, 2)}\n`;
+      });
+      if (outcome === 'missing') throw new ManagementError(404, 'auth file not found');
+      if (outcome === 'written') await this.changed();
     });
   }
 }

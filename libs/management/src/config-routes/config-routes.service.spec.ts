@@ -1,4 +1,4 @@
-import { parseConfig, type ConfigRepository, type ConfigService } from '@app/config';
+import { parseConfig, type ConfigService, type ConfigText } from '@app/config';
 import { ConfigEditService } from '@app/management/config-edit.service';
 import type {
   ConfigLock,
@@ -20,8 +20,8 @@ class FakeFile {
   writes: string[] = [];
   readonly path = '/tmp/config.yaml';
 
-  read(): Promise<string | undefined> {
-    return Promise.resolve(this.text);
+  readSource(): Promise<ConfigText> {
+    return Promise.resolve({ text: this.text });
   }
 
   writeText(text: string) {
@@ -69,11 +69,9 @@ describe(ConfigRoutesService.name, () => {
     file = new FakeFile();
     lock = new FakeLock();
     const config = file as unknown as ConfigService;
-    const repo = file as unknown as ConfigRepository;
     sut = new ConfigRoutesService(
       config,
-      repo,
-      new ConfigEditService(config, repo),
+      new ConfigEditService(config),
       lock as unknown as ConfigLockRepository,
     );
   });

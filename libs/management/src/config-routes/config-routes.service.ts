@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  ConfigRepository,
-  ConfigService,
-  formatConfigIssues,
-  maskUrlPassword,
-  type ConfigIssue,
-} from '@app/config';
+import { ConfigService, formatConfigIssues, maskUrlPassword, type ConfigIssue } from '@app/config';
 import { ConfigEditService } from '@app/management/config-edit.service';
 import { ManagementError } from '@app/management/management.errors';
 import { readYamlValue, type YamlPath } from '@app/management/yaml-edit';
@@ -35,7 +29,6 @@ const SYNTAX = 'YAML syntax:';
 export class ConfigRoutesService {
   constructor(
     private readonly config: ConfigService,
-    private readonly repo: ConfigRepository,
     private readonly edit: ConfigEditService,
     private readonly lock: ConfigLockRepository,
   ) {}
@@ -57,9 +50,9 @@ export class ConfigRoutesService {
     return out;
   }
 
-  /** The text of config.yaml as it is on disk; undefined when the file is missing. */
-  readText(): Promise<string | undefined> {
-    return this.repo.read(this.config.path);
+  /** The text of config.yaml as stored (the file, or the config store); undefined when missing. */
+  async readText(): Promise<string | undefined> {
+    return (await this.config.readSource()).text;
   }
 
   /** Set the key at `path`; throws ManagementError when the result is not a valid config. */
