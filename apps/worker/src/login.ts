@@ -21,7 +21,7 @@ import {
   type LoginStatusView,
 } from '@app/oauth/login';
 import { AUTH_DIR_CHANNEL, AuthDirRepository } from '@app/routing';
-import { RedisService, settingsFromConfig } from '@app/storage';
+import { ConfigStoreService, RedisService, settingsFromConfig } from '@app/storage';
 
 /** Where the CLI reads and writes (process streams; tests pass their own). */
 export interface LoginIo {
@@ -141,6 +141,13 @@ export async function runLogin(argv: readonly string[], io: LoginIo): Promise<nu
   }
 
   const redis = await connectRedis(config);
+  const storeMode = config.current['config-store'] === 'redis';
+  if (!redis && storeMode) {
+    err(
+      'Redis is not reachable, and this config keeps auth files in Redis (config-store: redis): the login cannot be saved; try again once Redis answers.',
+    );
+    return 1;
+  }
   if (!redis) {
     err('Redis is not reachable: the login completes here only (paste the redirect URL).');
   }
@@ -148,8 +155,14 @@ export async function runLogin(argv: readonly string[], io: LoginIo): Promise<nu
     ? new RedisLoginSessionStore(redis)
     : new MemoryLoginSessionStore();
   const dir = config.current['auth-dir'];
+  // With the Redis config store the file goes to the store (and is mirrored here); a file
+  // dropped into the auth dir would be refused as a hand edit.
+  const backend =
+    storeMode && redis
+      ? new ConfigStoreService(config, redis, new ConfigRepository(), `login-cli:${process.pid}`)
+      : undefined;
   const sink = new AuthDirSink(
-    () => (dir?.trim() ? new AuthDirRepository(dir) : undefined),
+    () => (dir?.trim() ? new AuthDirRepository(dir, {}, backend) : undefined),
     async () => {
       // Gateways reload on this (replicas elsewhere may not see the shared volume's events).
       await redis?.publish(

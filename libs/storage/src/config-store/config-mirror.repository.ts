@@ -1,6 +1,6 @@
 import { constants, watch, type FSWatcher } from 'node:fs';
 import { lstat, mkdir, open, readdir, unlink, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigRepository } from '@app/config';
 
 /** A local auth file: name, text and change time. */
@@ -39,6 +39,7 @@ export class ConfigMirrorRepository {
 
   /** Replace a file atomically (mode 0600) and give it the store's change time. */
   async writeText(path: string, text: string, mtime?: number): Promise<void> {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await this.files.writeAtomic(path, text, 0o600);
     if (mtime) await this.touch(path, mtime);
   }
