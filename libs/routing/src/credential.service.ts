@@ -128,15 +128,18 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     this.openAuthDir(this.routingConfig()['auth-dir']);
     await this.reloadAuthDir('startup', false);
     this.offConfig = this.config.onChange((next, prev) => this.onConfigChange(next, prev));
+    if (this.storeMode) {
+      // With the Redis config store, auth files change when the store does: it applies a
+      // change here first, then tells us (the file announcements are not needed).
+      this.offStore = this.store?.onAuthChange(
+        () => void this.reloadAuthDir('changed in the config store', false),
+      );
+      return;
+    }
     this.offPeer = this.redis.subscribe(AUTH_DIR_CHANNEL, (message) => {
       if (this.isOwnMessage(message)) return;
       void this.reloadAuthDir('announced by a peer', false);
     });
-    // With the Redis config store, auth files change when the store does (applied here by the
-    // store before it tells us).
-    this.offStore = this.store?.onAuthChange(
-      () => void this.reloadAuthDir('changed in the config store', false),
-    );
   }
 
   onApplicationShutdown(): void {
@@ -263,7 +266,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       this.reloadPending = false;
       await this.loadAuthDir(reason);
       this.rebuild();
-      if (announce) {
+      if (announce && !this.storeMode) {
         await this.redis.publish(
           AUTH_DIR_CHANNEL,
           JSON.stringify({ from: this.state.instanceId, at: Date.now() }),
@@ -271,6 +274,11 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       }
     });
     return this.reloadChain;
+  }
+
+  /** True with `config-store: redis`: auth files come from the store, not the dir. */
+  private get storeMode(): boolean {
+    return this.store?.active === true;
   }
 
   private routingConfig(): RoutingConfig {
@@ -294,7 +302,7 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
       this.authDir = undefined;
       return;
     }
-    const backend = this.store?.active ? this.store : undefined;
+    const backend = this.storeMode ? this.store : undefined;
     const repo = new AuthDirRepository(dir, this.options.authDir, backend);
     this.authDir = repo;
     // The store watches its mirror itself (and refuses hand edits); reloads follow the store.
