@@ -239,6 +239,26 @@ describe(ConfigStoreService.name, () => {
     );
   });
 
+  it('should keep a stored secret that a write sends back in its masked form', async () => {
+    const prefix = uniquePrefix('store-mask');
+    const a = await startHost(
+      'a',
+      prefix,
+      'config-store: redis\nclaude-api-key:\n  - api-key: "sk-ant-real-secret-0123456789"\n',
+    );
+    const b = await startHost('b', prefix, 'config-store: redis\n');
+    const masked = (await b.config.readSource()).text!.replace(
+      'sk-ant-real-secret-0123456789',
+      'sk-…6789',
+    );
+    expect(await b.config.writeText(`${masked}debug: true\n`)).toMatchObject({ ok: true });
+    const stored = (await a.config.readSource()).text!;
+    expect(stored).toContain('sk-ant-real-secret-0123456789');
+    expect(stored).toContain('debug: true');
+    await waitFor(() => a.config.current.debug, { timeoutMs: 1000, what: 'A to apply it' });
+    expect(a.config.current['claude-api-key'][0]['api-key']).toBe('sk-ant-real-secret-0123456789');
+  });
+
   it('should refuse a config that leaves store mode unless CONFIG_STORE keeps it', async () => {
     const prefix = uniquePrefix('store-mode');
     const a = await startHost('a', prefix, 'config-store: redis\n');

@@ -6,6 +6,7 @@ import {
   statSync,
   writeFileSync,
   mkdirSync,
+  symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,5 +152,76 @@ describe(AuthDirRepository.name, () => {
     writeFileSync(join(missing, 'a.json'), '{}');
     await until(() => calls > 0);
     stop();
+  });
+});
+
+describe(`${AuthDirRepository.name} update`, () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sb-authdir-update-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should rewrite a file with what the edit returns, and leave it alone when the edit declines', async () => {
+    const sut = new AuthDirRepository(dir);
+    writeFileSync(join(dir, 'a.json'), '{"n":1}');
+    expect(await sut.update('a.json', (t) => JSON.stringify({ n: JSON.parse(t).n + 1 }))).toBe(
+      'written',
+    );
+    expect(readFileSync(join(dir, 'a.json'), 'utf8')).toBe('{"n":2}');
+    expect(statSync(join(dir, 'a.json')).mode & 0o777).toBe(0o600);
+    expect(await sut.update('a.json', () => undefined)).toBe('unchanged');
+    expect(await sut.update('gone.json', (t) => t)).toBe('missing');
+  });
+
+  it('should never follow a symlink', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'sb-authdir-outside-'));
+    try {
+      writeFileSync(join(outside, 'target.json'), '{"secret":true}');
+      symlinkSync(join(outside, 'target.json'), join(dir, 'link.json'));
+      const sut = new AuthDirRepository(dir);
+      expect(await sut.update('link.json', () => '{}')).toBe('missing');
+      expect(readFileSync(join(outside, 'target.json'), 'utf8')).toBe('{"secret":true}');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('should re-apply the edit on the fresh text when the store refuses a stale version', async () => {
+    const stored = new Map([['a.json', { text: '{"n":1}', version: 1 }]]);
+    const backend = {
+      authFiles: () => [...stored].map(([name, f]) => ({ name, text: f.text })),
+      readAuth: (name: string) => Promise.resolve(stored.get(name)),
+      putAuth: (name: string, text: string, base?: number) => {
+        const cur = stored.get(name);
+        if (base !== undefined && (cur?.version ?? 0) !== base) {
+          return Promise.resolve({ ok: false as const, currentVersion: cur?.version ?? 0 });
+        }
+        stored.set(name, { text, version: (cur?.version ?? 0) + 1 });
+        return Promise.resolve({ ok: true as const, version: (cur?.version ?? 0) + 1 });
+      },
+      deleteAuth: (name: string) => Promise.resolve(stored.delete(name)),
+    };
+    const sut = new AuthDirRepository(dir, {}, backend);
+    let calls = 0;
+    const outcome = await sut.update('a.json', (t) => {
+      calls++;
+      // Another writer gets in between the first read and its write.
+      if (calls === 1) stored.set('a.json', { text: '{"n":1,"other":true}', version: 2 });
+      return JSON.stringify({ ...JSON.parse(t), mine: true });
+    });
+    expect(outcome).toBe('written');
+    expect(calls).toBe(2);
+    expect(JSON.parse(stored.get('a.json')!.text)).toEqual({ n: 1, other: true, mine: true });
+    expect(sut.storeBacked).toBe(true);
+    expect(await sut.readAll()).toEqual([{ name: 'a.json', text: stored.get('a.json')!.text }]);
+    expect(await sut.remove('a.json')).toBe(true);
+    expect(await sut.remove('a.json')).toBe(false);
+    // Nothing was written into the dir itself: the store mirrors, not this repository.
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -223,17 +223,16 @@ export class AuthDirRepository {
     await this.syncDir();
   }
 
-  /** Delete an auth file (missing is not an error). */
-  async remove(name: string): Promise<void> {
+  /** Delete an auth file (missing is not an error); true when there was one. */
+  async remove(name: string): Promise<boolean> {
     validateAuthFileName(name);
-    if (this.backend) {
-      await this.backend.deleteAuth(name);
-      return;
-    }
+    if (this.backend) return this.backend.deleteAuth(name);
     try {
       await unlink(join(this.dir, name));
+      return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return false;
     }
   }
 

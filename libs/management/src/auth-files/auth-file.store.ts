@@ -66,6 +66,8 @@ export class AuthFileStore {
 
   /** Delete; false when there was no such regular file. */
   async remove(repo: AuthDirRepository, name: string): Promise<boolean> {
+    // The config store knows whether the file exists even when this host's copy lags behind.
+    if (repo.storeBacked) return repo.remove(name);
     if (!(await this.stat(repo, name))) return false;
     await repo.remove(name);
     return true;
