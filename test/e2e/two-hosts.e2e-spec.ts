@@ -200,6 +200,37 @@ ${oauth.endpointsYaml()}`;
     expect(tokens).toContain('at-uploaded-on-b');
   });
 
+  it('should store an OAuth login finished on A and list it on B', async () => {
+    const start = (await mgmt(a, 'qwen-auth-url').then((r) => r.json())) as Record<string, string>;
+    expect(start).toMatchObject({ status: 'ok', flow: 'device' });
+    expect(oauth.approveDevice(start.user_code)).toBe(true);
+    const done = await waitFor(
+      async () => {
+        const s = (await mgmt(a, `get-auth-status?state=${start.state}`).then((r) =>
+          r.json(),
+        )) as Record<string, string>;
+        return s.status === 'wait' ? undefined : s;
+      },
+      { timeoutMs: 15_000, intervalMs: 200, what: 'the Qwen device login' },
+    );
+    expect(done).toEqual({ status: 'ok', file: expect.stringMatching(/^qwen-.*\.json$/) });
+    expect((await store.readAuth([done.file])).get(done.file)?.text).toContain('access_token');
+    await waitFor(
+      async () => {
+        const list = (await mgmt(b, 'auth-files').then((r) => r.json())) as {
+          files: { name: string }[];
+        };
+        return list.files.some((f) => f.name === done.file);
+      },
+      { timeoutMs: 1000, what: 'B to list the new account' },
+    );
+    const del = await fetch(`${a.url}/v0/management/auth-files?name=${done.file}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${SECRET}` },
+    });
+    expect(del.status).toBe(200);
+  });
+
   it('should bring a token refreshed by the worker to both gateways, once', async () => {
     const name = 'claude-due@example.com.json';
     // Inside Claude's refresh lead, so the worker refreshes it right away.
