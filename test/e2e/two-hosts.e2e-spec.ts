@@ -1,5 +1,13 @@
 import { hashSync } from 'bcryptjs';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStoreRepository, RedisService } from '@app/storage';
@@ -32,6 +40,12 @@ function claudeFile(email: string, accessToken: string, refreshToken: string, ex
     refresh_token: refreshToken,
     expired: new Date(Date.now() + expiresInMs).toISOString(),
   };
+}
+
+/** Save a file the way editors do (a temp file renamed over it): works on a read-only copy. */
+function replaceFile(path: string, content: string): void {
+  writeFileSync(`${path}.swp`, content);
+  renameSync(`${path}.swp`, path);
 }
 
 function bearerOf(h: string | string[] | undefined): string {
@@ -316,7 +330,7 @@ ${oauth.endpointsYaml()}`;
 
   it('should refuse a hand edit of a local copy and say how to make the change', async () => {
     const before = readFileSync(b.configPath, 'utf8');
-    writeFileSync(b.configPath, `${before}\nrequest-retry: 9\n`);
+    replaceFile(b.configPath, `${before}\nrequest-retry: 9\n`);
     await waitFor(() => readFileSync(b.configPath, 'utf8') === before, {
       timeoutMs: 3000,
       what: 'the hand edit to be undone',
@@ -334,7 +348,7 @@ ${oauth.endpointsYaml()}`;
   it('should start again from the store when a host comes back with a stale local file', async () => {
     await b.app.stop('SIGTERM');
     hosts.splice(hosts.indexOf(b), 1);
-    writeFileSync(
+    replaceFile(
       b.configPath,
       `config-store: redis\nredis:\n  key-prefix: "${prefix}"\napi-keys: ["sk-stale"]\n`,
     );

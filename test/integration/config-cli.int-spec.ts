@@ -1,5 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -13,6 +21,12 @@ const CLAUDE = (token: string) => ({
   access_token: token,
   refresh_token: 'rt-1',
 });
+
+/** Save a file the way editors do (a temp file renamed over it): works on a read-only copy. */
+function replaceFile(path: string, content: string): void {
+  writeFileSync(`${path}.swp`, content);
+  renameSync(`${path}.swp`, path);
+}
 
 /** Run the CLI with captured output. */
 async function cli(
@@ -102,14 +116,11 @@ describe('npm run config (config CLI)', () => {
   });
 
   it('should show differences with secrets masked and exit 1, then 0 once they match', async () => {
-    writeFileSync(
+    replaceFile(
       env.CONFIG_PATH,
       readFileSync(env.CONFIG_PATH, 'utf8').replace('sk-client-abcdefghij', 'sk-client-zyxwvutsrq'),
     );
-    writeFileSync(
-      join(root, 'auths', 'claude-dev@example.com.json'),
-      JSON.stringify(CLAUDE('at-9')),
-    );
+    replaceFile(join(root, 'auths', 'claude-dev@example.com.json'), JSON.stringify(CLAUDE('at-9')));
     writeFileSync(join(root, 'auths', 'local-only@example.com.json'), JSON.stringify(CLAUDE('x')));
     const d = await cli(['diff'], env);
     expect(d.code).toBe(1);

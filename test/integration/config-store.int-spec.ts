@@ -1,5 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +93,12 @@ async function startHost(
   };
   hosts.push(host);
   return host;
+}
+
+/** Save a file the way editors do (a temp file renamed over it): works on a read-only copy. */
+function replaceFile(path: string, content: string): void {
+  writeFileSync(`${path}.swp`, content);
+  renameSync(`${path}.swp`, path);
 }
 
 function text(path: string): string {
@@ -293,7 +308,8 @@ describe(ConfigStoreService.name, () => {
       timeoutMs: 1000,
       what: 'A mirror',
     });
-    expect(statSync(join(a.authDir, 'claude-dev@example.com.json')).mode & 0o777).toBe(0o600);
+    // A read-only copy: editors say so before anyone edits it by hand.
+    expect(statSync(join(a.authDir, 'claude-dev@example.com.json')).mode & 0o777).toBe(0o400);
 
     // A token refresh on A and a field edit on B, each from its own read: both land.
     const setField = (key: string, value: unknown) => (t: string) =>
@@ -321,7 +337,8 @@ describe(ConfigStoreService.name, () => {
       'claude-dev@example.com.json': CLAUDE('at-1'),
     });
     const original = text(a.configPath);
-    await writeFile(a.configPath, original.replace('debug: false', 'debug: true'));
+    expect(statSync(a.configPath).mode & 0o777).toBe(0o400);
+    replaceFile(a.configPath, original.replace('debug: false', 'debug: true'));
     await waitFor(() => text(a.configPath) === original, {
       timeoutMs: 3000,
       what: 'the hand edit to be undone',

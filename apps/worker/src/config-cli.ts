@@ -146,7 +146,7 @@ export async function runConfigCli(argv: readonly string[], io: ConfigCliIo): Pr
       redis,
       repo: new ConfigStoreRepository(redis),
       store: new ConfigStoreService(config, redis, files, `config-cli:${process.pid}`),
-      mirror: new ConfigMirrorRepository(files),
+      mirror: new ConfigMirrorRepository(files, 0o600),
       out,
       err,
     };

@@ -1,5 +1,5 @@
 import { constants, watch, type FSWatcher } from 'node:fs';
-import { lstat, mkdir, open, readdir, unlink, utimes } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, unlink, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigRepository } from '@app/config';
 
@@ -24,24 +24,46 @@ function missing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP';
 }
 
+/** Mode of the mirror's files: owner read-only, so editors say so before a hand edit. */
+export const MIRROR_FILE_MODE = 0o400;
+
 /**
  * The local copies of the config store: config.yaml and the auth dir, written atomically
- * (temp file, fsync, rename, mode 0600) with the store's change time, read without following
- * symlinks, and watched so hand edits are noticed.
+ * (temp file, fsync, rename; mode 0400 by default: copies, not the place to edit) with the
+ * store's change time, read without following symlinks, and watched so hand edits are noticed.
  */
 export class ConfigMirrorRepository {
-  constructor(private readonly files: ConfigRepository) {}
+  constructor(
+    private readonly files: ConfigRepository,
+    /** `npm run config -- export` writes 0600 files: they are the durable copies again. */
+    private readonly mode = MIRROR_FILE_MODE,
+  ) {}
 
   /** A file's text; undefined when it does not exist. */
   readText(path: string): Promise<string | undefined> {
     return this.files.read(path);
   }
 
-  /** Replace a file atomically (mode 0600) and give it the store's change time. */
+  /** Replace a file atomically and give it the store's change time. */
   async writeText(path: string, text: string, mtime?: number): Promise<void> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await this.files.writeAtomic(path, text, 0o600);
+    await this.files.writeAtomic(path, text, this.mode);
     if (mtime) await this.touch(path, mtime);
+  }
+
+  /**
+   * Give files that already hold the store's text the mirror's mode (an imported config.yaml
+   * keeps the mode it was created with otherwise). Missing files are skipped.
+   */
+  async protect(paths: readonly string[]): Promise<void> {
+    for (const path of paths) {
+      try {
+        const s = await lstat(path);
+        if (s.isFile() && (s.mode & 0o777) !== this.mode) await chmod(path, this.mode);
+      } catch {
+        // gone, or not ours to change: the next write gives it the mode
+      }
+    }
   }
 
   /** The regular `.json` files of the auth dir with their text (symlinks are not followed). */

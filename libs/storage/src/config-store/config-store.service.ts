@@ -291,6 +291,7 @@ export class ConfigStoreService implements ConfigSource, OnApplicationShutdown {
   }
 
   private async runSync(reason: string): Promise<void> {
+    const first = !this.synced;
     let applied = NOTHING;
     try {
       applied = await this.enqueue(async () => {
@@ -302,6 +303,7 @@ export class ConfigStoreService implements ConfigSource, OnApplicationShutdown {
       this.warnThrottled(`cannot read the config store (${reason}): ${errorMessage(err)}`);
       return;
     }
+    if (first && this.synced) await this.protectCopies();
     await this.tell(applied);
   }
 
@@ -544,6 +546,14 @@ export class ConfigStoreService implements ConfigSource, OnApplicationShutdown {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  /** Make every local copy read-only (files the first sync found already equal to the store). */
+  private async protectCopies(): Promise<void> {
+    await this.mirror.protect([
+      this.config.path,
+      ...[...this.authCache.keys()].map((name) => join(this.authDir, name)),
+    ]);
+  }
 
   /** Where refused hand edits are kept: `<DATA_DIR>/refused-edits`. */
   private get refusedDir(): string {
