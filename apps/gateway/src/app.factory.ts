@@ -14,6 +14,7 @@ import { PeerService } from '@app/gateway/http/peer.service';
 import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
 import { WireErrorFilter } from '@app/gateway/http/error.filter';
 import { installJsonBodyParser } from '@app/gateway/http/json-body.parser';
+import { installJsonCompression } from '@app/gateway/http/json-compression';
 import { installRequestGate } from '@app/gateway/http/request-gate';
 import { ManagementGuard } from '@app/management';
 import { ProxyService } from '@app/proxy';
@@ -76,6 +77,9 @@ export async function createGatewayApp(
     (_req, body, done) => done(null, body),
   );
   installHttpHooks(fastify, app.get(MetricsService));
+  // JSON answers of the management, control and cluster APIs go compressed (never the proxy's
+  // relays or any SSE stream).
+  installJsonCompression(fastify);
   if (opts.accessLog ?? true) {
     const peer = app.get(PeerService);
     installAccessLog(fastify, (req) => peer.address(req));

@@ -9,6 +9,7 @@ import { ControlModule } from '@app/gateway/control/control.module';
 import { PeerService } from '@app/gateway/http/peer.service';
 import { ManagementRoutesModule } from '@app/gateway/management/management-routes.module';
 import { PanelModule } from '@app/gateway/panel/panel.module';
+import { PANEL_API } from '@app/gateway/panel/panel-api';
 import { ProxyRoutes } from '@app/gateway/proxy/proxy.routes';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { MetricsController } from '@app/gateway/metrics/metrics.controller';
@@ -29,8 +30,14 @@ import { WS_RELAY_PROVIDERS } from '@app/gateway/ws/ws-relay.providers';
     ControlModule,
     OAuthLoginModule,
     ...GATEWAY_CLUSTER.imports,
+    ...PANEL_API.imports,
   ],
-  controllers: [StatusController, MetricsController, ...GATEWAY_CLUSTER.controllers],
+  controllers: [
+    StatusController,
+    MetricsController,
+    ...GATEWAY_CLUSTER.controllers,
+    ...PANEL_API.controllers,
+  ],
   providers: [
     LifecycleService,
     PeerService,
@@ -40,6 +47,7 @@ import { WS_RELAY_PROVIDERS } from '@app/gateway/ws/ws-relay.providers';
     ...AMP_PROVIDERS,
     ...WS_RELAY_PROVIDERS,
     ...GATEWAY_CLUSTER.providers,
+    ...PANEL_API.providers,
   ],
 })
 export class GatewayModule {}

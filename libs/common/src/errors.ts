@@ -13,6 +13,13 @@ export const ERRORS = {
     type: 'authentication_error',
     message: () => 'Invalid or missing API key',
   },
+  AUTH_KEY_EXPIRED: {
+    status: 401,
+    type: 'authentication_error',
+    code: 'key_expired',
+    message: (p: { expires: string }) =>
+      `This API key expired at ${p.expires}; ask the gateway's operator for a new key or a later expiry`,
+  },
   SERVICE_UNAVAILABLE: {
     status: 503,
     type: 'service_error',

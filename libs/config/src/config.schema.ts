@@ -223,6 +223,45 @@ const clientLimits = z
   })
   .strict();
 
+/** An ISO 8601 date (`2026-01-31`, midnight UTC) or date and time (`2026-01-31T18:00:00Z`). */
+const ISO_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** A point in time written as an ISO 8601 date or date-time (YAML timestamps are read too). */
+const isoTime = () =>
+  z.preprocess(
+    (v) => (v instanceof Date ? v.toISOString() : scalarToString(v)),
+    z
+      .string()
+      .trim()
+      .refine(
+        (t) => ISO_TIME.test(t) && Number.isFinite(Date.parse(t)),
+        'expected an ISO 8601 date or time such as 2026-01-31 or 2026-01-31T18:00:00Z',
+      ),
+  );
+
+/**
+ * Who a client key belongs to (Switchboard extension, docs/panel.md). Kept beside `api-keys`,
+ * which stays a plain list so CLIProxyAPI configs keep working. Strict: a misspelt field (an
+ * `expire` that would never expire anything) fails the load.
+ */
+const clientKeyInfo = z
+  .object({
+    /** Short name shown wherever the key appears. */
+    label: z
+      .preprocess(scalarToString, z.string().trim().max(80, 'at most 80 characters'))
+      .optional(),
+    /** Person or team responsible for it. */
+    owner: z
+      .preprocess(scalarToString, z.string().trim().max(120, 'at most 120 characters'))
+      .optional(),
+    created: isoTime().optional(),
+    /** From this instant the key is refused with 401. */
+    expires: isoTime().optional(),
+    note: z.preprocess(scalarToString, z.string().max(500, 'at most 500 characters')).optional(),
+  })
+  .strict();
+
 /** The `limits` key whose entry applies to every client key that has none of its own. */
 export const DEFAULT_LIMITS_KEY = '*';
 
@@ -515,6 +554,11 @@ export const configSchema = z.object({
     z.record(z.string().trim().min(1, 'must not be empty'), clientLimits),
     'map-keys',
   ).default({}),
+  /** Label, owner, dates and note per client key (a key from api-keys or its 8-hex key id). */
+  'api-key-info': secret(
+    z.record(z.string().trim().min(1, 'must not be empty'), clientKeyInfo),
+    'map-keys',
+  ).default({}),
   'release-feed-url': str().default(DEFAULT_RELEASE_FEED_URL),
 });
 
@@ -569,9 +613,12 @@ export function maskMarkedValue(
   }
 }
 
-/** Map keys that are secrets (client keys under `limits`); the `*` default entry is not one. */
+/**
+ * Map keys that are secrets (client keys under `limits` and `api-key-info`); the `*` default
+ * entry and 8-hex key ids (a hash prefix, not the key) are not.
+ */
 export function maskMapKey(key: string): string {
-  return key === DEFAULT_LIMITS_KEY ? key : maskSecret(key);
+  return key === DEFAULT_LIMITS_KEY || /^[0-9a-f]{8}$/.test(key) ? key : maskSecret(key);
 }
 
 /** A deep copy of the config with every secret field masked, for listings and logs. */

@@ -6,3 +6,4 @@ export * from '@app/config/config.service';
 export * from '@app/config/config.module';
 export * from '@app/config/secret-restore';
 export * from '@app/config/config.preflight';
+export * from '@app/config/client-key-info';

@@ -1,5 +1,23 @@
-import type { UsageRecord, UsageTokens } from '@app/proxy';
+import type { AttemptNote, UsageRecord, UsageTokens } from '@app/proxy';
+import { maskSecrets } from '@app/logs/secret-mask';
 import { numAt, readEntry, strAt } from '@app/logs/stream-entry';
+
+/** One step of a request's way through the credentials, as the request log lists it. */
+export type AttemptView =
+  | {
+      /** The credential's auth index. */
+      auth_index: string;
+      /** The credential's label (email or masked key). */
+      source: string;
+      provider: string;
+      /** Upstream status; 0 when the upstream never answered (reset, timeout). */
+      status: number;
+      /** The upstream's (or gateway's) message when the attempt failed. */
+      message?: string;
+      error_type?: string;
+      duration_ms: number;
+    }
+  | { wait_seconds: number };
 
 /**
  * One proxied request in the shared request log, as the cluster API returns it: the
@@ -38,6 +56,15 @@ export interface RequestLogEntry {
   /** Normalised error class for failures, null on success. */
   error_class: string | null;
   tokens: UsageTokens;
+  /** Label of the credential that served it (email or masked key; '' when none did). */
+  source: string;
+  /**
+   * Every attempt and cooldown wait, in order, when the request failed or took more than one
+   * attempt; a clean first-try success has none (its one attempt is `source` and `status_code`).
+   */
+  attempts: AttemptView[];
+  /** What the client was told, for failures ('' otherwise). */
+  error_message: string;
 }
 
 /** Proxied generation routes are all POST. */
@@ -76,7 +103,61 @@ export function encodeRequestLog(rec: UsageRecord, processName: string): string 
     t.total_tokens,
     rec.url ?? rec.route,
     rec.remoteAddr ?? '',
+    rec.source,
+    // The trail costs bytes only where it tells something: failures and retried requests.
+    rec.failed || (rec.trail?.length ?? 0) > 1 ? encodeTrail(rec.trail) : 0,
+    rec.failed && rec.errorMessage ? cap(maskSecrets(rec.errorMessage)) : '',
   ]);
+}
+
+/** Longest message kept per attempt (upstream errors can quote whole prompts). */
+const MESSAGE_MAX = 300;
+
+function cap(text: string): string {
+  return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}…` : text;
+}
+
+function encodeTrail(trail: readonly AttemptNote[] | undefined): unknown[] {
+  return (trail ?? []).map((n) =>
+    n.kind === 'wait'
+      ? [0, n.seconds]
+      : [
+          1,
+          n.authIndex,
+          n.source,
+          n.provider,
+          n.status,
+          n.message ? cap(maskSecrets(n.message)) : '',
+          n.errorType ?? '',
+          Math.round(n.durationMs),
+        ],
+  );
+}
+
+function decodeTrail(v: unknown): AttemptView[] {
+  if (!Array.isArray(v)) return [];
+  const out: AttemptView[] = [];
+  for (const item of v as unknown[]) {
+    if (!Array.isArray(item)) continue;
+    const a = item as unknown[];
+    if (a[0] === 0) {
+      out.push({ wait_seconds: numAt(a[1]) });
+      continue;
+    }
+    const view: AttemptView = {
+      auth_index: strAt(a[1]),
+      source: strAt(a[2]),
+      provider: strAt(a[3]),
+      status: numAt(a[4]),
+      duration_ms: numAt(a[7]),
+    };
+    const message = strAt(a[5]);
+    const type = strAt(a[6]);
+    if (message) view.message = message;
+    if (type) view.error_type = type;
+    out.push(view);
+  }
+  return out;
 }
 
 /** A stream entry back into a request-log entry (malformed parts defaulted, never thrown). */
@@ -115,5 +196,8 @@ export function decodeRequestLog(id: string, fields: readonly string[]): Request
       cached_tokens: numAt(a[19]),
       total_tokens: numAt(a[20]),
     },
+    source: strAt(a[23]),
+    attempts: decodeTrail(a[24]),
+    error_message: strAt(a[25]),
   };
 }

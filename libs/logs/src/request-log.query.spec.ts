@@ -92,8 +92,81 @@ describe('request log entries', () => {
         cached_tokens: 4,
         total_tokens: 30,
       },
+      source: 'o***@example.com',
+      attempts: [],
+      error_message: '',
     });
     expect(entryOf().error_class).toBeNull();
+  });
+
+  it('should keep the attempt chain of a failed request, secrets masked and messages capped', () => {
+    const got = entryOf({
+      status: 429,
+      failed: true,
+      errorClass: 'rate_limit_error',
+      errorMessage: 'quota exceeded for key sk-live-0123456789abcdefghij',
+      trail: [
+        {
+          kind: 'attempt',
+          authIndex: 'a1',
+          source: 'a@example.com',
+          provider: 'claude',
+          status: 429,
+          message: 'x'.repeat(400),
+          errorType: 'rate_limit_error',
+          durationMs: 12.4,
+        },
+        { kind: 'wait', seconds: 2 },
+        {
+          kind: 'attempt',
+          authIndex: 'b2',
+          source: 'b@example.com',
+          provider: 'claude',
+          status: 0,
+          message: 'connection reset',
+          errorType: 'api_error',
+          durationMs: 3,
+        },
+      ],
+    });
+    expect(got.attempts).toEqual([
+      {
+        auth_index: 'a1',
+        source: 'a@example.com',
+        provider: 'claude',
+        status: 429,
+        message: `${'x'.repeat(300)}…`,
+        error_type: 'rate_limit_error',
+        duration_ms: 12,
+      },
+      { wait_seconds: 2 },
+      {
+        auth_index: 'b2',
+        source: 'b@example.com',
+        provider: 'claude',
+        status: 0,
+        message: 'connection reset',
+        error_type: 'api_error',
+        duration_ms: 3,
+      },
+    ]);
+    expect(got.error_message).toContain('quota exceeded for key');
+    expect(got.error_message).not.toContain('0123456789abcdefghij');
+  });
+
+  it('should leave out the chain of a clean first-try success', () => {
+    const trail = [
+      {
+        kind: 'attempt' as const,
+        authIndex: 'a1',
+        source: 'a',
+        provider: 'claude',
+        status: 200,
+        durationMs: 5,
+      },
+    ];
+    expect(entryOf({ trail }).attempts).toEqual([]);
+    expect(entryOf({ trail: [...trail, ...trail] }).attempts).toHaveLength(2);
   });
 
   it('should show the route as the url of entries written before urls were recorded', () => {

@@ -12,4 +12,5 @@ export * from '@app/proxy/exchange-capture';
 export * from '@app/proxy/refusal-capture';
 export * from '@app/proxy/routing-candidate-source';
 export * from '@app/proxy/limits';
+export * from '@app/proxy/credential-probe';
 export * from '@app/proxy/proxy.module';

@@ -6,6 +6,7 @@ import { DEFAULT_UPSTREAM_HTTP, UpstreamHttp } from '@app/upstream';
 import { CandidateSource } from '@app/proxy/candidate-source';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
 import { ProxyService } from '@app/proxy/proxy.service';
+import { CredentialProbe } from '@app/proxy/credential-probe';
 import { RoutingCandidateSource } from '@app/proxy/routing-candidate-source';
 import { FanOutUsageRecorder, UsageRecorder } from '@app/proxy/usage.types';
 import { ExchangeRecorder } from '@app/proxy/exchange-capture';
@@ -15,17 +16,18 @@ import { RelayDirectory } from '@app/proxy/relay/relay-directory';
 import { RelayHub } from '@app/proxy/relay/relay-hub';
 import { LimitsMetrics, LimitsRepository, LimitsService } from '@app/proxy/limits';
 import { ExchangeLogRecorder, LogsModule, RequestLogRecorder } from '@app/logs';
-import { RedisUsageRecorder, UsageModule } from '@app/usage';
+import { RedisUsageRecorder, TrafficService, UsageModule } from '@app/usage';
 
 /**
- * The proxy pipeline. Each finished request's usage record goes to the shared usage store
- * (libs/usage) and the shared request log (libs/logs); its exchange (headers and bodies) goes
+ * The proxy pipeline. Each finished request's usage record goes to the shared usage store and
+ * the panel's traffic counters (libs/usage) and the shared request log (libs/logs); its exchange (headers and bodies) goes
  * to the full request log or, when it failed, to the error logs.
  */
 @Module({
   imports: [RoutingModule, UsageModule, LogsModule, OAuthModule],
   providers: [
     ProxyService,
+    CredentialProbe,
     ProxyMetrics,
     { provide: CandidateSource, useClass: RoutingCandidateSource },
     {
@@ -44,12 +46,13 @@ import { RedisUsageRecorder, UsageModule } from '@app/usage';
     },
     {
       provide: UsageRecorder,
-      inject: [RedisUsageRecorder, RequestLogRecorder, LimitsService],
+      inject: [RedisUsageRecorder, RequestLogRecorder, LimitsService, TrafficService],
       useFactory: (
         usage: RedisUsageRecorder,
         requests: RequestLogRecorder,
         limits: LimitsService,
-      ) => new FanOutUsageRecorder([usage, requests, limits]),
+        traffic: TrafficService,
+      ) => new FanOutUsageRecorder([usage, requests, limits, traffic]),
     },
     // Per-key limits (docs/limits.md); also a usage sink, for the token windows.
     LimitsService,
@@ -66,6 +69,7 @@ import { RedisUsageRecorder, UsageModule } from '@app/usage';
   ],
   exports: [
     ProxyService,
+    CredentialProbe,
     CandidateSource,
     UsageRecorder,
     ProxyMetrics,

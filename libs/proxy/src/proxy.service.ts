@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { ConfigService, type AppConfig } from '@app/config';
+import { clientKeyTable, ConfigService, expiredAt, type AppConfig } from '@app/config';
 import {
   acceptsClientKey,
   AppError,
@@ -64,6 +64,7 @@ import {
   nanoTimestamp,
   tokensFromUsage,
   UsageRecorder,
+  type AttemptNote,
   type UsageRecord,
 } from '@app/proxy/usage.types';
 import {
@@ -108,6 +109,10 @@ interface Outcome {
   usage?: IRUsage;
   candidate?: Candidate;
   attempts: number;
+  /** Each attempt and cooldown wait, for the request log's detail view. */
+  trail: AttemptNote[];
+  /** What the client was told when it failed. */
+  errorMessage?: string;
   ttfbMs?: number;
   model: string;
   stream: boolean;
@@ -193,7 +198,10 @@ export class ProxyService {
     return this.clusterPaused;
   }
 
-  /** Check the client key; undefined when it is missing or wrong (caller answers 401). */
+  /**
+   * Check the client key; undefined when it is missing, wrong or expired (the caller answers
+   * 401, with `refusal` saying which).
+   */
   identify(
     req: FastifyRequest,
     keys: readonly string[],
@@ -206,7 +214,21 @@ export class ProxyService {
     if (!known) this.identities.set(keys, (known = new Map<string, ClientIdentity>()));
     let who = known.get(key);
     if (!who) known.set(key, (who = { api: maskKey(key), keyId: keyId(key) }));
+    // api-key-info expiries: one branch when no key has one.
+    const table = clientKeyTable(this.config.current);
+    if (table.expiring && expiredAt(table, who.keyId)) return undefined;
     return who;
+  }
+
+  /** Why `identify` refused the request: an expired key says so, anything else is invalid. */
+  refusal(req: FastifyRequest): AppError {
+    const key = extractClientKey(req);
+    const cfg = this.config.current;
+    if (key && acceptsClientKey(key, cfg['api-keys'])) {
+      const expired = expiredAt(clientKeyTable(cfg), keyId(key));
+      if (expired?.expires) return AppError.of('AUTH_KEY_EXPIRED', { expires: expired.expires });
+    }
+    return AppError.of('AUTH_INVALID_KEY');
   }
 
   /** Handle one proxied request end to end. */
@@ -223,7 +245,7 @@ export class ProxyService {
     }
     const who = this.identify(req, cfg['api-keys'], call.route);
     if (!who) {
-      const e = AppError.of('AUTH_INVALID_KEY');
+      const e = this.refusal(req);
       void reply.status(e.status).send(renderGatewayError(format, e));
       return;
     }
@@ -236,6 +258,7 @@ export class ProxyService {
       status: 0,
       failed: true,
       attempts: 0,
+      trail: [],
       model: call.model ?? '',
       stream: call.stream ?? false,
       captureBodies: this.exchanges?.capturesBodies ?? false,
@@ -295,6 +318,7 @@ export class ProxyService {
     const refuse = (e: AppError): void => {
       outcome.status = e.status;
       outcome.errorClass = e.code ?? e.type;
+      outcome.errorMessage = e.message;
       this.logRefusal(req, call, outcome.model, e.status, e.message);
       res.sendJson(e.status, renderGatewayError(format, e), e.headers);
     };
@@ -389,6 +413,7 @@ export class ProxyService {
       if (round > 0 && (!last || !isRoundRetryable(last.status))) break;
       let plan = await this.candidates.plan(x.model, { provider: x.call.provider });
       if (plan.kind === 'cooldown' && round > 0 && plan.retryAfterSec <= maxWaitSec) {
+        x.outcome.trail.push({ kind: 'wait', seconds: plan.retryAfterSec });
         await sleep(plan.retryAfterSec * 1000, x.res.signal);
         if (x.res.gone) {
           this.clientGone(x.outcome);
@@ -451,7 +476,9 @@ export class ProxyService {
         tried++;
         x.outcome.attempts++;
         x.outcome.candidate = cand;
+        const t0 = Date.now();
         const r = await this.attempt(x, cand, bootstraps > 0);
+        noteAttempt(x.outcome, cand, r, Date.now() - t0);
         if (r === 'done') return;
         noteFailure(x.outcome, r);
         if (r.earlyStream) bootstraps--;
@@ -784,6 +811,7 @@ export class ProxyService {
           x.outcome.usage = partialUsage(r.usage, this.estimateFor(x, r.usage), r.outputChars);
           x.outcome.status = failure.status;
           x.outcome.errorClass = 'upstream_stream_error';
+          x.outcome.errorMessage = failure.message;
           await this.failed(cand, noteFailure(x.outcome, attemptFailure(failure)));
           return 'done';
         case 'failed_before_first_byte':
@@ -857,6 +885,7 @@ export class ProxyService {
     outcome.status = 499;
     outcome.failed = true;
     outcome.errorClass = 'client_abort';
+    outcome.errorMessage = 'The client closed the connection before the answer was complete';
     return 'done';
   }
 
@@ -864,6 +893,7 @@ export class ProxyService {
   private refuse(x: Exchange, e: AppError): void {
     x.outcome.status = e.status;
     x.outcome.errorClass = e.code ?? e.type;
+    x.outcome.errorMessage = e.message;
     this.logRefusal(x.req, x.call, x.model, e.status, e.message);
     x.res.sendJson(e.status, renderGatewayError(errorFormatOf(x.call.format), e), e.headers);
   }
@@ -872,6 +902,7 @@ export class ProxyService {
   private sendFailure(x: Exchange, f: AttemptFailure): void {
     x.outcome.status = f.status;
     x.outcome.errorClass = f.error.type;
+    x.outcome.errorMessage = f.error.message;
     // No upstream answered (transport failure, a request no upstream can take): the gateway's own.
     if (f.transport || !x.outcome.upstream) {
       this.logRefusal(x.req, x.call, x.model, f.status, f.error.message);
@@ -913,6 +944,8 @@ export class ProxyService {
       ttfbMs: o.ttfbMs,
       attempts: o.attempts,
       tokens: tokensFromUsage(o.usage),
+      trail: o.trail,
+      errorMessage: o.failed ? o.errorMessage : undefined,
       url: loggedUrl(req.url),
       remoteAddr: remoteAddress(req, this.config.current['trusted-proxies']),
     };
@@ -989,7 +1022,30 @@ function refuseByLimit(
   outcome.model = model;
   outcome.status = e.status;
   outcome.errorClass = e.code ?? e.type;
+  outcome.errorMessage = e.message;
   res.sendJson(e.status, renderGatewayError(format, e), e.headers);
+}
+
+/** Add an attempt to the request's trail: how the credential answered, and how long it took. */
+function noteAttempt(o: Outcome, c: Candidate, r: AttemptResult, durationMs: number): void {
+  const note: AttemptNote = {
+    kind: 'attempt',
+    authIndex: c.authIndex,
+    source: c.label,
+    provider: upstreamName(c),
+    // A transport failure (reset, timeout) got no answer at all.
+    status: r === 'done' ? o.status : r.transport ? 0 : r.status,
+    durationMs,
+  };
+  if (r !== 'done') {
+    note.message = r.error.message;
+    note.errorType = r.error.type;
+  } else if (o.failed && o.status !== 499) {
+    // A stream the upstream cut after it started: the attempt failed though the client was answered.
+    note.errorType = o.errorClass;
+    note.message = o.errorMessage;
+  }
+  o.trail.push(note);
 }
 
 /** Remember a failed upstream call for the logs (references only); returns the failure. */

@@ -9,6 +9,26 @@ export interface UsageTokens {
   total_tokens: number;
 }
 
+/**
+ * One step of a request's way through the credentials, for the request log's detail view: an
+ * attempt on a credential (its upstream status and message), or a wait for a cooldown to end.
+ */
+export type AttemptNote =
+  | {
+      kind: 'attempt';
+      authIndex: string;
+      /** Credential label (email or masked key), never a secret. */
+      source: string;
+      provider: string;
+      /** Upstream status (0: no answer, such as a reset or timeout). */
+      status: number;
+      /** The upstream's or the gateway's message for a failed attempt. */
+      message?: string;
+      errorType?: string;
+      durationMs: number;
+    }
+  | { kind: 'wait'; seconds: number };
+
 /** One finished request — success or failure, stream or not — as the usage hook reports it. */
 export interface UsageRecord {
   requestId: string;
@@ -38,6 +58,10 @@ export interface UsageRecord {
   /** Time to the first byte sent to the client (streams). */
   ttfbMs?: number;
   attempts: number;
+  /** Every attempt and cooldown wait, in order (the request log keeps it for failures). */
+  trail?: readonly AttemptNote[];
+  /** What the client was told, for failures. */
+  errorMessage?: string;
   tokens: UsageTokens;
   /** Path and query the client called (credential parameters masked), for the request log. */
   url?: string;

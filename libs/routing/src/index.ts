@@ -10,6 +10,7 @@ export * from '@app/routing/model-registry';
 export * from '@app/routing/cooldown.policy';
 export * from '@app/routing/credential-state.repository';
 export * from '@app/routing/selector';
+export * from '@app/routing/model-availability';
 export * from '@app/routing/credential.service';
 export * from '@app/routing/model-catalog.sync';
 export * from '@app/routing/routing.metrics';

@@ -447,6 +447,21 @@ export class ModelRegistry {
     return this.parts.listing.filter((m) => this.resolveListed(m.id, opts).length > 0);
   }
 
+  /**
+   * Names only disabled credentials serve (by catalog or explicit models): known models with no
+   * enabled credential at all, for the panel's "needs attention" list.
+   */
+  disabledOnly(): { model: string; providers: string[] }[] {
+    const out: { model: string; providers: string[] }[] = [];
+    for (const [model, keys] of this.parts.disabledNames) {
+      if (this.parts.index.has(model)) continue;
+      // A credential's first key is its provider (openai-compatibility: its entry name last).
+      const providers = new Set(keys.map((k) => (k.length > 2 ? k[2] : k[0])));
+      out.push({ model, providers: [...providers].sort() });
+    }
+    return out.sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
+  }
+
   /** Client-visible names a credential serves (by auth index), for management listings. */
   modelsOf(authIndex: string): readonly string[] {
     return this.parts.perCredential.get(authIndex) ?? [];

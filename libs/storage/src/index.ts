@@ -10,3 +10,4 @@ export * from '@app/storage/config-store/config-store.repository';
 export * from '@app/storage/config-store/config-mirror.repository';
 export * from '@app/storage/config-store/config-store.service';
 export * from '@app/storage/config-store/config-diff';
+export * from '@app/storage/redis-outage';

@@ -11,4 +11,8 @@ export * from '@app/usage/usage.service';
 export * from '@app/usage/credential-activity';
 export * from '@app/usage/credential-activity.repository';
 export * from '@app/usage/credential-activity.service';
+export * from '@app/usage/traffic/traffic-tally';
+export * from '@app/usage/traffic/traffic-series';
+export * from '@app/usage/traffic/traffic.repository';
+export * from '@app/usage/traffic/traffic.service';
 export * from '@app/usage/usage.module';

@@ -10,6 +10,8 @@ import {
 import { UsageMetrics } from '@app/usage/usage.metrics';
 import { UsageRepository } from '@app/usage/usage.repository';
 import { UsageService } from '@app/usage/usage.service';
+import { TrafficRepository } from '@app/usage/traffic/traffic.repository';
+import { TrafficService } from '@app/usage/traffic/traffic.service';
 
 /** Recorder tuning from the environment: `USAGE_BUFFER_MAX` caps the in-memory buffer. */
 export function recorderOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<UsageRecorderOptions> {
@@ -24,7 +26,8 @@ export function recorderOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<UsageRec
 
 /**
  * The shared usage statistics: the Redis-backed recorder (the proxy's UsageRecorder), the
- * snapshot/export/import service and the per-credential attempt counters (fed by routing).
+ * snapshot/export/import service, the per-credential attempt counters (fed by routing) and the
+ * panel's traffic counters.
  * Needs the global Config, Metrics and Storage modules.
  */
 @Module({
@@ -36,8 +39,10 @@ export function recorderOptionsFromEnv(env: NodeJS.ProcessEnv): Partial<UsageRec
     UsageMetrics,
     RedisUsageRecorder,
     UsageService,
+    TrafficRepository,
+    TrafficService,
     { provide: USAGE_RECORDER_OPTIONS, useFactory: () => recorderOptionsFromEnv(process.env) },
   ],
-  exports: [RedisUsageRecorder, UsageService, CredentialActivityService],
+  exports: [RedisUsageRecorder, UsageService, CredentialActivityService, TrafficService],
 })
 export class UsageModule {}

@@ -4,11 +4,13 @@ import { ProxyService } from '@app/proxy';
 import { CredentialService } from '@app/routing';
 import { RedisService } from '@app/storage';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
+import { routingHealth } from '@app/gateway/panel/routing-health';
 
 /**
  * The gateway as a cluster member: `stop` pauses THIS replica's proxy routes (they answer 503
  * with Retry-After while other replicas keep serving, and management stays up); health is Redis
- * reachable and upstream credentials loaded.
+ * reachable and upstream credentials loaded; the checks also count cooling credentials and models
+ * without a usable credential.
  */
 @Injectable()
 export class GatewayMemberControl extends MemberControl {
@@ -43,14 +45,30 @@ export class GatewayMemberControl extends MemberControl {
     const redis = await this.redis.ping();
     const creds = this.credentials.snapshot().credentials;
     const enabled = creds.filter((c) => !c.disabled).length;
+    const routing = routingHealth(this.credentials);
+    const errored = routing.credentials.filter((c) => !c.disabled && c.error).length;
+    const states = [
+      routing.cooling > 0 ? `${routing.cooling} cooling now` : '',
+      errored > 0 ? `${errored} out of service` : '',
+    ].filter(Boolean);
+    const unserved = routing.unserved.map((u) => u.model);
     const checks = {
       redis: { ok: redis, detail: redis ? 'reachable' : 'unreachable' },
       credentials: {
         ok: enabled > 0,
         detail:
           enabled > 0
-            ? `${enabled} of ${creds.length} credentials enabled`
+            ? `${enabled} of ${creds.length} credentials enabled${states.length ? `, ${states.join(', ')}` : ''}`
             : 'no enabled upstream credential (config.yaml keys or auth files)',
+      },
+      // Informational: a model nothing can serve right now is a problem for its callers, not a
+      // reason to take this replica out of service (the verdict below ignores it).
+      models: {
+        ok: unserved.length === 0,
+        detail:
+          unserved.length === 0
+            ? 'every model has a usable credential'
+            : `${unserved.length} model${unserved.length === 1 ? '' : 's'} with no usable credential: ${unserved.slice(0, 5).join(', ')}${unserved.length > 5 ? ', …' : ''}`,
       },
     };
     return { status: redis && enabled > 0 ? 'healthy' : 'unhealthy', checks };

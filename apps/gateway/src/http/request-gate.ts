@@ -23,7 +23,7 @@ export interface ClientKeyRouteConfig {
 /** What the gate needs from the application. */
 export interface RequestGateDeps {
   config: ConfigService;
-  proxy: Pick<ProxyService, 'identify'>;
+  proxy: Pick<ProxyService, 'identify' | 'refusal'>;
   management: Pick<ManagementGuard, 'check'>;
   control: Pick<ControlAuthGuard, 'check'>;
   cluster: Pick<ClusterAuthGuard, 'check'>;
@@ -177,7 +177,7 @@ export function installRequestGate(app: FastifyInstance, deps: RequestGateDeps):
     if (surface === 'proxy') {
       const keys = deps.config.current['api-keys'];
       if (keys.length > 0 && !deps.proxy.identify(req, keys, req.routeOptions.url ?? '')) {
-        const e = AppError.of('AUTH_INVALID_KEY');
+        const e = deps.proxy.refusal(req);
         const format = clientKeyFormat(req) ?? 'openai';
         return refuse(req, reply, { status: e.status, body: renderError(format, e) });
       }

@@ -15,10 +15,19 @@ import { RequestLogsController } from '@app/gateway/management/request-logs.cont
 import { UsageController } from '@app/gateway/management/usage.controller';
 import { ApiKeyUsageController } from '@app/gateway/management/api-key-usage.controller';
 import { UnsupportedController } from '@app/gateway/management/unsupported.controller';
+import { ClientKeysController } from '@app/gateway/management/client-keys.controller';
+import { ClientKeysModule } from '@app/management/client-keys';
 
 /** The `/v0/management/*` routes (wiring only; the decisions live in libs/management, libs/usage). */
 @Module({
-  imports: [ManagementModule, ConfigRoutesModule, UsageModule, LogsModule, ManagementToolsModule],
+  imports: [
+    ManagementModule,
+    ConfigRoutesModule,
+    UsageModule,
+    LogsModule,
+    ManagementToolsModule,
+    ClientKeysModule,
+  ],
   controllers: [
     UsageController,
     RequestLogsController,
@@ -30,6 +39,7 @@ import { UnsupportedController } from '@app/gateway/management/unsupported.contr
     ConfigListsController,
     AmpcodeController,
     ApiKeyUsageController,
+    ClientKeysController,
     UnsupportedController,
   ],
 })

@@ -2,7 +2,6 @@ import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigService } from '@app/config';
-import { AppError } from '@app/common';
 import type { WireFormat } from '@app/llm';
 import {
   CandidateSource,
@@ -158,9 +157,7 @@ export class ProxyRoutes implements OnModuleInit {
         String(req.headers['user-agent'] ?? '').startsWith('claude-cli'));
     const shape = style === 'gemini' ? 'gemini' : claude ? 'claude' : 'openai';
     if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
-      return void reply
-        .status(401)
-        .send(renderGatewayError(shape, AppError.of('AUTH_INVALID_KEY')));
+      return void reply.status(401).send(renderGatewayError(shape, this.proxy.refusal(req)));
     }
     const models = this.candidates.listModels({ provider: this.pinned(req) });
     return void reply.send(modelsResponse(shape, models));
@@ -172,9 +169,7 @@ export class ProxyRoutes implements OnModuleInit {
     route: string,
   ): Promise<void> {
     if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
-      return void reply
-        .status(401)
-        .send(renderGatewayError('gemini', AppError.of('AUTH_INVALID_KEY')));
+      return void reply.status(401).send(renderGatewayError('gemini', this.proxy.refusal(req)));
     }
     const id = (req.params as Params).modelAction ?? '';
     const model = this.candidates

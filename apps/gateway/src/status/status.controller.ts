@@ -1,12 +1,13 @@
 import { Controller, Get, HttpCode, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConfigService } from '@app/config';
+import { clientKeyTable, ConfigService, expiredAt } from '@app/config';
 import {
   acceptsClientKey,
   AppError,
   buildInfo,
   extractClientKey,
   formatUptime,
+  keyId,
   renderError,
 } from '@app/common';
 import { ProxyService } from '@app/proxy';
@@ -85,7 +86,8 @@ export class StatusController {
     const keys = cfg['api-keys'];
     if (!this.peer.isLocal(req) && keys.length > 0) {
       const key = extractClientKey(req, false);
-      if (!key || !acceptsClientKey(key, keys)) {
+      // An expired key (api-key-info) is no key here either; the seed's body stays as it is.
+      if (!key || !acceptsClientKey(key, keys) || expiredAt(clientKeyTable(cfg), keyId(key))) {
         const e = AppError.of('AUTH_INVALID_KEY');
         await reply.status(401).send(renderError('plain', e));
         return;

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import {
   authIndexOf,
   catalogFor,
@@ -10,7 +10,7 @@ import {
   type CredentialProvider,
   type ModelState,
 } from '@app/routing';
-import { CredentialActivityService, type CredentialActivity } from '@app/usage';
+import { CredentialActivityService, TrafficService, type CredentialActivity } from '@app/usage';
 import { ManagementError } from '@app/management/management.errors';
 import { checkAuthFileName } from '@app/management/auth-files/auth-file-name';
 import {
@@ -29,7 +29,11 @@ type JsonObject = Record<string, unknown>;
  * A row of `GET /auth-files`: the file's fields and state, and its attempt counters (`success`,
  * `failed`, `recent_requests`: 20 buckets of 10 minutes), as CLIProxyAPI lists them.
  */
-export type AuthFileRow = AuthFileEntry & CredentialActivity;
+export type AuthFileRow = AuthFileEntry &
+  CredentialActivity & {
+    /** ISO time the credential last served a request (Switchboard; absent when unknown). */
+    last_used?: string;
+  };
 
 /** A model a credential serves, as `/auth-files/models` lists it. */
 export interface AuthFileModel {
@@ -104,6 +108,7 @@ export class AuthFilesService {
     private readonly credentials: CredentialService,
     private readonly store: AuthFileStore,
     private readonly activity: CredentialActivityService,
+    @Optional() private readonly traffic?: TrafficService,
   ) {}
 
   /** The auth dir, or a 503 saying how to configure one. */
@@ -163,8 +168,18 @@ export class AuthFilesService {
       entries.map((e) => e.auth_index),
       now,
     );
+    // Last use is a nicety: without Redis the listing still answers, without it.
+    const lastUsed = await (
+      this.traffic?.credentialLastUsed(entries.map((e) => e.auth_index)) ??
+      Promise.resolve(new Map<string, string>())
+    ).catch(() => new Map<string, string>());
     return sortEntries(
-      entries.map((e) => ({ ...e, ...(counters.get(e.auth_index) as CredentialActivity) })),
+      entries.map((e): AuthFileRow => {
+        const row: AuthFileRow = { ...e, ...(counters.get(e.auth_index) as CredentialActivity) };
+        const used = lastUsed.get(e.auth_index);
+        if (used) row.last_used = used;
+        return row;
+      }),
     );
   }
 

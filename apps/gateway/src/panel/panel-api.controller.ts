@@ -1,0 +1,65 @@
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ManagementError, ManagementRoute } from '@app/management';
+import { isEntry } from '@app/management/config-routes';
+import { CredentialProbe, ProbeRefusedError, type ProbeResult } from '@app/proxy';
+import {
+  isTrafficRange,
+  TRAFFIC_RANGES,
+  TrafficService,
+  TrafficUnavailableError,
+  type TrafficSummary,
+} from '@app/usage';
+import { AttentionService, type AttentionReport } from '@app/gateway/panel/attention.service';
+
+/**
+ * The panel's own management routes (Switchboard extensions, docs/panel.md): the traffic summary
+ * of a time range (instead of downloading every usage detail), the "needs attention" list, and
+ * "test this account".
+ */
+@Controller('v0/management')
+@ManagementRoute()
+export class PanelApiController {
+  constructor(
+    private readonly traffic: TrafficService,
+    private readonly attention: AttentionService,
+    private readonly probe: CredentialProbe,
+  ) {}
+
+  /** `?range=1h|24h|7d|30d` (default 24h): series, totals and top keys and models. */
+  @Get('traffic')
+  async summary(@Query('range') range: unknown): Promise<TrafficSummary> {
+    const r = range === undefined || range === '' ? '24h' : range;
+    if (!isTrafficRange(r)) {
+      throw new ManagementError(400, `range: expected one of ${TRAFFIC_RANGES.join(', ')}`);
+    }
+    try {
+      return await this.traffic.summary(r);
+    } catch (err) {
+      if (err instanceof TrafficUnavailableError) throw new ManagementError(503, err.message);
+      throw err;
+    }
+  }
+
+  /** What needs an operator: outages, credentials in trouble, unserved models, spikes. */
+  @Get('attention')
+  report(): Promise<AttentionReport> {
+    return this.attention.report();
+  }
+
+  /** `{"auth_index": "…", "model"?: "…"}`: one tiny request through that credential. */
+  @Post('credentials/test')
+  @HttpCode(200)
+  async test(@Body() body: unknown): Promise<ProbeResult> {
+    if (!isEntry(body) || typeof body.auth_index !== 'string' || !body.auth_index.trim()) {
+      throw new ManagementError(400, 'auth_index: name the credential to test');
+    }
+    const model =
+      typeof body.model === 'string' && body.model.trim() ? body.model.trim() : undefined;
+    try {
+      return await this.probe.test(body.auth_index.trim(), model);
+    } catch (err) {
+      if (err instanceof ProbeRefusedError) throw new ManagementError(err.status, err.message);
+      throw err;
+    }
+  }
+}
