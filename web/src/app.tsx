@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { Panel, type PanelContext } from './components/hooks';
+import { Panel, useResource, type PanelContext, type PanelHealth } from './components/hooks';
 import { ApiClient } from './lib/api-client';
+import { formatRelative, formatTime } from './lib/format';
 import { PAGES, pageFromHash, type PageId } from './lib/routes';
+import type { AttentionReport } from './lib/types';
 import { clearKey, loadKey, saveKey } from './lib/session';
 import { Cluster } from './pages/cluster';
 import { Credentials } from './pages/credentials';
@@ -66,7 +68,25 @@ function Shell({ api, signOut }: { api: ApiClient; signOut: (m?: string) => void
     return () => clearTimeout(t);
   }, [note]);
 
-  const ctx = useMemo<PanelContext>(() => ({ api, notify, signOut }), [api, notify, signOut]);
+  // The deployment's health, polled for every page: the outage banner, amber live badges and
+  // the Overview's attention strip all read this one report.
+  const attention = useResource(
+    (signal) => api.get<AttentionReport>('/v0/management/attention', undefined, signal),
+    [api],
+    5000,
+  );
+  const health = useMemo<PanelHealth>(() => {
+    const down = attention.data?.redis.status === 'down';
+    return {
+      redisDown: down,
+      redisDownSince: down ? (attention.data?.redis.down_since ?? undefined) : undefined,
+      gatewayDown: attention.error?.status === 0,
+    };
+  }, [attention.data, attention.error]);
+  const ctx = useMemo<PanelContext>(
+    () => ({ api, notify, signOut, health, attention }),
+    [api, notify, signOut, health, attention],
+  );
   const title = PAGES.find((p) => p.id === page)?.title ?? '';
   return (
     <Panel.Provider value={ctx}>
@@ -101,6 +121,7 @@ function Shell({ api, signOut }: { api: ApiClient; signOut: (m?: string) => void
         <h1 ref={heading} tabIndex={-1}>
           {title}
         </h1>
+        <OutageBanner health={health} />
         <div class="status-region" role="status" aria-live="polite">
           {note && (
             <p class={`notice notice-${note.kind === 'ok' ? 'ok' : 'bad'}`}>
@@ -114,6 +135,33 @@ function Shell({ api, signOut }: { api: ApiClient; signOut: (m?: string) => void
         <PageBody key={page} page={page} />
       </main>
     </Panel.Provider>
+  );
+}
+
+/** What is down right now, said once at the top of every page. */
+function OutageBanner({ health }: { health: PanelHealth }) {
+  if (health.gatewayDown) {
+    return (
+      <p class="banner banner-bad" role="alert" data-testid="outage-banner">
+        The gateway cannot be reached. The panel keeps trying and updates by itself when it is back.
+      </p>
+    );
+  }
+  if (!health.redisDown) return null;
+  const since = health.redisDownSince;
+  return (
+    <p class="banner banner-bad" role="alert" data-testid="outage-banner">
+      <strong>Redis is unreachable</strong>
+      {since ? (
+        <>
+          {' '}
+          since <time dateTime={since}>{formatTime(since).slice(11, 16)}</time> (
+          {formatRelative(since)})
+        </>
+      ) : null}{' '}
+      — requests are buffered: the proxy keeps serving from its last known config and credentials,
+      and usage and request-log entries are written once Redis is back. Figures below may be stale.
+    </p>
   );
 }
 

@@ -11,6 +11,8 @@ export interface ChartSeries {
   kind: 'bars' | 'line';
   /** Second y axis (right) for a series in another unit. */
   right?: boolean;
+  /** Stack on the stacked series before it (bars only; the first stacked series is the bottom). */
+  stack?: boolean;
   format?: (v: number) => string;
 }
 
@@ -37,16 +39,45 @@ function shortNumber(v: number): string {
   return String(+v.toFixed(2));
 }
 
-function options(props: ChartProps, width: number): uPlot.Options {
+/** Width (CSS px) an axis needs for its widest label, so no label is ever clipped. */
+function axisWidth(values: readonly (string | number | null)[] | undefined): number {
+  const longest = Math.max(1, ...(values ?? []).map((v) => String(v ?? '').length));
+  return Math.ceil(longest * 7.2) + 18;
+}
+
+/** Draw order: stacked series top layer first, so each lower layer is painted over it. */
+function drawOrder(series: readonly ChartSeries[]): number[] {
+  const stacked = series.map((s, i) => (s.stack ? i : -1)).filter((i) => i >= 0);
+  const rest = series.map((_, i) => i).filter((i) => !series[i].stack);
+  return [...stacked.reverse(), ...rest];
+}
+
+/** Each stacked series as the running total of the stacked series up to it. */
+function stackedValues(series: readonly ChartSeries[]): (number | null)[][] {
+  const running: number[] = [];
+  return series.map((s) => {
+    if (!s.stack) return s.values;
+    return s.values.map((v, i) => {
+      running[i] = (running[i] ?? 0) + (v ?? 0);
+      return running[i];
+    });
+  });
+}
+
+function options(props: ChartProps, width: number, latest: () => ChartProps): uPlot.Options {
   const { labels, series } = props;
   const hasRight = series.some((s) => s.right);
-  const barCount = series.filter((s) => s.kind === 'bars').length || 1;
+  const barCount = series.some((s) => s.stack)
+    ? series.filter((s) => s.kind === 'bars' && !s.stack).length + 1
+    : series.filter((s) => s.kind === 'bars').length || 1;
   const bars = uPlot.paths.bars?.({ size: [0.7 / barCount, 48], gap: 1 });
+  const order = drawOrder(series);
   return {
     width,
     height: props.height ?? 220,
-    legend: { show: true, live: false },
-    cursor: { drag: { x: false, y: false } },
+    // Values on hover: the legend follows the cursor and names each series' own value.
+    legend: { show: true, live: true },
+    cursor: { drag: { x: false, y: false }, points: { show: false } },
     scales: {
       // Buckets sit at 0…n-1: half a bucket of room each side keeps the end bars whole.
       x: { time: false, range: () => [-0.5, Math.max(0, labels.length - 1) + 0.5] },
@@ -60,15 +91,15 @@ function options(props: ChartProps, width: number): uPlot.Options {
         grid: { show: false },
         values: (_u, splits) => splits.map((i) => labels[i] ?? ''),
         // whole buckets only: a tick between two buckets has no label
-        incrs: [1, 2, 3, 4, 6, 12, 24, 48, 96],
-        space: 48,
+        incrs: [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 24, 30, 48, 60, 96, 120, 168],
+        space: Math.max(48, Math.max(...labels.map((l) => l.length)) * 7.2 + 12),
       },
       {
         stroke: AXIS_STROKE,
         font: FONT,
         grid: { stroke: GRID, width: 1 },
         values: (_u, splits) => splits.map(shortNumber),
-        size: 52,
+        size: (_u, values) => axisWidth(values),
       },
       ...(hasRight
         ? [
@@ -80,30 +111,42 @@ function options(props: ChartProps, width: number): uPlot.Options {
               grid: { show: false },
               values: (_u: uPlot, splits: number[]) =>
                 splits.map((v) => series.find((s) => s.right)?.format?.(v) ?? shortNumber(v)),
-              size: 60,
+              size: (_u: uPlot, values: string[]) => axisWidth(values),
             },
           ]
         : []),
     ],
     series: [
-      { label: 'x', value: (_u, i) => (i === null ? '' : (labels[i] ?? '')) },
-      ...series.map((s): uPlot.Series => ({
-        label: s.label,
-        scale: s.right ? 'r' : 'y',
-        stroke: s.color,
-        width: s.kind === 'line' ? 2 : 1,
-        fill: s.kind === 'bars' ? `${s.color}cc` : undefined,
-        paths: s.kind === 'bars' ? bars : undefined,
-        points: { show: s.kind === 'line' && labels.length < 40 },
-        spanGaps: false,
-        value: (_u, v) => (v === null || v === undefined ? '–' : (s.format?.(v) ?? String(v))),
-      })),
+      {
+        label: 'Time',
+        value: (_u, _v, _s, i) => (i === null ? '' : (latest().labels[i] ?? '')),
+      },
+      ...order.map((k): uPlot.Series => {
+        const s = series[k];
+        return {
+          label: s.label,
+          scale: s.right ? 'r' : 'y',
+          stroke: s.color,
+          width: s.kind === 'line' ? 2 : 1,
+          fill: s.kind === 'bars' ? `${s.color}cc` : undefined,
+          paths: s.kind === 'bars' ? bars : undefined,
+          points: { show: s.kind === 'line' && labels.length < 40 },
+          spanGaps: false,
+          // The series' own value, not the stacked total it is drawn at.
+          value: (_u, _v, _s, i) => {
+            // Read the latest data: plain updates go through setData, not new options.
+            const raw = i === null ? null : latest().series[k]?.values[i];
+            return raw === null || raw === undefined ? '–' : (s.format?.(raw) ?? String(raw));
+          },
+        };
+      }),
     ],
   };
 }
 
 function data(props: ChartProps): uPlot.AlignedData {
-  return [props.labels.map((_, i) => i), ...props.series.map((s) => s.values)];
+  const drawn = stackedValues(props.series);
+  return [props.labels.map((_, i) => i), ...drawOrder(props.series).map((k) => drawn[k])];
 }
 
 /**
@@ -113,13 +156,19 @@ function data(props: ChartProps): uPlot.AlignedData {
 export function Chart(props: ChartProps) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const latest = useRef(props);
+  latest.current = props;
   // Rebuild when the series set changes; plain data updates go through setData.
-  const shape = `${props.series.map((s) => `${s.label}:${s.kind}:${s.right ? 1 : 0}`).join('|')}#${props.labels.join(',')}`;
+  const shape = `${props.series.map((s) => `${s.label}:${s.kind}:${s.right ? 1 : 0}:${s.stack ? 1 : 0}`).join('|')}#${props.labels.join(',')}`;
 
   useEffect(() => {
     const el = host.current;
     if (!el) return;
-    const u = new uPlot(options(props, el.clientWidth || 300), data(props), el);
+    const u = new uPlot(
+      options(props, el.clientWidth || 300, () => latest.current),
+      data(props),
+      el,
+    );
     plot.current = u;
     const ro = new ResizeObserver(() => {
       const w = el.clientWidth;

@@ -1,13 +1,27 @@
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../lib/api-client';
+import { queryFromHash } from '../lib/routes';
+import type { AttentionReport, ClientKeyList } from '../lib/types';
 import { ApiError } from '../lib/api-error';
 import { followStream, type StreamState } from '../lib/sse-client';
 import type { SseEvent } from '../lib/sse-parser';
 
+/** The deployment's health as the shell last saw it (the outage banner and live badges). */
+export interface PanelHealth {
+  /** Redis unreachable, and since when (ISO), per the latest attention report. */
+  redisDown: boolean;
+  redisDownSince?: string;
+  /** The gateway itself did not answer the latest poll. */
+  gatewayDown: boolean;
+}
+
 /** What every page gets from the shell: the signed-in client and the status line. */
 export interface PanelContext {
   api: ApiClient;
+  health: PanelHealth;
+  /** The latest "needs attention" report (polled every 5 s by the shell). */
+  attention: Resource<AttentionReport>;
   /** Announce the outcome of an action in the shared status region. */
   notify: (message: string, kind?: 'ok' | 'error') => void;
   /** The key was refused: back to sign-in with this message. */
@@ -36,6 +50,9 @@ export function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   return new ApiError(0, (err as Error)?.message ?? String(err), undefined);
 }
+
+/** Waits before a failed load is tried again. */
+const RETRY_MS = [1000, 2000, 5000, 10_000, 15_000];
 
 /**
  * Load `load()` now, whenever `deps` change, and every `refreshMs` while the page is visible.
@@ -80,6 +97,23 @@ export function useResource<T>(
     }, refreshMs);
     return () => clearInterval(id);
   }, [refreshMs]);
+
+  // A failed load tries again by itself (quickly at first), and its error clears on the first
+  // success; a route this gateway does not have, or a refused key, is not retried.
+  const failures = useRef(0);
+  useEffect(() => {
+    const e = state.error;
+    if (!e) {
+      failures.current = 0;
+      return;
+    }
+    if (e.missingRoute || e.status === 401 || e.status === 403 || e.status === 400) return;
+    const delay = RETRY_MS[Math.min(failures.current, RETRY_MS.length - 1)] ?? 15_000;
+    failures.current++;
+    if (refreshMs && refreshMs <= delay) return;
+    const t = setTimeout(() => setTick((n) => n + 1), delay);
+    return () => clearTimeout(t);
+  }, [state.error, refreshMs]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, loading, reload };
@@ -139,4 +173,25 @@ export function useAction(): {
     [notify],
   );
   return { busy, run };
+}
+
+/** The filters in the location hash (`#/credentials?status=cooling`), kept current. */
+export function useHashQuery(): Record<string, string> {
+  const [query, setQuery] = useState(() => queryFromHash(location.hash));
+  useEffect(() => {
+    const on = () => setQuery(queryFromHash(location.hash));
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return query;
+}
+
+/** Client keys by key id (labels for every place a key appears); reloaded every minute. */
+export function useClientKeys(): Resource<ClientKeyList> {
+  const { api } = usePanel();
+  return useResource(
+    (signal) => api.get<ClientKeyList>('/v0/management/client-keys', undefined, signal),
+    [api],
+    60_000,
+  );
 }

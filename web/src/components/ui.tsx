@@ -58,14 +58,25 @@ export function Loadable<T>({
   );
 }
 
-/** The state of a live stream in words. */
-export function StreamStatus({ state, label }: { state: StreamState; label: string }) {
+/**
+ * The state of a live stream in words. A stream whose source is down (Redis unreachable: the
+ * shared log cannot be read or written) shows amber even while its connection is open.
+ */
+export function StreamStatus({
+  state,
+  label,
+  sourceDown,
+}: {
+  state: StreamState;
+  label: string;
+  sourceDown?: string;
+}) {
   let text: string;
   let tone: Tone;
   switch (state.kind) {
     case 'open':
-      text = 'live';
-      tone = 'ok';
+      text = sourceDown ? `waiting: ${sourceDown}` : 'live';
+      tone = sourceDown ? 'warn' : 'ok';
       break;
     case 'connecting':
       text = 'connecting…';
@@ -85,7 +96,7 @@ export function StreamStatus({ state, label }: { state: StreamState; label: stri
       break;
   }
   return (
-    <p class="stream-status">
+    <p class="stream-status" data-state={tone}>
       {label}: <Badge tone={tone}>{text}</Badge>
     </p>
   );

@@ -67,7 +67,7 @@ describe('configProblems', () => {
     };
     expect(configProblems(body, YAML)).toEqual([
       { line: 9, message: 'bad list' },
-      { line: 4, message: 'Expected boolean' },
+      { line: 4, message: 'remote-management.allow-remote: Expected boolean' },
       { line: 2, message: 'port: too large' },
     ]);
   });

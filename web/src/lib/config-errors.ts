@@ -112,7 +112,10 @@ export function configProblems(body: unknown, text: string): ConfigProblem[] {
         if (typeof item === 'string') {
           out.push(fromMessage(item, text));
         } else if (isRecord(item)) {
-          const message = typeof item.message === 'string' ? item.message : JSON.stringify(item);
+          const raw = typeof item.message === 'string' ? item.message : JSON.stringify(item);
+          // Name the setting: "request-retry: expected number", not just "expected number".
+          const path = typeof item.path === 'string' ? item.path : '';
+          const message = path && !raw.startsWith(path) ? `${path}: ${raw}` : raw;
           const p = fromMessage(message, text);
           if (typeof item.line === 'number') p.line = item.line;
           if (typeof item.column === 'number') p.column = item.column;

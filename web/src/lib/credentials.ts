@@ -22,6 +22,14 @@ export interface CredentialRow {
   isFile: boolean;
   /** Where its quota lives in the control API, when the provider reports one. */
   quota?: { provider: string; accountId: string };
+  authIndex: string;
+  email: string;
+  /** Attempts that succeeded and failed (all time, every replica). */
+  success: number;
+  failed: number;
+  lastUsed?: string;
+  /** The latest upstream error, whether or not it is still cooling. */
+  lastError?: { status: number; message: string; at: string };
 }
 
 /** Credential providers → quota providers of `/api/cliproxy/quota/:provider/:accountId`. */
@@ -73,7 +81,13 @@ export function credentialRow(f: AuthFile, now = Date.now()): CredentialRow {
     modelCooldowns,
     disabled: state === 'disabled',
     isFile: f.source === undefined || f.source === 'file',
+    authIndex: f.auth_index ?? '',
+    email: f.email ?? '',
+    success: f.success ?? 0,
+    failed: f.failed ?? 0,
   };
+  if (f.last_used) row.lastUsed = f.last_used;
+  if (f.last_error) row.lastError = f.last_error;
   if (state === 'cooling' && coolingUntil) row.coolingUntil = coolingUntil;
   if (f.last_refresh) row.lastRefresh = f.last_refresh;
   // account_type is the kind of login (oauth, api_key), not a plan
@@ -102,11 +116,56 @@ export function quotaBars(s: QuotaSnapshot): QuotaBar[] {
   return windows.map((w) => {
     const remaining = Math.max(0, Math.min(100, Number(w.percentage) || 0));
     const bar: QuotaBar = {
-      name: w.name,
+      name: quotaWindowName(w.name),
       remaining,
       level: remaining <= 0 ? 'empty' : remaining < 20 ? 'low' : 'ok',
     };
     if (w.resetTime) bar.resetTime = w.resetTime;
     return bar;
   });
+}
+
+const WINDOW_NAMES: Readonly<Record<string, string>> = {
+  five_hour: '5-hour',
+  seven_day: 'Weekly',
+  seven_day_opus: 'Weekly · Opus',
+  seven_day_sonnet: 'Weekly · Sonnet',
+  seven_day_oauth_apps: 'Weekly · OAuth apps',
+  primary: '5-hour',
+  secondary: 'Weekly',
+  'code-review-primary': 'Code review · 5-hour',
+  'code-review-secondary': 'Code review · weekly',
+  weekly: 'Weekly',
+  premium_interactions: 'Premium requests',
+  chat: 'Chat',
+  completions: 'Completions',
+};
+
+/** A quota window as people read it: `seven_day_opus` → `Weekly · Opus`, `5h` → `5-hour`. */
+export function quotaWindowName(name: string): string {
+  const known = WINDOW_NAMES[name];
+  if (known) return known;
+  const span = /^(\d+)([mhd])$/.exec(name);
+  if (span) return `${span[1]}-${{ m: 'minute', h: 'hour', d: 'day' }[span[2] as 'm' | 'h' | 'd']}`;
+  return name;
+}
+
+/** The Credentials page filter. */
+export interface CredentialFilter {
+  /** Free text: name, label, email or auth index. */
+  q: string;
+  provider: string;
+  /** A state, or `''` for all. */
+  status: string;
+}
+
+/** The rows a filter keeps. */
+export function filterRows(rows: readonly CredentialRow[], f: CredentialFilter): CredentialRow[] {
+  const q = f.q.trim().toLowerCase();
+  return rows.filter(
+    (r) =>
+      (!f.provider || r.provider === f.provider) &&
+      (!f.status || r.state === f.status) &&
+      (!q || [r.name, r.label, r.email, r.authIndex].some((v) => v.toLowerCase().includes(q))),
+  );
 }

@@ -6,6 +6,7 @@ export interface RequestFilterForm {
   maxStatus: string;
   provider: string;
   model: string;
+  /** A client key id, chosen from the list of keys (never the secret). */
   key: string;
 }
 
@@ -62,4 +63,17 @@ export function requestFilterQuery(
       key: f.key.trim() || undefined,
     },
   };
+}
+
+/** The form a page link asks for (`#/requests?status=errors&key=1a2b3c4d`). */
+export function filterFromQuery(q: Record<string, string>): RequestFilterForm {
+  const f = { ...EMPTY_REQUEST_FILTER };
+  if (q.status === 'errors') {
+    f.minStatus = '400';
+    f.maxStatus = '599';
+  }
+  if (q.key && /^[0-9a-f]{8}$/.test(q.key)) f.key = q.key;
+  if (q.model) f.model = q.model;
+  if (q.provider) f.provider = q.provider;
+  return f;
 }

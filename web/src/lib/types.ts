@@ -10,42 +10,6 @@ export interface Tokens {
   total_tokens: number;
 }
 
-/** One retained request in `/v0/management/usage`. */
-export interface UsageDetail {
-  timestamp: string;
-  latency_ms: number;
-  source: string;
-  auth_index: string;
-  request_id?: string;
-  tokens: Tokens;
-  failed: boolean;
-}
-
-export interface ModelUsage {
-  total_requests: number;
-  total_tokens: number;
-  details: UsageDetail[];
-}
-
-export interface ApiUsage {
-  total_requests: number;
-  total_tokens: number;
-  models: Record<string, ModelUsage>;
-}
-
-/** `GET /v0/management/usage` → `usage`. */
-export interface UsageSnapshot {
-  total_requests: number;
-  success_count: number;
-  failure_count: number;
-  total_tokens: number;
-  apis: Record<string, ApiUsage>;
-  requests_by_day: Record<string, number>;
-  requests_by_hour: Record<string, number>;
-  tokens_by_day: Record<string, number>;
-  tokens_by_hour: Record<string, number>;
-}
-
 /**
  * One entry of the shared request log (`/api/v1/proxy/requests`, and the `data:` frames of its
  * stream): the supervisor API's fields, then the gateway's own.
@@ -71,6 +35,12 @@ export interface RequestLogEntry {
   failed: boolean;
   error_class: string | null;
   tokens: Tokens;
+  /** Label of the credential that served it. */
+  source?: string;
+  /** Every attempt and cooldown wait (failed or retried requests; empty otherwise). */
+  attempts?: AttemptView[];
+  /** What the client was told, for failures. */
+  error_message?: string;
 }
 
 export interface RequestLogPage {
@@ -152,6 +122,12 @@ export interface AuthFile {
   next_retry_after?: string;
   /** Codex plan claims of the id_token. */
   id_token?: { plan_type?: string; chatgpt_account_id?: string };
+  /** Attempt counters (all time) and last use. */
+  success?: number;
+  failed?: number;
+  last_used?: string;
+  /** The latest upstream error, cooling or not. */
+  last_error?: { status: number; message: string; at: string };
   /** What the credential is benched for right now (`*`: the whole credential). */
   cooldowns?: {
     model: string;
@@ -206,4 +182,104 @@ export interface AuthUrl {
   user_code?: string;
   userCode?: string;
   verification_uri?: string;
+}
+
+/** One step of a request's way through the credentials (request log `attempts`). */
+export type AttemptView =
+  | {
+      auth_index: string;
+      source: string;
+      provider: string;
+      /** 0: the upstream never answered (reset, timeout). */
+      status: number;
+      message?: string;
+      error_type?: string;
+      duration_ms: number;
+    }
+  | { wait_seconds: number };
+
+/** A client key's numbers over one window. */
+export interface KeyWindow {
+  requests: number;
+  failures: number;
+  tokens: number;
+  failure_rate: number | null;
+}
+
+/** `GET /v0/management/client-keys` → one key. */
+export interface ClientKey {
+  key: string;
+  key_id: string;
+  masked: string;
+  label: string;
+  owner: string;
+  created: string | null;
+  expires: string | null;
+  expired: boolean;
+  note: string;
+  usage: { '24h': KeyWindow; '7d': KeyWindow; last_used: string | null } | null;
+}
+
+export interface ClientKeyList {
+  'client-keys': ClientKey[];
+  orphans: string[];
+  usage_error?: string;
+}
+
+export type TrafficRange = '1h' | '24h' | '7d' | '30d';
+
+/** `GET /v0/management/traffic?range=`. */
+export interface TrafficSummary {
+  range: TrafficRange;
+  step_seconds: number;
+  from: string;
+  to: string;
+  slots: string[];
+  requests: number[];
+  failures: number[];
+  tokens: number[];
+  latency_ms: (number | null)[];
+  failures_by_status: Record<string, number[]>;
+  failures_by_class: Record<string, number[]>;
+  totals: {
+    requests: number;
+    failures: number;
+    success_rate: number | null;
+    tokens: number;
+    avg_latency_ms: number | null;
+    p95_latency_ms_at_most: number | null;
+  };
+  keys: { key_id: string; requests: number; failures: number; tokens: number }[];
+  models: { model: string; requests: number; failures: number; tokens: number }[];
+}
+
+/** One entry of the "needs attention" list. */
+export interface AttentionItem {
+  id: string;
+  kind: string;
+  severity: 'bad' | 'warn';
+  title: string;
+  detail: string;
+  link: { page: string; query: Record<string, string>; label: string };
+  since?: string;
+  until?: string;
+  models?: string[];
+}
+
+/** `GET /v0/management/attention`. */
+export interface AttentionReport {
+  generated_at: string;
+  redis: { status: 'up' | 'down'; down_since: string | null };
+  items: AttentionItem[];
+  counts: { bad: number; warn: number };
+  unavailable: string[];
+}
+
+/** `POST /v0/management/credentials/test`. */
+export interface ProbeResult {
+  ok: boolean;
+  status: number;
+  model: string;
+  latency_ms: number;
+  message: string;
 }

@@ -141,7 +141,7 @@ const LEVELS = ['', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 
 /** Process logs of every member: the latest lines, then new ones over SSE. */
 function LiveLogs({ members }: { members: Member[] }) {
-  const { api } = usePanel();
+  const { api, health } = usePanel();
   const [process, setProcess] = useState('');
   const [pattern, setPattern] = useState('');
   const [level, setLevel] = useState('');
@@ -245,7 +245,11 @@ function LiveLogs({ members }: { members: Member[] }) {
           <label for="log-follow">Follow new lines</label>
         </div>
       </form>
-      <StreamStatus state={state} label="Live updates" />
+      <StreamStatus
+        state={state}
+        label="Live updates"
+        sourceDown={health.redisDown ? 'Redis unreachable' : undefined}
+      />
       <Loadable data={initial.data ? shown : undefined} error={initial.error} what="Process logs">
         {(ls) => (
           <div ref={box} class="log-box" role="log" aria-label="Process log lines" tabIndex={0}>

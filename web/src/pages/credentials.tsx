@@ -1,15 +1,17 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { asApiError, useAction, usePanel, useResource } from '../components/hooks';
+import { asApiError, useAction, useHashQuery, usePanel, useResource } from '../components/hooks';
 import { Badge, Loadable, LoadProblem, Section, type Tone } from '../components/ui';
 import { ApiError } from '../lib/api-error';
 import {
   credentialRow,
+  filterRows,
   quotaBars,
+  type CredentialFilter,
   type CredentialRow,
   type CredentialState,
 } from '../lib/credentials';
-import { formatRelative, formatTime, maskSecret } from '../lib/format';
-import type { AuthFile, AuthStatus, AuthUrl, QuotaSnapshot } from '../lib/types';
+import { formatCount, formatPercent, formatRelative, formatTime, maskSecret } from '../lib/format';
+import type { AuthFile, AuthStatus, AuthUrl, ProbeResult, QuotaSnapshot } from '../lib/types';
 
 const STATE_TONE: Record<CredentialState, Tone> = {
   active: 'ok',
@@ -62,6 +64,7 @@ function QuotaCell({ provider, accountId }: { provider: string; accountId: strin
 function AccountRow({ row, onChanged }: { row: CredentialRow; onChanged: () => void }) {
   const { api } = usePanel();
   const { busy, run } = useAction();
+  const [test, setTest] = useState<ProbeResult | 'running' | undefined>();
   const toggle = () =>
     void run(
       async () => {
@@ -84,6 +87,22 @@ function AccountRow({ row, onChanged }: { row: CredentialRow; onChanged: () => v
       onChanged();
     }, `${row.name} deleted`);
   };
+  const runTest = () => {
+    setTest('running');
+    void run(async () => {
+      try {
+        const r = await api.json<ProbeResult>('POST', '/v0/management/credentials/test', {
+          json: { auth_index: row.authIndex },
+        });
+        setTest(r);
+        onChanged();
+      } catch (err) {
+        setTest(undefined);
+        throw err;
+      }
+    });
+  };
+  const total = row.success + row.failed;
   return (
     <tr data-testid={`credential-${row.name}`}>
       <th scope="row">
@@ -91,9 +110,11 @@ function AccountRow({ row, onChanged }: { row: CredentialRow; onChanged: () => v
         {row.label !== row.name && <span class="cell-sub mono">{row.name}</span>}
         {row.plan && <span class="cell-sub">plan: {row.plan}</span>}
       </th>
-      <td>{row.provider}</td>
-      <td>
-        <Badge tone={STATE_TONE[row.state]}>{row.state}</Badge>
+      <td data-label="Provider">{row.provider}</td>
+      <td data-label="Status">
+        <Badge tone={STATE_TONE[row.state]}>
+          {row.state === 'cooling' ? 'cooling now' : row.state}
+        </Badge>
         {row.coolingUntil && (
           <span class="cell-sub">
             until {formatTime(row.coolingUntil)} ({formatRelative(row.coolingUntil)})
@@ -102,27 +123,54 @@ function AccountRow({ row, onChanged }: { row: CredentialRow; onChanged: () => v
         {row.detail && <span class="cell-sub">{row.detail}</span>}
         {row.modelCooldowns.map((m) => (
           <span class="cell-sub" key={m.model}>
-            {m.model} cooling {formatRelative(m.until)}
+            {m.model} cooling now, until {formatTime(m.until)} ({formatRelative(m.until)})
           </span>
         ))}
-      </td>
-      <td>
-        {row.lastRefresh ? (
-          <span title={formatTime(row.lastRefresh)}>{formatRelative(row.lastRefresh)}</span>
-        ) : (
-          '–'
+        {row.lastError && (
+          <span class="cell-sub last-error" data-testid="last-error">
+            last error {formatRelative(row.lastError.at)}: {row.lastError.status}
+            {row.lastError.message ? ` ${row.lastError.message}` : ''}
+          </span>
         )}
       </td>
-      <td>
+      <td data-label="Requests" class="nowrap">
+        <span data-testid="counts">
+          {formatCount(row.success)} ok · {formatCount(row.failed)} failed
+        </span>
+        {total > 0 && (
+          <span class="cell-sub">{formatPercent(row.failed / total)} failure rate</span>
+        )}
+      </td>
+      <td data-label="Last used">
+        {row.lastUsed ? (
+          <span title={formatTime(row.lastUsed)}>{formatRelative(row.lastUsed)}</span>
+        ) : (
+          'never'
+        )}
+        {row.lastRefresh && (
+          <span class="cell-sub" title={formatTime(row.lastRefresh)}>
+            token refreshed {formatRelative(row.lastRefresh)}
+          </span>
+        )}
+      </td>
+      <td data-label="Quota">
         {row.quota ? (
           <QuotaCell provider={row.quota.provider} accountId={row.quota.accountId} />
         ) : (
           '–'
         )}
       </td>
-      <td class="actions">
+      <td class="actions" data-label="Actions">
         {row.isFile ? (
           <>
+            <button
+              type="button"
+              onClick={runTest}
+              disabled={busy || row.disabled}
+              aria-label={`Test ${row.name}`}
+            >
+              Test
+            </button>
             <button
               type="button"
               onClick={toggle}
@@ -143,6 +191,15 @@ function AccountRow({ row, onChanged }: { row: CredentialRow; onChanged: () => v
           </>
         ) : (
           <span class="muted">edit in config.yaml</span>
+        )}
+        {test && (
+          <span class="cell-sub test-result" role="status" data-testid="test-result">
+            {test === 'running'
+              ? 'Testing…'
+              : test.ok
+                ? `Works: ${test.status} from ${test.model} in ${test.latency_ms} ms`
+                : `Failed: ${test.status === 0 ? 'no answer' : test.status} ${test.message}`}
+          </span>
         )}
       </td>
     </tr>
@@ -205,7 +262,15 @@ const LOGINS = [
 
 type LoginState =
   | { kind: 'idle' }
-  | { kind: 'waiting'; url: string; state: string; userCode?: string; provider: string }
+  | {
+      kind: 'waiting';
+      url: string;
+      state: string;
+      userCode?: string;
+      provider: string;
+      /** The route id the login was started with (what oauth-callback takes as provider). */
+      providerId: string;
+    }
   | { kind: 'done'; provider: string }
   | { kind: 'failed'; message: string };
 
@@ -273,6 +338,7 @@ function OAuthLogin({ onDone }: { onDone: () => void }) {
         state: r.state,
         userCode: r.user_code ?? r.userCode,
         provider: selected.label,
+        providerId: selected.id,
       });
     });
   };
@@ -310,28 +376,131 @@ function OAuthLogin({ onDone }: { onDone: () => void }) {
       </form>
       <div role="status" class="login-status">
         {login.kind === 'waiting' && (
-          <p>
-            Waiting for the {login.provider} login.{' '}
-            <a href={login.url} target="_blank" rel="noopener noreferrer">
-              Open the sign-in page
-            </a>
-            {login.userCode && (
-              <>
-                {' '}
-                and enter the code <strong class="mono">{login.userCode}</strong>
-              </>
-            )}
-            . This page checks every 2 s.{' '}
-            <button type="button" onClick={() => setLogin({ kind: 'idle' })}>
-              Cancel
-            </button>
-          </p>
+          <WaitingLogin
+            login={login}
+            onCancel={() => setLogin({ kind: 'idle' })}
+            onPasted={() => {
+              setLogin({ kind: 'done', provider: login.provider });
+              onDone();
+            }}
+          />
         )}
         {login.kind === 'done' && (
-          <p class="notice notice-ok">{login.provider} login complete: the account was added.</p>
+          <p class="notice notice-ok" data-testid="login-done">
+            {login.provider} login complete: the account was added.
+          </p>
         )}
         {login.kind === 'failed' && <p class="notice notice-bad">Login failed: {login.message}</p>}
       </div>
+    </div>
+  );
+}
+
+/**
+ * A login waiting for its browser step: the link (with a copy button, for a browser on another
+ * machine), the device code when there is one, and a field for the address the browser ended
+ * on. On a server the provider's localhost redirect never reaches the gateway: pasting that
+ * address finishes the login through /v0/management/oauth-callback.
+ */
+function WaitingLogin({
+  login,
+  onCancel,
+  onPasted,
+}: {
+  login: Extract<LoginState, { kind: 'waiting' }>;
+  onCancel: () => void;
+  onPasted: () => void;
+}) {
+  const { api } = usePanel();
+  const { busy, run } = useAction();
+  const [pasted, setPasted] = useState('');
+  const [copied, setCopied] = useState(false);
+  const [problem, setProblem] = useState<string>();
+  const linkField = useRef<HTMLInputElement>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(login.url);
+      setCopied(true);
+    } catch {
+      // No clipboard (plain http, or permission refused): select it for Ctrl+C instead.
+      linkField.current?.select();
+      setCopied(false);
+      setProblem('Copying is blocked here: the link is selected, press Ctrl+C (⌘C).');
+    }
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const text = pasted.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (!url.searchParams.has('code') && !url.searchParams.has('error'))) {
+      setProblem(
+        'redirect_url: paste the whole address the browser ended on (it holds code= and state=).',
+      );
+      return;
+    }
+    setProblem(undefined);
+    void run(async () => {
+      await api.request('POST', '/v0/management/oauth-callback', {
+        json: { provider: login.providerId, redirect_url: text },
+      });
+      onPasted();
+    });
+  };
+  return (
+    <div class="login-waiting">
+      <p>
+        Waiting for the {login.provider} login. Open the sign-in page in a browser
+        {login.userCode && (
+          <>
+            {' '}
+            and enter the code <strong class="mono">{login.userCode}</strong>
+          </>
+        )}
+        . This page checks every 2 s.
+      </p>
+      <div class="inline-form">
+        <label for="login-url">Sign-in link</label>
+        <input id="login-url" ref={linkField} class="mono" readOnly value={login.url} />
+        <button type="button" onClick={() => void copy()}>
+          {copied ? 'Copied' : 'Copy link'}
+        </button>
+        <a href={login.url} target="_blank" rel="noopener noreferrer">
+          Open the sign-in page
+        </a>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+      {!login.userCode && (
+        <form class="inline-form" onSubmit={submit}>
+          <label for="login-redirect">
+            If the browser ended on a page that does not load (a localhost address), paste its
+            address here
+          </label>
+          <input
+            id="login-redirect"
+            class="mono"
+            value={pasted}
+            placeholder="http://localhost:54545/callback?code=…&state=…"
+            aria-invalid={problem ? true : undefined}
+            aria-describedby={problem ? 'login-redirect-err' : undefined}
+            onInput={(e) => setPasted(e.currentTarget.value)}
+          />
+          <button type="submit" class="primary" disabled={busy || !pasted.trim()}>
+            Finish login
+          </button>
+        </form>
+      )}
+      {problem && (
+        <p id="login-redirect-err" class="field-error">
+          {problem}
+        </p>
+      )}
     </div>
   );
 }
@@ -426,15 +595,102 @@ function ConfigKeys() {
   );
 }
 
-/** Accounts (auth files) with state, cooldowns and quota; uploads; OAuth logins; config keys. */
+const STATES: readonly CredentialState[] = [
+  'active',
+  'cooling',
+  'error',
+  'unavailable',
+  'disabled',
+];
+
+/** Search and provider/status filters, started from the page link (`?q=…&status=cooling`). */
+function AccountFilters({
+  filter,
+  providers,
+  onChange,
+  shown,
+  total,
+}: {
+  filter: CredentialFilter;
+  providers: string[];
+  onChange: (f: CredentialFilter) => void;
+  shown: number;
+  total: number;
+}) {
+  return (
+    <form class="filters" aria-label="Account filters" onSubmit={(e) => e.preventDefault()}>
+      <div class="field">
+        <label for="cf-q">Search</label>
+        <input
+          id="cf-q"
+          type="search"
+          value={filter.q}
+          placeholder="name, email, auth index"
+          onInput={(e) => onChange({ ...filter, q: e.currentTarget.value })}
+        />
+      </div>
+      <div class="field">
+        <label for="cf-provider">Provider</label>
+        <select
+          id="cf-provider"
+          value={filter.provider}
+          onChange={(e) => onChange({ ...filter, provider: e.currentTarget.value })}
+        >
+          <option value="">All providers</option>
+          {providers.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for="cf-status">Status</label>
+        <select
+          id="cf-status"
+          value={filter.status}
+          onChange={(e) => onChange({ ...filter, status: e.currentTarget.value })}
+        >
+          <option value="">Any status</option>
+          {STATES.map((st) => (
+            <option key={st} value={st}>
+              {st === 'cooling' ? 'cooling now' : st}
+            </option>
+          ))}
+        </select>
+      </div>
+      <p class="muted field-note" aria-live="polite">
+        {shown === total ? `${total} accounts` : `${shown} of ${total} accounts`}
+      </p>
+    </form>
+  );
+}
+
+/** Accounts (auth files) with state, counters, quota and tests; uploads; OAuth logins; config keys. */
 export function Credentials() {
   const { api } = usePanel();
+  const hashQuery = useHashQuery();
   const files = useResource(
     (signal) => api.get<{ files: AuthFile[] }>('/v0/management/auth-files', undefined, signal),
     [api],
     10_000,
   );
+  const [filter, setFilter] = useState<CredentialFilter>(() => ({
+    q: hashQuery.q ?? '',
+    provider: hashQuery.provider ?? '',
+    status: hashQuery.status ?? '',
+  }));
+  // A link from the attention list while this page is open sets the filters again.
+  useEffect(() => {
+    setFilter({
+      q: hashQuery.q ?? '',
+      provider: hashQuery.provider ?? '',
+      status: hashQuery.status ?? '',
+    });
+  }, [hashQuery]);
   const rows = useMemo(() => (files.data?.files ?? []).map((f) => credentialRow(f)), [files.data]);
+  const providers = useMemo(() => [...new Set(rows.map((r) => r.provider))].sort(), [rows]);
+  const shown = useMemo(() => filterRows(rows, filter), [rows, filter]);
   return (
     <>
       <Section
@@ -451,26 +707,43 @@ export function Credentials() {
             rows.length === 0 ? (
               <p class="muted">No accounts yet: upload auth files or start a login below.</p>
             ) : (
-              <div class="table-wrap">
-                <table data-testid="accounts">
-                  <caption>Accounts in the auth directory and their routing state</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Account</th>
-                      <th scope="col">Provider</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Last refresh</th>
-                      <th scope="col">Quota</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((r) => (
-                      <AccountRow key={r.name} row={r} onChanged={files.reload} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <>
+                <AccountFilters
+                  filter={filter}
+                  providers={providers}
+                  onChange={setFilter}
+                  shown={shown.length}
+                  total={rows.length}
+                />
+                {shown.length === 0 ? (
+                  <p class="muted">No account matches these filters.</p>
+                ) : (
+                  <div class="table-wrap">
+                    <table data-testid="accounts" class="cards">
+                      <caption>
+                        Accounts in the auth directory: routing state, requests (every replica,
+                        retries included) and quota
+                      </caption>
+                      <thead>
+                        <tr>
+                          <th scope="col">Account</th>
+                          <th scope="col">Provider</th>
+                          <th scope="col">Status</th>
+                          <th scope="col">Requests</th>
+                          <th scope="col">Last used</th>
+                          <th scope="col">Quota</th>
+                          <th scope="col">Actions</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {shown.map((r) => (
+                          <AccountRow key={r.name} row={r} onChanged={files.reload} />
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                )}
+              </>
             )
           }
         </Loadable>

@@ -1,15 +1,30 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { asApiError, usePanel, useResource, useStream } from '../components/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import {
+  asApiError,
+  useClientKeys,
+  useHashQuery,
+  usePanel,
+  useResource,
+  useStream,
+} from '../components/hooks';
 import { Badge, Loadable, Section, StreamStatus, type Tone } from '../components/ui';
 import { withQuery } from '../lib/api-client';
 import { formatBytes, formatCount, formatMs, formatTime } from '../lib/format';
+import { keyName, keysById } from '../lib/key-labels';
 import {
-  EMPTY_REQUEST_FILTER,
   STATUS_PRESETS,
+  filterFromQuery,
   requestFilterQuery,
   type RequestFilterForm,
 } from '../lib/request-filter';
-import type { ErrorLogFile, RequestLogEntry, RequestLogPage } from '../lib/types';
+import { timeZoneNote } from '../lib/time';
+import type {
+  AttemptView,
+  ClientKey,
+  ErrorLogFile,
+  RequestLogEntry,
+  RequestLogPage,
+} from '../lib/types';
 
 /** Rows kept in the live table; older ones fall off the bottom. */
 const MAX_ROWS = 300;
@@ -21,8 +36,16 @@ function statusTone(status: number): Tone {
   return 'muted';
 }
 
-function FilterForm({ onApply }: { onApply: (q: Record<string, string | undefined>) => void }) {
-  const [form, setForm] = useState<RequestFilterForm>(EMPTY_REQUEST_FILTER);
+function FilterForm({
+  initial,
+  keys,
+  onApply,
+}: {
+  initial: RequestFilterForm;
+  keys: readonly ClientKey[];
+  onApply: (q: Record<string, string | undefined>) => void;
+}) {
+  const [form, setForm] = useState<RequestFilterForm>(initial);
   const [errors, setErrors] = useState<Partial<Record<keyof RequestFilterForm, string>>>({});
   const set = (k: keyof RequestFilterForm) => (e: { currentTarget: HTMLInputElement }) =>
     setForm((f) => ({ ...f, [k]: e.currentTarget.value }));
@@ -81,7 +104,21 @@ function FilterForm({ onApply }: { onApply: (q: Record<string, string | undefine
       {field('maxStatus', 'Highest status', { inputMode: 'numeric', size: '4' })}
       {field('provider', 'Provider')}
       {field('model', 'Model')}
-      {field('key', 'Client key')}
+      <div class="field">
+        <label for="rf-key">Client key</label>
+        <select
+          id="rf-key"
+          value={form.key}
+          onChange={(e) => setForm((f) => ({ ...f, key: e.currentTarget.value }))}
+        >
+          <option value="">Any key</option>
+          {keys.map((k) => (
+            <option key={k.key_id} value={k.key_id}>
+              {k.label ? `${k.label} (${k.masked})` : k.masked}
+            </option>
+          ))}
+        </select>
+      </div>
       <div class="field field-button">
         <button type="submit" class="primary">
           Apply filters
@@ -91,13 +128,21 @@ function FilterForm({ onApply }: { onApply: (q: Record<string, string | undefine
   );
 }
 
-function RequestTable({ rows }: { rows: RequestLogEntry[] }) {
+function RequestTable({
+  rows,
+  byId,
+  onOpen,
+}: {
+  rows: RequestLogEntry[];
+  byId: Map<string, ClientKey>;
+  onOpen: (r: RequestLogEntry) => void;
+}) {
   if (rows.length === 0)
     return <p class="muted">No requests match yet. New ones appear here as they finish.</p>;
   return (
     <div class="table-wrap">
-      <table class="dense" data-testid="request-log">
-        <caption>Proxied requests, newest first</caption>
+      <table class="dense cards clickable" data-testid="request-log">
+        <caption>Proxied requests, newest first. Select a request for its details.</caption>
         <thead>
           <tr>
             <th scope="col">Time</th>
@@ -117,22 +162,40 @@ function RequestTable({ rows }: { rows: RequestLogEntry[] }) {
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.id} data-request-id={r.request_id}>
-              <td class="nowrap">{formatTime(r.timestamp)}</td>
-              <td>
+            <tr key={r.id} data-request-id={r.request_id} onClick={() => onOpen(r)}>
+              <td class="nowrap" data-label="Time">
+                <button
+                  type="button"
+                  class="link row-open"
+                  aria-label={`Details of request ${r.request_id}`}
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    onOpen(r);
+                  }}
+                >
+                  {formatTime(r.timestamp)}
+                </button>
+              </td>
+              <td data-label="Status">
                 <Badge tone={statusTone(r.status_code)}>{r.status_code}</Badge>
                 {r.error_class && <span class="cell-sub">{r.error_class}</span>}
               </td>
-              <td class="mono">{r.model || '–'}</td>
-              <td>{r.subdomain || '–'}</td>
-              <td class="mono">{r.key || '–'}</td>
-              <td class="num">{formatMs(r.duration_ms)}</td>
-              <td class="num">{formatCount(r.tokens?.total_tokens ?? 0)}</td>
-              <td class="mono">
+              <td class="mono" data-label="Model">
+                {r.model || '–'}
+              </td>
+              <td data-label="Provider">{r.subdomain || '–'}</td>
+              <td data-label="Key">{keyName(byId.get(r.key_id), r.key || '–')}</td>
+              <td class="num" data-label="Duration">
+                {formatMs(r.duration_ms)}
+              </td>
+              <td class="num" data-label="Tokens">
+                {formatCount(r.tokens?.total_tokens ?? 0)}
+              </td>
+              <td class="mono" data-label="URL">
                 {r.stream ? 'stream ' : ''}
                 {r.url}
               </td>
-              <td>{r.process}</td>
+              <td data-label="Replica">{r.process}</td>
             </tr>
           ))}
         </tbody>
@@ -141,14 +204,257 @@ function RequestTable({ rows }: { rows: RequestLogEntry[] }) {
   );
 }
 
-/** The live request log: the latest page, then every new request over SSE. */
-function LiveRequests() {
+/** One step of the attempt chain, in words. */
+function AttemptLine({ a, n }: { a: AttemptView; n: number }) {
+  if ('wait_seconds' in a) {
+    return (
+      <li class="attempt attempt-wait">
+        Waited {formatMs(a.wait_seconds * 1000)} for a cooldown to end (every credential was cooling
+        down)
+      </li>
+    );
+  }
+  const ok = a.status >= 200 && a.status < 300 && !a.message;
+  return (
+    <li class={`attempt ${ok ? 'attempt-ok' : 'attempt-bad'}`}>
+      <span class="attempt-head">
+        Attempt {n}: <strong>{a.source || a.auth_index}</strong> ({a.provider}) →{' '}
+        <Badge tone={ok ? 'ok' : statusTone(a.status || 502)}>
+          {a.status === 0 ? 'no answer' : a.status}
+        </Badge>{' '}
+        in {formatMs(a.duration_ms)}
+      </span>
+      {(a.error_type || a.message) && (
+        <span class="cell-sub">
+          {a.error_type && <span class="mono">{a.error_type}</span>}
+          {a.error_type && a.message ? ': ' : ''}
+          {a.message}
+        </span>
+      )}
+    </li>
+  );
+}
+
+/** The details of one request, opened from its row. */
+function RequestDrawer({
+  entry,
+  byId,
+  onClose,
+  onOpenLog,
+}: {
+  entry: RequestLogEntry;
+  byId: Map<string, ClientKey>;
+  onClose: () => void;
+  onOpenLog: (name: string, kind: 'error' | 'full') => void;
+}) {
   const { api } = usePanel();
-  const [query, setQuery] = useState<Record<string, string | undefined>>({});
+  const dialog = useRef<HTMLDialogElement>(null);
+  // The error log of this request (its name ends with the request id), or its full log.
+  const logs = useResource(
+    async (signal) => {
+      const out: { name: string; kind: 'error' | 'full' }[] = [];
+      const list = await api
+        .get<{ files?: ErrorLogFile[] }>('/v0/management/request-error-logs', undefined, signal)
+        .catch(() => ({ files: [] as ErrorLogFile[] }));
+      const mine = (list.files ?? []).find((f) => f.name.endsWith(`-${entry.request_id}.log`));
+      if (mine) out.push({ name: mine.name, kind: 'error' });
+      try {
+        await api.request(
+          'GET',
+          `/v0/management/request-log-by-id/${encodeURIComponent(entry.request_id)}`,
+          { signal },
+        );
+        out.push({ name: entry.request_id, kind: 'full' });
+      } catch {
+        // no full log: request-log is off, or it aged out
+      }
+      return out;
+    },
+    [api, entry.request_id],
+  );
+  useEffect(() => {
+    if (dialog.current && !dialog.current.open) dialog.current.showModal();
+  }, []);
+  const key = byId.get(entry.key_id);
+  const attempts: AttemptView[] =
+    entry.attempts && entry.attempts.length > 0
+      ? entry.attempts
+      : entry.source || entry.auth_index
+        ? [
+            {
+              auth_index: entry.auth_index,
+              source: entry.source ?? '',
+              provider: entry.subdomain,
+              status: entry.status_code,
+              duration_ms: entry.duration_ms,
+            },
+          ]
+        : [];
+  let n = 0;
+  const t = entry.tokens;
+  return (
+    <dialog
+      ref={dialog}
+      class="drawer"
+      aria-labelledby="drawer-title"
+      data-testid="request-drawer"
+      onClose={onClose}
+    >
+      <div class="card-head">
+        <h2 id="drawer-title">
+          Request <span class="mono">{entry.request_id}</span>
+        </h2>
+        <button type="button" onClick={() => dialog.current?.close()}>
+          Close
+        </button>
+      </div>
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <Badge tone={statusTone(entry.status_code)}>{entry.status_code}</Badge>{' '}
+          {entry.error_class && <span class="mono">{entry.error_class}</span>}
+          {entry.error_message && <span class="cell-sub">{entry.error_message}</span>}
+        </dd>
+        <dt>Finished</dt>
+        <dd>
+          {formatTime(entry.timestamp)} <span class="muted small">({timeZoneNote()})</span>
+        </dd>
+        <dt>Client key</dt>
+        <dd>
+          {key ? (
+            <>
+              {keyName(key)} <span class="mono muted">{key.masked}</span>
+              {key.owner && <span class="cell-sub">owner: {key.owner}</span>}
+            </>
+          ) : (
+            <span class="mono">{entry.key || '–'}</span>
+          )}
+        </dd>
+        <dt>Served by</dt>
+        <dd>
+          {entry.source ? (
+            <>
+              {entry.source} ({entry.subdomain}){' '}
+              <span class="muted small mono">auth_index {entry.auth_index}</span>
+            </>
+          ) : (
+            'no credential (refused before any upstream call)'
+          )}
+        </dd>
+        <dt>Model</dt>
+        <dd class="mono">{entry.model || '–'}</dd>
+        <dt>Call</dt>
+        <dd>
+          <span class="mono">
+            {entry.method} {entry.url}
+          </span>
+          {entry.stream ? ' · streamed' : ' · not streamed'} · from {entry.remote_addr || '–'} ·
+          replica {entry.process}
+        </dd>
+        <dt>Latency</dt>
+        <dd>{formatMs(entry.duration_ms)}</dd>
+        <dt>Tokens</dt>
+        <dd data-testid="drawer-tokens">
+          input {formatCount(t.input_tokens)} · output {formatCount(t.output_tokens)} · cached{' '}
+          {formatCount(t.cached_tokens)} · reasoning {formatCount(t.reasoning_tokens)} · total{' '}
+          {formatCount(t.total_tokens)}
+        </dd>
+      </dl>
+      <h3>Attempts</h3>
+      {attempts.length === 0 ? (
+        <p class="muted">No upstream was called.</p>
+      ) : (
+        <ol class="attempts" data-testid="attempts">
+          {attempts.map((a, i) => (
+            <AttemptLine key={i} a={a} n={'wait_seconds' in a ? n : ++n} />
+          ))}
+        </ol>
+      )}
+      <h3>Logs</h3>
+      {logs.data === undefined ? (
+        <p class="muted">Looking for its logs…</p>
+      ) : logs.data.length === 0 ? (
+        <p class="muted">
+          No log of this request is kept (error logs are written for failures while request-log is
+          off, and only the newest are kept).
+        </p>
+      ) : (
+        <p>
+          {logs.data.map((l) => (
+            <button key={l.name} type="button" onClick={() => onOpenLog(l.name, l.kind)}>
+              {l.kind === 'error' ? 'Open its error log' : 'Open its full request log'}
+            </button>
+          ))}
+        </p>
+      )}
+    </dialog>
+  );
+}
+
+/** A log's text in a dialog. */
+function LogDialog({ log, onClose }: { log: { name: string; text: string }; onClose: () => void }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    if (dialog.current && !dialog.current.open) dialog.current.showModal();
+  }, []);
+  return (
+    <dialog ref={dialog} class="log-dialog" aria-labelledby="log-dialog-title" onClose={onClose}>
+      <div class="card-head">
+        <h2 id="log-dialog-title">{log.name}</h2>
+        <button type="button" onClick={() => dialog.current?.close()}>
+          Close
+        </button>
+      </div>
+      <pre class="log-text" tabIndex={0}>
+        {log.text}
+      </pre>
+    </dialog>
+  );
+}
+
+/** Opens error logs and full request logs in a dialog. */
+function useLogViewer() {
+  const { api } = usePanel();
+  const [open, setOpen] = useState<{ name: string; text: string } | undefined>();
+  const show = useCallback(
+    async (name: string, kind: 'error' | 'full' = 'error') => {
+      const path =
+        kind === 'error'
+          ? `/v0/management/request-error-logs/${encodeURIComponent(name)}`
+          : `/v0/management/request-log-by-id/${encodeURIComponent(name)}`;
+      try {
+        setOpen({ name, text: await api.text(path) });
+      } catch (err) {
+        setOpen({ name, text: `Could not open ${name}: ${asApiError(err).message}` });
+      }
+    },
+    [api],
+  );
+  const dialog = open ? <LogDialog log={open} onClose={() => setOpen(undefined)} /> : null;
+  return { show, dialog };
+}
+
+/** The live request log: the latest page, then every new request over SSE. */
+function LiveRequests({
+  onOpenLog,
+}: {
+  onOpenLog: (name: string, kind: 'error' | 'full') => void;
+}) {
+  const { api, health } = usePanel();
+  const hashQuery = useHashQuery();
+  const initialForm = useMemo(() => filterFromQuery(hashQuery), [hashQuery]);
+  const [query, setQuery] = useState<Record<string, string | undefined>>(() => {
+    const r = requestFilterQuery(initialForm);
+    return r.ok ? (r.query as Record<string, string | undefined>) : {};
+  });
   const [paused, setPaused] = useState(false);
   const [rows, setRows] = useState<RequestLogEntry[]>([]);
+  const [selected, setSelected] = useState<RequestLogEntry>();
   const pending = useRef<RequestLogEntry[]>([]);
   const seen = useRef(new Set<string>());
+  const keys = useClientKeys();
+  const keyList = keys.data?.['client-keys'] ?? [];
+  const byId = useMemo(() => keysById(keys.data?.['client-keys']), [keys.data]);
 
   const initial = useResource(
     (signal) => api.get<RequestLogPage>('/api/v1/proxy/requests', { ...query, limit: 100 }, signal),
@@ -205,26 +511,42 @@ function LiveRequests() {
         </button>
       }
     >
-      <FilterForm onApply={setQuery} />
-      <StreamStatus state={state} label="Live updates" />
+      <FilterForm
+        key={JSON.stringify(initialForm) + keyList.length}
+        initial={initialForm}
+        keys={keyList}
+        onApply={setQuery}
+      />
+      <StreamStatus
+        state={state}
+        label="Live updates"
+        sourceDown={health.redisDown ? 'Redis unreachable' : undefined}
+      />
       {initial.data && (
         <p class="muted">
           Latest {formatCount(initial.data.filtered_count)} matching of{' '}
-          {formatCount(initial.data.total_count)} in the log.
+          {formatCount(initial.data.total_count)} in the log. Times in {timeZoneNote()}.
         </p>
       )}
       <Loadable data={initial.data ? rows : undefined} error={initial.error} what="Request log">
-        {(r) => <RequestTable rows={r} />}
+        {(r) => <RequestTable rows={r} byId={byId} onOpen={setSelected} />}
       </Loadable>
+      {selected && (
+        <RequestDrawer
+          key={selected.id}
+          entry={selected}
+          byId={byId}
+          onClose={() => setSelected(undefined)}
+          onOpenLog={onOpenLog}
+        />
+      )}
     </Section>
   );
 }
 
-/** Error logs of failed requests (the first route that answers wins). */
-function ErrorLogs() {
+/** Error logs of failed requests. */
+function ErrorLogs({ onOpen }: { onOpen: (name: string) => void }) {
   const { api } = usePanel();
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [open, setOpen] = useState<{ name: string; text: string } | undefined>();
   const logs = useResource(
     async (signal) => {
       const r = await api.get<{ files?: ErrorLogFile[] }>(
@@ -237,17 +559,6 @@ function ErrorLogs() {
     [api],
     30_000,
   );
-  const show = async (name: string) => {
-    try {
-      const text = await api.text(`/v0/management/request-error-logs/${encodeURIComponent(name)}`);
-      setOpen({ name, text });
-    } catch (err) {
-      setOpen({ name, text: `Could not open ${name}: ${asApiError(err).message}` });
-    }
-  };
-  useEffect(() => {
-    if (open && dialog.current && !dialog.current.open) dialog.current.showModal();
-  }, [open]);
   return (
     <Section
       id="error-logs"
@@ -266,7 +577,7 @@ function ErrorLogs() {
             </p>
           ) : (
             <div class="table-wrap">
-              <table class="dense">
+              <table class="dense cards">
                 <caption>Logs of failed requests, newest first</caption>
                 <thead>
                   <tr>
@@ -284,12 +595,14 @@ function ErrorLogs() {
                       <th scope="row" class="mono">
                         {f.name}
                       </th>
-                      <td>{formatTime(f.modified)}</td>
-                      <td class="num">{formatBytes(f.size)}</td>
+                      <td data-label="Time">{formatTime(f.modified)}</td>
+                      <td class="num" data-label="Size">
+                        {formatBytes(f.size)}
+                      </td>
                       <td>
                         <button
                           type="button"
-                          onClick={() => void show(f.name)}
+                          onClick={() => onOpen(f.name)}
                           aria-label={`Open ${f.name}`}
                         >
                           Open
@@ -303,32 +616,18 @@ function ErrorLogs() {
           )
         }
       </Loadable>
-      <dialog
-        ref={dialog}
-        class="log-dialog"
-        aria-labelledby="log-dialog-title"
-        onClose={() => setOpen(undefined)}
-      >
-        <div class="card-head">
-          <h2 id="log-dialog-title">{open?.name}</h2>
-          <button type="button" onClick={() => dialog.current?.close()}>
-            Close
-          </button>
-        </div>
-        <pre class="log-text" tabIndex={0}>
-          {open?.text}
-        </pre>
-      </dialog>
     </Section>
   );
 }
 
-/** The live request log with filters, and the error logs. */
+/** The live request log with filters and details, and the error logs. */
 export function Requests() {
+  const viewer = useLogViewer();
   return (
     <>
-      <LiveRequests />
-      <ErrorLogs />
+      <LiveRequests onOpenLog={(name, kind) => void viewer.show(name, kind)} />
+      <ErrorLogs onOpen={(name) => void viewer.show(name, 'error')} />
+      {viewer.dialog}
     </>
   );
 }

@@ -1,15 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { asApiError, useAction, usePanel, useResource } from '../components/hooks';
+import { asApiError, usePanel } from '../components/hooks';
 import { Loadable, Section } from '../components/ui';
 import { ApiError } from '../lib/api-error';
 import { configProblems, type ConfigProblem } from '../lib/config-errors';
-import { maskSecret } from '../lib/format';
+import { collectSecrets, maskYaml } from '../lib/secret-mask';
+import { ClientKeys } from './settings-keys';
+import { CompatForm, UpstreamKeyForm } from './settings-forms';
 
 /** Line height of the editor in px (the gutter and the jump-to-line scroll use it). */
 const LINE_PX = 20;
 
 /** config.yaml in a text editor: the server validates a save and refuses it with located problems. */
-function ConfigEditor({ onSaved }: { onSaved: () => void }) {
+function ConfigEditor({ revision, onSaved }: { revision: number; onSaved: () => void }) {
   const { api, notify } = usePanel();
   const [text, setText] = useState<string | undefined>();
   const [saved, setSaved] = useState<string | undefined>();
@@ -20,21 +22,41 @@ function ConfigEditor({ onSaved }: { onSaved: () => void }) {
   const gutter = useRef<HTMLDivElement>(null);
   const escaped = useRef(false);
 
-  const load = async () => {
+  // Secrets are shown masked (as the gateway lists them) until asked; a save that still holds a
+  // masked value keeps the stored secret, because the gateway restores the values it recognises.
+  const [reveal, setReveal] = useState(false);
+  const [real, setReal] = useState<string | undefined>();
+  const [secrets, setSecrets] = useState<Map<string, string>>(new Map());
+  const load = async (show = reveal) => {
     try {
-      const t = await api.text('/v0/management/config.yaml');
-      setText(t);
-      setSaved(t);
+      const [t, cfg] = await Promise.all([
+        api.text('/v0/management/config.yaml'),
+        api.get<unknown>('/v0/management/config'),
+      ]);
+      const found = collectSecrets(cfg);
+      const shown = show ? t : maskYaml(t, found);
+      setSecrets(found);
+      setReal(t);
+      setText(shown);
+      setSaved(shown);
       setProblems([]);
       setLoadError(undefined);
     } catch (err) {
       setLoadError(asApiError(err));
     }
   };
+  const toggleReveal = () => {
+    if (real === undefined) return;
+    const next = !reveal;
+    setReveal(next);
+    const shown = next ? real : maskYaml(real, secrets);
+    setText(shown);
+    setSaved(shown);
+  };
   useEffect(() => {
     void load();
-    // load once per sign-in
-  }, [api]);
+    // load once per sign-in, and again after a form changed the file
+  }, [api, revision]);
 
   const lineCount = useMemo(() => (text ?? '').split('\n').length, [text]);
   const badLines = useMemo(
@@ -64,7 +86,6 @@ function ConfigEditor({ onSaved }: { onSaved: () => void }) {
       setProblems([]);
       notify('config.yaml saved: every replica reloads it within a second.', 'ok');
       onSaved();
-      await load();
     } catch (err) {
       const e = asApiError(err);
       if (e.status === 400 || e.status === 422) {
@@ -90,8 +111,23 @@ function ConfigEditor({ onSaved }: { onSaved: () => void }) {
     <div class="editor-block">
       <p id="config-help" class="muted">
         The gateway checks the whole file before it writes anything: a YAML or setting error is
-        listed below with its line, and the file on disk stays as it was.
+        listed below with its line and setting, and the file on disk stays as it was. Secrets are
+        masked (<span class="mono">sk-…1234</span>) until you show them; saving with a masked value
+        keeps the stored secret.
       </p>
+      <div class="button-row">
+        <button
+          type="button"
+          aria-pressed={reveal}
+          disabled={text !== saved}
+          title={text !== saved ? 'Save or reload your changes first' : undefined}
+          onClick={toggleReveal}
+          data-testid="reveal-secrets"
+        >
+          {reveal ? 'Hide secrets' : 'Show secrets'}
+        </button>
+        {text !== saved && <span class="muted small">Save or reload before showing secrets.</span>}
+      </div>
       <div class="editor">
         <div ref={gutter} class="gutter" aria-hidden="true">
           {Array.from({ length: lineCount }, (_, i) => (
@@ -170,7 +206,7 @@ function ConfigEditor({ onSaved }: { onSaved: () => void }) {
               !dirty ||
               window.confirm('Discard your changes and load the file from the gateway?')
             )
-              void load();
+              void load(reveal);
           }}
           disabled={busy}
         >
@@ -182,110 +218,24 @@ function ConfigEditor({ onSaved }: { onSaved: () => void }) {
   );
 }
 
-/** 24 random bytes as a client key. */
-function generateKey(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return `sk-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-/** The proxy's client keys (`api-keys`). */
-function ApiKeys({ revision }: { revision: number }) {
-  const { api } = usePanel();
-  const keys = useResource(
-    (signal) => api.get<{ 'api-keys': string[] }>('/v0/management/api-keys', undefined, signal),
-    [api, revision],
-  );
-  const [draft, setDraft] = useState('');
-  const [revealed, setRevealed] = useState<string | undefined>();
-  const { busy, run } = useAction();
-  const add = (e: Event) => {
-    e.preventDefault();
-    const k = draft.trim();
-    if (!k) return;
-    void run(async () => {
-      // old = new: replaces the key when present, appends it otherwise (no duplicate, no race)
-      await api.request('PATCH', '/v0/management/api-keys', { json: { old: k, new: k } });
-      setDraft('');
-      setRevealed(k);
-      keys.reload();
-    }, 'Key added: clients can use it within a second.');
-  };
-  const remove = (k: string) => {
-    if (!window.confirm(`Remove the key ${maskSecret(k)}? Clients using it get 401 from now on.`))
-      return;
-    void run(async () => {
-      await api.request('DELETE', '/v0/management/api-keys', { query: { value: k } });
-      keys.reload();
-    }, 'Key removed.');
-  };
-  return (
-    <Loadable data={keys.data} error={keys.error} what="API keys">
-      {(d) => (
-        <>
-          {d['api-keys'].length === 0 ? (
-            <p class="notice notice-warn">
-              No client keys: the proxy is open to anyone who can reach it.
-            </p>
-          ) : (
-            <ul class="key-list" data-testid="api-keys">
-              {d['api-keys'].map((k, i) => (
-                <li key={`${i}-${k}`}>
-                  <span class="mono">{revealed === k ? k : maskSecret(k)}</span>
-                  <button
-                    type="button"
-                    onClick={() => setRevealed(revealed === k ? undefined : k)}
-                    aria-label={`${revealed === k ? 'Hide' : 'Show'} key ${i + 1}`}
-                  >
-                    {revealed === k ? 'Hide' : 'Show'}
-                  </button>
-                  <button
-                    type="button"
-                    class="danger"
-                    disabled={busy}
-                    onClick={() => remove(k)}
-                    aria-label={`Remove key ${i + 1}`}
-                  >
-                    Remove
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-          <form class="inline-form" onSubmit={add}>
-            <label for="new-key">New client key</label>
-            <input
-              id="new-key"
-              class="mono"
-              value={draft}
-              autoComplete="off"
-              spellcheck={false}
-              onInput={(e) => setDraft(e.currentTarget.value)}
-            />
-            <button type="button" onClick={() => setDraft(generateKey())}>
-              Generate
-            </button>
-            <button type="submit" class="primary" disabled={busy || !draft.trim()}>
-              Add key
-            </button>
-          </form>
-        </>
-      )}
-    </Loadable>
-  );
-}
-
-/** config.yaml editor and the client keys. */
+/** Client keys, forms for the common edits, and the config.yaml editor. */
 export function Settings() {
-  // A saved config.yaml may change the keys: the list reloads after every save.
+  // A saved config.yaml or form may change what the others show: they reload after every save.
   const [revision, setRevision] = useState(0);
   const onSaved = useCallback(() => setRevision((r) => r + 1), []);
   return (
     <>
-      <Section id="config-yaml" title="config.yaml">
-        <ConfigEditor onSaved={onSaved} />
+      <Section id="client-keys" title="Client keys">
+        <ClientKeys revision={revision} onSaved={onSaved} />
       </Section>
-      <Section id="api-keys" title="Client API keys">
-        <ApiKeys revision={revision} />
+      <Section id="upstream-keys" title="Upstream API key">
+        <UpstreamKeyForm revision={revision} onSaved={onSaved} />
+      </Section>
+      <Section id="compat" title="OpenAI-compatible provider">
+        <CompatForm revision={revision} onSaved={onSaved} />
+      </Section>
+      <Section id="config-yaml" title="config.yaml">
+        <ConfigEditor revision={revision} onSaved={onSaved} />
       </Section>
     </>
   );

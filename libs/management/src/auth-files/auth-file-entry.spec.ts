@@ -92,6 +92,12 @@ describe(authFileEntry.name, () => {
         message: 'invalid x-api-key',
       },
     ]);
+    // the last error stays listed on its own, with its time
+    expect(e.last_error).toEqual({
+      status: 401,
+      message: 'invalid x-api-key',
+      at: new Date(NOW - 5).toISOString(),
+    });
   });
 
   it('should show a credential whose refresh token was refused as an error until a new login', () => {

@@ -64,6 +64,11 @@ export interface AuthFileEntry {
   /** Codex plan claims of the id_token. */
   id_token?: CodexPlanFields;
   cooldowns: CooldownView[];
+  /**
+   * The latest upstream error on any model, cooling or not (Switchboard): "last error 12 min
+   * ago" is not "cooling now".
+   */
+  last_error?: { status: number; message: string; at: string };
 }
 
 /** What the listing knows about one file. */
@@ -240,6 +245,13 @@ export function authFileEntry(f: AuthFileFacts, states: StateEntries, now: numbe
   if (expires !== undefined && Number.isFinite(expires)) entry.expires_at = iso(expires);
   const plan = codexPlanOf(data);
   if (plan) entry.id_token = plan;
+  let last: ModelState['lastError'];
+  for (const { state } of c ? states : []) {
+    if (state.lastError && (!last || state.lastError.at > last.at)) last = state.lastError;
+  }
+  if (last && last.at > 0) {
+    entry.last_error = { status: last.status, message: last.message, at: iso(last.at) };
+  }
   return entry;
 }
 
