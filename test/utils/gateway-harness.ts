@@ -23,6 +23,8 @@ export interface StartGatewayOptions {
   configPath?: string;
   /** Log one line per answered request (off by default: it would print every 5xx). */
   accessLog?: boolean;
+  /** Redis to use instead of the test run's (a TCP cut in front of it, for outage tests). */
+  redisUrl?: string;
 }
 
 /**
@@ -41,9 +43,10 @@ export async function startGateway(
   const saved = {
     CONFIG_PATH: process.env.CONFIG_PATH,
     SB_PROCESS_NAME: process.env.SB_PROCESS_NAME,
+    REDIS_URL: process.env.REDIS_URL,
   };
   process.env.CONFIG_PATH = cfg.path;
-  process.env.REDIS_URL = testRedisUrl();
+  process.env.REDIS_URL = options.redisUrl ?? testRedisUrl();
   process.env.SB_PROCESS_NAME = name;
   let app: NestFastifyApplication;
   try {
@@ -53,6 +56,8 @@ export async function startGateway(
   } finally {
     process.env.CONFIG_PATH = saved.CONFIG_PATH;
     process.env.SB_PROCESS_NAME = saved.SB_PROCESS_NAME;
+    // The run's Redis stays the default for whatever starts next (a worker child, a replica).
+    if (options.redisUrl) process.env.REDIS_URL = saved.REDIS_URL;
   }
   const addr = app.getHttpServer().address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

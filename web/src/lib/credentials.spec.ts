@@ -1,4 +1,4 @@
-import { credentialRow, quotaBars } from './credentials';
+import { credentialRow, filterRows, quotaBars, quotaWindowName } from './credentials';
 
 const NOW = Date.parse('2025-05-01T10:00:00Z');
 
@@ -63,6 +63,7 @@ describe('credentialRow', () => {
         provider: 'antigravity',
         status: 'error',
         status_message: 'invalid_grant',
+        unavailable: true,
         cooldowns: [
           { model: 'b', until: '2025-05-01T12:00:00Z' },
           { model: 'a', until: '2025-05-01T11:00:00Z' },
@@ -75,6 +76,28 @@ describe('credentialRow', () => {
     expect(row.detail).toBe('invalid_grant');
     expect(row.modelCooldowns.map((m) => m.model)).toEqual(['a', 'b']);
     expect(row.quota).toEqual({ provider: 'agy', accountId: 'agy.json' });
+  });
+
+  it('should call a credential benched after an upstream error cooling, with its last error apart', () => {
+    const row = credentialRow(
+      {
+        name: 'claude-a.json',
+        type: 'claude',
+        status: 'error',
+        status_message: 'overloaded',
+        cooldowns: [{ model: 'claude-x', until: '2025-05-01T10:05:00Z', status: 503 }],
+        last_error: { status: 503, message: 'overloaded', at: '2025-05-01T09:58:00Z' },
+        success: 5,
+        failed: 2,
+      },
+      NOW,
+    );
+    expect(row).toMatchObject({
+      state: 'cooling',
+      lastError: { status: 503, at: '2025-05-01T09:58:00Z' },
+      success: 5,
+      failed: 2,
+    });
   });
 
   it('should bench the whole credential on a * cooldown with its message', () => {
@@ -113,9 +136,32 @@ describe('quotaBars', () => {
       models: [{ name: 'gemini-3-pro', percentage: -5 }],
     });
     expect(bars).toEqual([
-      { name: 'five_hour', remaining: 63, level: 'ok', resetTime: '2025-05-01T12:00:00Z' },
-      { name: 'weekly', remaining: 12, level: 'low' },
+      { name: '5-hour', remaining: 63, level: 'ok', resetTime: '2025-05-01T12:00:00Z' },
+      { name: 'Weekly', remaining: 12, level: 'low' },
       { name: 'gemini-3-pro', remaining: 0, level: 'empty' },
     ]);
+  });
+});
+
+describe('quotaWindowName', () => {
+  it('should name windows as people read them', () => {
+    expect(quotaWindowName('seven_day_opus')).toBe('Weekly · Opus');
+    expect(quotaWindowName('primary')).toBe('5-hour');
+    expect(quotaWindowName('30m')).toBe('30-minute');
+    expect(quotaWindowName('gemini-2.5-pro')).toBe('gemini-2.5-pro');
+  });
+});
+
+describe('filterRows', () => {
+  it('should filter by text, provider and state', () => {
+    const rows = [
+      credentialRow({ name: 'a.json', type: 'claude', email: 'a@x.com' }),
+      credentialRow({ name: 'b.json', type: 'codex', disabled: true }),
+    ];
+    expect(filterRows(rows, { q: 'A@X', provider: '', status: '' }).map((r) => r.name)).toEqual([
+      'a.json',
+    ]);
+    expect(filterRows(rows, { q: '', provider: 'codex', status: '' })).toHaveLength(1);
+    expect(filterRows(rows, { q: '', provider: '', status: 'disabled' })[0]?.name).toBe('b.json');
   });
 });

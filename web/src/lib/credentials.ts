@@ -67,10 +67,15 @@ export function credentialRow(f: AuthFile, now = Date.now()): CredentialRow {
   const coolingUntil =
     whole?.until ?? (future(f.next_retry_after, now) ? f.next_retry_after : undefined);
   const status = (f.status ?? '').toLowerCase();
+  // "Cooling now" is its own state: the server calls a credential benched after an upstream
+  // error `error`, but it comes back by itself; `error` is kept for what needs a person (a
+  // revoked token, an unusable file: out of service with no cooldown to wait for).
+  const cooling = coolingUntil !== undefined || modelCooldowns.length > 0;
   let state: CredentialState = 'active';
   if (f.disabled || status === 'disabled') state = 'disabled';
+  else if (status === 'error' && f.unavailable && !whole) state = 'error';
+  else if (cooling) state = 'cooling';
   else if (status === 'error') state = 'error';
-  else if (coolingUntil) state = 'cooling';
   else if (f.unavailable) state = 'unavailable';
   const row: CredentialRow = {
     name: f.name,

@@ -565,7 +565,7 @@ function ConfigKeys() {
           <p class="muted">No upstream API keys in config.yaml.</p>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="cards">
               <caption>Upstream API keys from config.yaml (edit them in Settings)</caption>
               <thead>
                 <tr>
@@ -580,10 +580,14 @@ function ConfigKeys() {
                 {rows.map((r, i) => (
                   <tr key={`${r.section}-${i}`}>
                     <th scope="row">{r.section}</th>
-                    <td class="mono">{r.key}</td>
-                    <td class="mono">{r.baseUrl || 'default'}</td>
-                    <td>{r.models}</td>
-                    <td>{r.prefix || '–'}</td>
+                    <td class="mono" data-label="Key">
+                      {r.key}
+                    </td>
+                    <td class="mono" data-label="Base URL">
+                      {r.baseUrl || 'default'}
+                    </td>
+                    <td data-label="Models">{r.models}</td>
+                    <td data-label="Prefix">{r.prefix || '–'}</td>
                   </tr>
                 ))}
               </tbody>

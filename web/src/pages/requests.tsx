@@ -167,7 +167,7 @@ function RequestTable({
                 <button
                   type="button"
                   class="link row-open"
-                  aria-label={`Details of request ${r.request_id}`}
+                  aria-label={`${formatTime(r.timestamp)}: details of request ${r.request_id}`}
                   onClick={(e) => {
                     e.stopPropagation();
                     onOpen(r);
@@ -271,6 +271,8 @@ function RequestDrawer({
       return out;
     },
     [api, entry.request_id],
+    // An error log is written moments after the request: look again while none is found.
+    entry.failed ? 2000 : undefined,
   );
   useEffect(() => {
     if (dialog.current && !dialog.current.open) dialog.current.showModal();
