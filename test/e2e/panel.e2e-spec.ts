@@ -192,7 +192,8 @@ suite('web panel (/management.html) in headless Chromium', () => {
     redisCut = await TcpCut.start(Number(new URL(direct).port));
     const endpoints = idp
       .endpointsYaml({}, fake.url)
-      .replace('  claude:\n', `  claude:\n    api-base: "${quota.url}"\n`);
+      .replace('  claude:\n', `  claude:\n    api-base: "${quota.url}"\n`)
+      .replace('  codex:\n', `  codex:\n    api-base: "${quota.url}"\n`);
     gw = await startGateway(
       `# panel e2e
 api-keys:

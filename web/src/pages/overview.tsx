@@ -31,7 +31,7 @@ function AttentionEntry({ item }: { item: AttentionItem }) {
       </Badge>{' '}
       <span class="attention-title">{item.title}</span>
       <span class="cell-sub">
-        {item.detail}
+        {/[.!?]$/.test(item.detail) ? item.detail : `${item.detail}.`}
         {item.since && (
           <>
             {' '}

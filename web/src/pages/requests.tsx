@@ -325,14 +325,14 @@ function RequestDrawer({
         <dd>
           {key ? (
             <>
-              {keyName(key)} <span class="mono muted">{key.masked}</span>
+              {keyName(key)} {key.label && <span class="mono muted">{key.masked}</span>}
               {key.owner && <span class="cell-sub">owner: {key.owner}</span>}
             </>
           ) : (
             <span class="mono">{entry.key || '–'}</span>
           )}
         </dd>
-        <dt>Served by</dt>
+        <dt>{entry.failed ? 'Last tried' : 'Served by'}</dt>
         <dd>
           {entry.source ? (
             <>
