@@ -376,13 +376,20 @@ ${endpoints}
       Number((await page.getByTestId('kpi-requests').textContent())?.replace(/,/g, '')),
     ).toBeGreaterThan(0);
     await expect(page.locator('#chart-volume-cap + .chart-canvas canvas').count()).resolves.toBe(1);
-    // Values on hover: the legend names each series' own value at the cursor.
-    const canvas = page.locator('#chart-volume-cap + .chart-canvas .u-over');
-    const box = await canvas.boundingBox();
-    if (box) await page.mouse.move(box.x + box.width - 4, box.y + box.height / 2);
-    await expect(
-      page.locator('#chart-volume-cap + .chart-canvas .u-legend').textContent(),
-    ).resolves.toMatch(/Succeeded\s*\d+/);
+    // Values on hover: the legend names each series' own value at the cursor (uPlot updates it
+    // on the next frame after the pointer moves, so look again until it does).
+    const over = page.locator('#chart-volume-cap + .chart-canvas .u-over');
+    const legend = page.locator('#chart-volume-cap + .chart-canvas .u-legend');
+    let nudge = 0;
+    await waitFor(
+      async () => {
+        const box = await over.boundingBox();
+        if (!box) return false;
+        await page.mouse.move(box.x + box.width - 4 - (nudge++ % 3), box.y + box.height / 2);
+        return /Succeeded\s*\d+/.test((await legend.textContent()) ?? '');
+      },
+      { timeoutMs: 5000, intervalMs: 200, what: 'the legend to show the hovered values' },
+    );
     await expect(page.locator('#top-models-table').textContent()).resolves.toContain(MODEL);
   });
 
