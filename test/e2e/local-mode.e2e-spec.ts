@@ -205,8 +205,11 @@ describe('local mode (npm start)', () => {
 
   it('should drain once on Ctrl-C in a terminal (pty), with colours, and leave nothing behind', async () => {
     const e = await env();
-    // `script` gives npm a pseudo-terminal, as an interactive shell would.
-    const pty = run('script', ['-qfec', 'npm start', '/dev/null'], { ...e, TERM: 'xterm' });
+    // `script` gives npm a pseudo-terminal, as an interactive shell would. It runs the command
+    // through $SHELL -c; `exec` makes npm the terminal's foreground process as it is under an
+    // interactive shell, whatever $SHELL is (dash would otherwise die of the Ctrl-C itself and
+    // `script` would report its 130, not npm's status).
+    const pty = run('script', ['-qfec', 'exec npm start', '/dev/null'], { ...e, TERM: 'xterm' });
     spawned.push(pty.child);
     await waitFor(() => /Ctrl-C stops everything/.test(pty.output()), {
       timeoutMs: 60000,
