@@ -166,8 +166,8 @@ async function capChecks(redis) {
     const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
     cursor = next;
     for (const k of keys) {
-      if (k.startsWith(`${PREFIX}logs:error:`)) errorLogs++;
-      if (k.startsWith(`${PREFIX}usage:det:`)) {
+      if (k.startsWith(`${PREFIX}logs:{errors}:`)) errorLogs++;
+      if (k.startsWith(`${PREFIX}{usage}:det:`)) {
         maxDetails = Math.max(maxDetails, await redis.zcard(k));
       }
       if (k.startsWith(`${PREFIX}limits:`)) {
@@ -411,7 +411,7 @@ async function main() {
     const before = first.families[fam] ?? 0;
     // Day cells and round-robin cursors come and go with time and models, not with traffic;
     // BullMQ keeps at most 100 completed and 500 failed jobs per queue (libs/jobs).
-    const timeBucketed = /^usage:cell|^routing:rr/.test(fam);
+    const timeBucketed = /^\{usage\}:cell|^routing:rr/.test(fam);
     const bullCapped = fam.startsWith('bull:') && count <= 610;
     if (count > before) {
       verdict.keys.push({

@@ -148,12 +148,12 @@ export async function metricValue(
   return sum;
 }
 
-/** Requests and tokens in the usage store of a key prefix (`<prefix>usage:totals`). */
+/** Requests and tokens in the usage store of a key prefix (`<prefix>{usage}:totals`). */
 export async function usageTotals(
   redis: Redis,
   prefix: string,
 ): Promise<{ requests: number; success: number; failure: number }> {
-  const h = await redis.hgetall(`${prefix}usage:totals`);
+  const h = await redis.hgetall(`${prefix}{usage}:totals`);
   return {
     requests: Number(h.requests ?? 0),
     success: Number(h.success ?? 0),

@@ -18,7 +18,7 @@ import {
 import { MetricsService } from '@app/metrics';
 import type { UsageRecord } from '@app/proxy';
 import { RedisService } from '@app/storage';
-import { testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
+import { uniquePrefix, waitFor, testRedisSettings } from '@test/utils/env';
 
 function usage(i: number, over: Partial<UsageRecord> = {}): UsageRecord {
   return {
@@ -67,10 +67,7 @@ describe('shared logs (real Redis)', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    redis = new RedisService(
-      { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
-      'logs-test',
-    );
+    redis = new RedisService(testRedisSettings(prefix), 'logs-test');
     redis.connect();
     await redis.waitReady(5000);
     metrics = new LogsMetrics(new MetricsService());
@@ -108,10 +105,7 @@ describe('shared logs (real Redis)', () => {
 
   it('should list requests newest first by finish time, whatever order replicas wrote them in', async () => {
     const prefix2 = uniquePrefix('logs-order');
-    const r2 = new RedisService(
-      { url: testRedisUrl(), keyPrefix: prefix2, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
-      'logs-order-test',
-    );
+    const r2 = new RedisService(testRedisSettings(prefix2), 'logs-order-test');
     r2.connect();
     await r2.waitReady(5000);
     try {
@@ -229,7 +223,7 @@ describe('shared logs (real Redis)', () => {
     expect(await repo.get('error-2025-01-01T00-00-00.000Z-r0.log')).toBeUndefined();
     expect(
       await redis.command.exists(
-        redis.key('logs', 'error', 'error-2025-01-01T00-00-00.000Z-r0.log'),
+        redis.key('logs', '{errors}', 'error-2025-01-01T00-00-00.000Z-r0.log'),
       ),
     ).toBe(0);
     expect(await repo.get('../../etc/passwd')).toBeUndefined();
@@ -237,10 +231,7 @@ describe('shared logs (real Redis)', () => {
 
   it('should deliver entries written by another replica to a live reader within 200 ms', async () => {
     const repo = new RequestLogRepository(redis);
-    const otherRedis = new RedisService(
-      { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
-      'other-replica',
-    );
+    const otherRedis = new RedisService(testRedisSettings(prefix), 'other-replica');
     otherRedis.connect();
     await otherRedis.waitReady(5000);
     const other = new RequestLogRecorder(

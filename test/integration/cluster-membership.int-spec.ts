@@ -8,7 +8,7 @@ import {
   type HealthReport,
 } from '@app/cluster';
 import { RedisService } from '@app/storage';
-import { testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
+import { uniquePrefix, waitFor, testRedisSettings } from '@test/utils/env';
 
 class TestControl extends MemberControl {
   readonly kind = 'gateway' as const;
@@ -36,10 +36,7 @@ const OPTIONS = {
 
 /** One member: its own Redis connections (as a separate process would have). */
 async function member(prefix: string, name: string) {
-  const redis = new RedisService(
-    { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
-    name,
-  );
+  const redis = new RedisService(testRedisSettings(prefix), name);
   redis.connect();
   await redis.waitReady(5000);
   const control = new TestControl();
@@ -165,7 +162,7 @@ describe('cluster membership (real Redis)', () => {
     try {
       await waitFor(async () => (await a.cluster.processes()).length === 1, { what: 'a joined' });
       // the holder runs elsewhere (another host): its heartbeat keeps changing, so it is alive
-      await a.redis.command.hset(a.redis.key('cluster', 'member', 'gateway-same'), 'host', 'h2');
+      await a.redis.command.hset(a.redis.key('{cluster}', 'member', 'gateway-same'), 'host', 'h2');
       await expect(member(prefix, 'gateway-same')).rejects.toThrow(
         /already named "gateway-same".*SB_PROCESS_NAME/,
       );

@@ -10,7 +10,7 @@ import {
   JobDiscoveryService,
 } from '@app/jobs';
 import { RedisService } from '@app/storage';
-import { testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
+import { uniquePrefix, waitFor, testRedisSettings } from '@test/utils/env';
 
 @Injectable()
 class RecordingHandler {
@@ -72,15 +72,7 @@ describe(JobRepository.name, () => {
 
   // One connection set per test: closing a testing module runs RedisService's shutdown hook.
   beforeEach(async () => {
-    redis = new RedisService(
-      {
-        url: testRedisUrl(),
-        keyPrefix: uniquePrefix('jobs'),
-        commandTimeoutMs: 1000,
-        connectTimeoutMs: 1000,
-      },
-      'test-jobs',
-    );
+    redis = new RedisService(testRedisSettings(uniquePrefix('jobs')), 'test-jobs');
     redis.connect();
     await redis.waitReady(5000);
   });

@@ -1,15 +1,12 @@
 import { ManagementBanRepository } from '@app/management/management-ban.repository';
 import { RedisService } from '@app/storage';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 const MAX = 5;
 const BAN_MS = 30 * 60 * 1000;
 
 function redis(prefix: string, name: string): RedisService {
-  const r = new RedisService(
-    { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
-    name,
-  );
+  const r = new RedisService(testRedisSettings(prefix), name);
   r.connect();
   return r;
 }

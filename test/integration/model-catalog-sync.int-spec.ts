@@ -1,6 +1,6 @@
 import { RedisService } from '@app/storage';
 import { catalogFor, ModelCatalogSync, useCatalogs, type CredentialService } from '@app/routing';
-import { testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
+import { uniquePrefix, waitFor, testRedisSettings } from '@test/utils/env';
 
 const REMOTE = JSON.stringify({
   kimi: [{ id: 'kimi-k9', display_name: 'Kimi K9', owned_by: 'moonshot', created: 1 }],
@@ -10,10 +10,7 @@ describe(ModelCatalogSync.name, () => {
   const redis: RedisService[] = [];
 
   function connect(prefix: string, name: string): RedisService {
-    const r = new RedisService(
-      { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
-      name,
-    );
+    const r = new RedisService(testRedisSettings(prefix), name);
     r.connect();
     redis.push(r);
     return r;

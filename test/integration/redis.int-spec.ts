@@ -1,8 +1,12 @@
 import { RedisService } from '@app/storage';
-import { freePort, testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
+import { freePort, testRedisSettings, testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
 
+// The run's Redis (plain or cluster); a URL of its own (nothing listening) is a plain one.
 function settings(url: string, prefix: string) {
-  return { url, keyPrefix: prefix, commandTimeoutMs: 500, connectTimeoutMs: 500 };
+  const timeouts = { commandTimeoutMs: 500, connectTimeoutMs: 500 };
+  return url === testRedisUrl()
+    ? testRedisSettings(prefix, timeouts)
+    : { url, keyPrefix: prefix, ...timeouts };
 }
 
 describe(RedisService.name, () => {

@@ -11,7 +11,7 @@ import {
   parseImportPayload,
   type UsageSnapshot,
 } from '@app/usage';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 interface Retention {
   keep: number;
@@ -38,7 +38,7 @@ class Replica {
       },
     } as unknown as ConfigService;
     this.redis = new RedisService(
-      { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 2000, connectTimeoutMs: 2000 },
+      testRedisSettings(prefix, { commandTimeoutMs: 2000, connectTimeoutMs: 2000 }),
       name,
     );
     this.redis.connect();

@@ -3,12 +3,41 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { RedisSettings } from '@app/storage';
 
 /** The Redis started by the jest global setup. */
 export function testRedisUrl(): string {
   const url = process.env.REDIS_URL;
   if (!url) throw new Error('REDIS_URL is not set: the jest global setup did not run');
   return url;
+}
+
+/**
+ * True when the run's Redis is a Redis Cluster (`SB_TEST_REDIS=cluster`, `npm run
+ * test:cluster`): the global setup then sets REDIS_CLUSTER_NODES as well as REDIS_URL (one of
+ * the nodes).
+ */
+export function testRedisIsCluster(): boolean {
+  return !!process.env.REDIS_CLUSTER_NODES?.trim();
+}
+
+/**
+ * Settings for a RedisService on the run's Redis, plain or cluster as the global setup made
+ * it (what specs that build their own RedisService use).
+ */
+export function testRedisSettings(
+  keyPrefix: string,
+  overrides: Partial<RedisSettings> = {},
+): RedisSettings {
+  const nodes = process.env.REDIS_CLUSTER_NODES?.split(',').filter(Boolean) ?? [];
+  return {
+    url: testRedisUrl(),
+    keyPrefix,
+    commandTimeoutMs: 1000,
+    connectTimeoutMs: 1000,
+    ...(nodes.length > 0 ? { clusterNodes: nodes } : {}),
+    ...overrides,
+  };
 }
 
 /** A key prefix unique to one spec, so specs sharing the Redis never see each other. */

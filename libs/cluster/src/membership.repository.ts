@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RedisService } from '@app/storage';
+import { hashTag, RedisService } from '@app/storage';
 import type {
   HealthReport,
   MemberKind,
@@ -11,6 +11,8 @@ import type {
 /** How long a member's record outlives its last heartbeat (crashed members stay visible). */
 export const RECORD_TTL_SECONDS = 7 * 24 * 3600;
 
+/** The membership keys' hash tag. */
+const CLUSTER = hashTag('cluster');
 const KINDS: ReadonlySet<string> = new Set(['gateway', 'worker']);
 const STATUSES: ReadonlySet<string> = new Set(['running', 'stopped', 'starting', 'stopping']);
 
@@ -47,7 +49,8 @@ export function recordFromHash(h: Record<string, string>): MemberRecord | undefi
 
 /**
  * Cluster membership in Redis (docs/cluster.md): a set of names, a hash per member and a
- * heartbeat key with a TTL per member. A member whose heartbeat key expired is dead; its hash
+ * heartbeat key with a TTL per member, all under one hash tag (`<prefix>{cluster}:`): a
+ * heartbeat writes several in one MULTI, so on a Redis Cluster they share a slot. A member whose heartbeat key expired is dead; its hash
  * stays (for a week) so the API can show it as crashed or stopped.
  */
 @Injectable()
@@ -55,23 +58,23 @@ export class MembershipRepository {
   constructor(private readonly redis: RedisService) {}
 
   private get setKey(): string {
-    return this.redis.key('cluster', 'members');
+    return this.redis.key(CLUSTER, 'members');
   }
 
   private hashKey(name: string): string {
-    return this.redis.key('cluster', 'member', name);
+    return this.redis.key(CLUSTER, 'member', name);
   }
 
   private beatKey(name: string): string {
-    return this.redis.key('cluster', 'hb', name);
+    return this.redis.key(CLUSTER, 'hb', name);
   }
 
   private get tokensKey(): string {
-    return this.redis.key('cluster', 'tokens');
+    return this.redis.key(CLUSTER, 'tokens');
   }
 
   private get shutdownKey(): string {
-    return this.redis.key('cluster', 'shutdown');
+    return this.redis.key(CLUSTER, 'shutdown');
   }
 
   /**

@@ -84,4 +84,41 @@ describe(applyEnvOverrides.name, () => {
     expect(() => applyEnvOverrides(base, { PORT: 'http' })).toThrow(/PORT/);
     expect(() => applyEnvOverrides(base, { PORT: '70000' })).toThrow(/PORT/);
   });
+
+  it('should apply the Redis credentials, TLS CA, sentinels and cluster nodes', () => {
+    const sut = applyEnvOverrides(base, {
+      REDIS_USERNAME: 'sb',
+      REDIS_PASSWORD: 'p@ss:word/with?chars',
+      REDIS_TLS_CA: '~/ca.pem',
+      REDIS_SENTINELS: '10.0.0.1:26379, 10.0.0.2:26380,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'primary',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+    });
+    expect(sut.redis).toMatchObject({
+      url: 'redis://cfg:6379',
+      username: 'sb',
+      password: 'p@ss:word/with?chars',
+      'tls-ca': join(homedir(), 'ca.pem'),
+      sentinels: ['10.0.0.1:26379', '10.0.0.2:26380', '[::1]:26381'],
+      'sentinel-name': 'primary',
+      'sentinel-password': 'sentinel-secret',
+      'key-prefix': 'x:',
+    });
+    expect(applyEnvOverrides(base, { REDIS_CLUSTER_NODES: 'a:7000,b:7001' }).redis).toMatchObject({
+      'cluster-nodes': ['a:7000', 'b:7001'],
+      sentinels: [],
+    });
+  });
+
+  it('should refuse a malformed node list, and sentinels together with cluster nodes', () => {
+    expect(() => applyEnvOverrides(base, { REDIS_SENTINELS: 'host:port' })).toThrow(
+      /REDIS_SENTINELS must be a comma-separated list of host:port, got "host:port"/,
+    );
+    expect(() => applyEnvOverrides(base, { REDIS_CLUSTER_NODES: 'a:1:2' })).toThrow(
+      /REDIS_CLUSTER_NODES/,
+    );
+    expect(() =>
+      applyEnvOverrides(base, { REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2' }),
+    ).toThrow(/either sentinels .* or cluster nodes/);
+  });
 });

@@ -1,7 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { expandHome } from '@app/config/config.loader';
-import type { AppConfig } from '@app/config/config.schema';
+import { isHostPort, type AppConfig } from '@app/config/config.schema';
 
 /** Process settings that come from the environment only (never from config.yaml). */
 export interface RuntimeEnv {
@@ -69,9 +69,59 @@ export function configStoreFromEnv(
   return raw;
 }
 
+/** Environment variables that override one field of config.yaml's `redis:` section. */
+const REDIS_ENV = {
+  REDIS_URL: 'url',
+  REDIS_USERNAME: 'username',
+  REDIS_PASSWORD: 'password',
+  REDIS_TLS_CA: 'tls-ca',
+  REDIS_SENTINEL_NAME: 'sentinel-name',
+  REDIS_SENTINEL_PASSWORD: 'sentinel-password',
+} as const;
+/** The same for the `host:port,host:port` lists. */
+const REDIS_LIST_ENV = {
+  REDIS_SENTINELS: 'sentinels',
+  REDIS_CLUSTER_NODES: 'cluster-nodes',
+} as const;
+
+function redisOverrides(
+  redis: AppConfig['redis'],
+  env: NodeJS.ProcessEnv,
+): AppConfig['redis'] | undefined {
+  let next: AppConfig['redis'] | undefined;
+  for (const [name, field] of Object.entries(REDIS_ENV)) {
+    const v = envValue(env, name);
+    if (v === undefined) continue;
+    next ??= { ...redis };
+    next[field] = field === 'tls-ca' ? expandHome(v) : v;
+  }
+  for (const [name, field] of Object.entries(REDIS_LIST_ENV)) {
+    const v = envValue(env, name);
+    if (v === undefined) continue;
+    const list = v
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = list.find((e) => !isHostPort(e));
+    if (bad !== undefined) {
+      throw new Error(`${name} must be a comma-separated list of host:port, got "${bad}"`);
+    }
+    next ??= { ...redis };
+    next[field] = list;
+  }
+  if (next && next.sentinels.length > 0 && next['cluster-nodes'].length > 0) {
+    throw new Error(
+      'Redis: set either sentinels (REDIS_SENTINELS, redis.sentinels) or cluster nodes ' +
+        '(REDIS_CLUSTER_NODES, redis.cluster-nodes), not both',
+    );
+  }
+  return next && Object.freeze(next);
+}
+
 /**
- * Apply `PORT`, `AUTH_DIR`, `REDIS_URL` and `CONFIG_STORE` on top of a parsed config. Returns
- * the same object when nothing is overridden, else a frozen copy sharing every untouched branch.
+ * Apply `PORT`, `AUTH_DIR`, `CONFIG_STORE` and the `REDIS_*` variables (URL, user, password, TLS
+ * CA, sentinels, cluster nodes) on top of a parsed config. Returns the same object when nothing
+ * is overridden, else a frozen copy sharing every untouched branch.
  */
 export function applyEnvOverrides(
   config: Readonly<AppConfig>,
@@ -79,9 +129,9 @@ export function applyEnvOverrides(
 ): Readonly<AppConfig> {
   const port = envValue(env, 'PORT');
   const authDir = envValue(env, 'AUTH_DIR');
-  const redisUrl = envValue(env, 'REDIS_URL');
+  const redis = redisOverrides(config.redis, env);
   const store = configStoreFromEnv(env);
-  if (port === undefined && authDir === undefined && redisUrl === undefined && !store) {
+  if (port === undefined && authDir === undefined && redis === undefined && !store) {
     return config;
   }
 
@@ -94,7 +144,7 @@ export function applyEnvOverrides(
     next.port = n;
   }
   if (authDir !== undefined) next['auth-dir'] = expandHome(authDir);
-  if (redisUrl !== undefined) next.redis = Object.freeze({ ...config.redis, url: redisUrl });
+  if (redis !== undefined) next.redis = redis;
   if (store) next['config-store'] = store;
   return Object.freeze(next);
 }

@@ -35,6 +35,13 @@ describe('configSchema', () => {
     expect(sut.payload.filter).toEqual([]);
     expect(sut.redis).toEqual({
       url: 'redis://127.0.0.1:6379',
+      username: '',
+      password: '',
+      'tls-ca': '',
+      sentinels: [],
+      'sentinel-name': 'mymaster',
+      'sentinel-password': '',
+      'cluster-nodes': [],
       'key-prefix': 'sb:',
       'command-timeout-ms': 1000,
       'connect-timeout-ms': 2000,
@@ -111,15 +118,32 @@ describe('configSchema', () => {
   it('should reject bad trusted-proxies and redis URLs', () => {
     const bad = configSchema.safeParse({
       'trusted-proxies': ['10.0.0.0/8', '::1', '10.0.0.0/33', 'example.com'],
-      redis: { url: 'http://localhost' },
+      redis: { url: 'http://localhost', sentinels: ['a:26379', 'b:port', 'c d:1'] },
     });
     expect(bad.success).toBe(false);
     const paths = bad.error!.issues.map((i) => i.path.join('.'));
     expect(paths).toEqual(
-      expect.arrayContaining(['trusted-proxies.2', 'trusted-proxies.3', 'redis.url']),
+      expect.arrayContaining([
+        'trusted-proxies.2',
+        'trusted-proxies.3',
+        'redis.url',
+        'redis.sentinels.1',
+        'redis.sentinels.2',
+      ]),
     );
+    expect(paths).not.toContain('redis.sentinels.0');
     expect(paths).not.toContain('trusted-proxies.0');
     expect(paths).not.toContain('trusted-proxies.1');
+  });
+
+  it('should refuse sentinels together with cluster nodes', () => {
+    const bad = configSchema.safeParse({
+      redis: { sentinels: ['a:26379'], 'cluster-nodes': ['b:6379'] },
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'redis.cluster-nodes: set either sentinels or cluster-nodes, not both',
+    ]);
   });
 });
 
@@ -175,7 +199,11 @@ describe(maskConfig.name, () => {
       'upstream-api-key': 'amp-upstream-key-1111',
       'upstream-api-keys': [{ 'upstream-api-key': 'amp-per-client-2222', 'api-keys': [clientKey] }],
     },
-    redis: { url: 'redis://default:redis-password@redis:6379' },
+    redis: {
+      url: 'redis://default:redis-password@redis:6379',
+      password: 'redis-acl-password',
+      'sentinel-password': 'redis-sentinel-password',
+    },
     limits: { [clientKey]: { rpm: 10 } },
   });
   const secrets = [
@@ -193,6 +221,8 @@ describe(maskConfig.name, () => {
     'amp-upstream-key-1111',
     'amp-per-client-2222',
     'redis-password',
+    'redis-acl-password',
+    'redis-sentinel-password',
   ];
 
   it('should mask every secret field', () => {

@@ -60,6 +60,23 @@ function isIpOrCidr(entry: string): boolean {
   return bits !== '' && Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
 }
 
+/** `host:port`, `host` or `[v6]:port` (REDIS_SENTINELS, REDIS_CLUSTER_NODES entries). */
+export function isHostPort(entry: string): boolean {
+  const text = entry.trim();
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  const [host, port, extra] = v6 ? [v6[1], v6[2]] : text.split(':');
+  if (!host || extra !== undefined || /\s|\//.test(host)) return false;
+  if (port === undefined) return true;
+  const n = Number(port);
+  return /^\d+$/.test(port) && n >= 1 && n <= 65535;
+}
+
+const hostPort = () =>
+  z.preprocess(
+    scalarToString,
+    z.string().trim().refine(isHostPort, 'must be host:port, such as 10.0.0.5:26379'),
+  );
+
 /** Providers whose built-in base URL `provider-base-urls` may replace. */
 const BASE_URL_PROVIDERS: readonly string[] = [
   'gemini',
@@ -430,9 +447,27 @@ export const configSchema = z.object({
         ),
         'url',
       ).default('redis://127.0.0.1:6379'),
+      /** ACL user, when the URL cannot say it (REDIS_USERNAME). */
+      username: str().default(''),
+      /** Password, when the URL cannot say it (REDIS_PASSWORD). */
+      password: secret(str()).default(''),
+      /** PEM file of the CA that signed the server certificates, for rediss:// (REDIS_TLS_CA). */
+      'tls-ca': filePath(str()).default(''),
+      /** Sentinels to ask for the primary (REDIS_SENTINELS); the URL's host is then unused. */
+      sentinels: z.array(hostPort()).default([]),
+      /** The primary's name the sentinels monitor (REDIS_SENTINEL_NAME). */
+      'sentinel-name': name().default('mymaster'),
+      /** The sentinels' own password (REDIS_SENTINEL_PASSWORD). */
+      'sentinel-password': secret(str()).default(''),
+      /** Redis Cluster seed nodes (REDIS_CLUSTER_NODES); the URL's host is then unused. */
+      'cluster-nodes': z.array(hostPort()).default([]),
       'key-prefix': str().default('sb:'),
       'command-timeout-ms': positive(1000),
       'connect-timeout-ms': positive(2000),
+    })
+    .refine((r) => r.sentinels.length === 0 || r['cluster-nodes'].length === 0, {
+      message: 'set either sentinels or cluster-nodes, not both',
+      path: ['cluster-nodes'],
     })
     .default({}),
   /**

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { RedisService } from '@app/storage';
+import { hashTag, RedisService, type RedisClient } from '@app/storage';
 import {
   JOB_QUEUE,
   JobName,
@@ -37,8 +36,10 @@ export interface SchedulerInfo {
 export type QueueCounts = Record<'waiting' | 'active' | 'delayed' | 'failed' | 'completed', number>;
 
 /**
- * All BullMQ I/O: queues for producers, workers for the worker process. Queue names are
- * prefixed with the cluster key prefix so several deployments can share one Redis.
+ * All BullMQ I/O: queues for producers, workers for the worker process. Each queue's keys sit
+ * under `<key prefix>bull:{<queue>}` so several deployments can share one Redis, and so every
+ * key of one queue (BullMQ's scripts touch many at once) hashes to one slot of a Redis Cluster
+ * while different queues spread over the cluster.
  */
 @Injectable()
 export class JobRepository {
@@ -46,19 +47,20 @@ export class JobRepository {
   private readonly queues = new Map<QueueName, Queue>();
   private readonly workers = new Map<QueueName, Worker>();
   /** Connections we duplicated for workers: BullMQ treats passed instances as shared and never closes them. */
-  private readonly owned: Redis[] = [];
+  private readonly owned: RedisClient[] = [];
 
   constructor(private readonly redis: RedisService) {}
 
-  private get prefix(): string {
-    return `${this.redis.settings.keyPrefix}bull`;
+  /** BullMQ's key prefix of one queue (BullMQ appends `:<queue>:<what>`). */
+  prefixOf(name: QueueName): string {
+    return `${this.redis.settings.keyPrefix}bull:${hashTag(name)}`;
   }
 
   /** The queue (created on first use). */
   queue(name: QueueName): Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.redis.queue, prefix: this.prefix });
+      q = new Queue(name, { connection: this.redis.queue, prefix: this.prefixOf(name) });
       q.on('error', (err) => this.logger.warn(`queue ${name}: ${err.message}`));
       this.queues.set(name, q);
     }
@@ -146,13 +148,13 @@ export class JobRepository {
   /** Start a worker for a queue, dispatching by job name. */
   startWorker(name: QueueName, dispatch: (job: Job) => Promise<JobStatus>, concurrency = 4): void {
     if (this.workers.has(name)) return;
-    // BullMQ workers need their own blocking connection: duplicate the queue connection.
-    const conn = this.redis.queue.duplicate();
+    // BullMQ workers need their own blocking connection.
+    const conn = this.redis.connection('blocking', `worker:${name}`);
     conn.on('error', () => undefined); // reported by the worker's own error event
     this.owned.push(conn);
     const worker = new Worker(name, dispatch, {
       connection: conn,
-      prefix: this.prefix,
+      prefix: this.prefixOf(name),
       concurrency,
     });
     worker.on('error', (err) => this.logger.warn(`worker ${name}: ${err.message}`));

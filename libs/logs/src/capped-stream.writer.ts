@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import { RingBuffer } from '@app/common';
+import type { RedisClient } from '@app/storage';
 import { ENTRY_FIELD } from '@app/logs/stream-entry';
 
 /** The part of RedisService a writer needs (tests pass a fake). */
 export interface StreamRedis {
-  readonly command: Pick<Redis, 'eval' | 'on' | 'off'>;
+  readonly command: Pick<RedisClient, 'eval' | 'on' | 'off'>;
   readonly isReady: boolean;
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RedisService } from '@app/storage';
+import { hashTag, RedisService } from '@app/storage';
 import { errorLogTime } from '@app/logs/error-log.format';
 
 /** One error log as listed (CLIProxyAPI's `{name, size, modified}`, modified in unix seconds). */
@@ -28,17 +28,21 @@ return evicted
 /** Valid error-log names: what `errorLogName` produces, nothing that could escape a key space. */
 const VALID_NAME = /^error-[A-Za-z0-9._-]{1,200}\.log$/;
 
-/** Error logs in Redis: one key per log plus a newest-first list of names (docs/usage.md). */
+/**
+ * Error logs in Redis: one key per log plus a newest-first list of names (docs/usage.md). The
+ * list and the logs share a hash tag (`<prefix>logs:{errors}`): adding one evicts others in the
+ * same script, so on a Redis Cluster they live in one slot.
+ */
 @Injectable()
 export class ErrorLogRepository {
   constructor(private readonly redis: RedisService) {}
 
   private get listKey(): string {
-    return this.redis.key('logs', 'errors');
+    return this.redis.key('logs', hashTag('errors'));
   }
 
   private get contentPrefix(): string {
-    return this.redis.key('logs', 'error', '');
+    return this.redis.key('logs', hashTag('errors'), '');
   }
 
   /** True for names this store could hold (download routes validate with it). */

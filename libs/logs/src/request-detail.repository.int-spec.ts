@@ -1,7 +1,7 @@
 import { RedisService } from '@app/storage';
 import { requestLogName } from '@app/logs/error-log.format';
 import { RequestDetailRepository } from '@app/logs/request-detail.repository';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 describe(RequestDetailRepository.name, () => {
   let redis: RedisService;
@@ -9,12 +9,10 @@ describe(RequestDetailRepository.name, () => {
 
   beforeAll(async () => {
     redis = new RedisService(
-      {
-        url: testRedisUrl(),
-        keyPrefix: uniquePrefix('details'),
+      testRedisSettings(uniquePrefix('details'), {
         commandTimeoutMs: 2000,
         connectTimeoutMs: 2000,
-      },
+      }),
       'details-test',
     );
     redis.connect();
@@ -51,7 +49,7 @@ describe(RequestDetailRepository.name, () => {
     expect(await sut.get('cap-0')).toBeUndefined();
     expect(await sut.get('cap-1')).toBeUndefined();
     expect((await sut.get('cap-4'))?.text).toBe('t4');
-    expect(await redis.command.zcard(redis.key('logs', 'details'))).toBe(3);
+    expect(await redis.command.zcard(redis.key('logs', '{details}'))).toBe(3);
   });
 
   it('should let logs expire and drop index entries older than the TTL', async () => {
@@ -64,10 +62,10 @@ describe(RequestDetailRepository.name, () => {
       100,
       5,
     );
-    const index = await redis.command.zrange(redis.key('logs', 'details'), 0, -1);
+    const index = await redis.command.zrange(redis.key('logs', '{details}'), 0, -1);
     expect(index).toContain('new');
     expect(index).not.toContain('old');
-    const ttl = await redis.command.ttl(redis.key('logs', 'detail', 'new'));
+    const ttl = await redis.command.ttl(redis.key('logs', '{details}', 'new'));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(5);
   });
@@ -77,7 +75,7 @@ describe(RequestDetailRepository.name, () => {
     await sut.addMany([{ id: 'same', at: now, text: 'v1' }], 100, 60);
     await sut.addMany([{ id: 'same', at: now + 1, text: 'v2' }], 100, 60);
     expect((await sut.get('same'))?.text).toBe('v2');
-    const index = await redis.command.zrange(redis.key('logs', 'details'), 0, -1);
+    const index = await redis.command.zrange(redis.key('logs', '{details}'), 0, -1);
     expect(index.filter((id) => id === 'same')).toHaveLength(1);
   });
 });

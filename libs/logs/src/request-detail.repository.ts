@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RedisService } from '@app/storage';
+import { hashTag, RedisService } from '@app/storage';
 import { requestLogName } from '@app/logs/error-log.format';
 
 /**
@@ -57,18 +57,19 @@ const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Full request logs (`request-log: true`) in Redis, by request id, bounded by count and age so
- * any replica can answer `/request-log-by-id/:id` and memory stays capped.
+ * any replica can answer `/request-log-by-id/:id` and memory stays capped. The index and the
+ * logs share a hash tag (`<prefix>logs:{details}`): one script adds and evicts them together.
  */
 @Injectable()
 export class RequestDetailRepository {
   constructor(private readonly redis: RedisService) {}
 
   private get indexKey(): string {
-    return this.redis.key('logs', 'details');
+    return this.redis.key('logs', hashTag('details'));
   }
 
   private get contentPrefix(): string {
-    return this.redis.key('logs', 'detail', '');
+    return this.redis.key('logs', hashTag('details'), '');
   }
 
   /** True for ids the gateway could have given a request (anything else is a bad request). */

@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import type { RedisService } from '@app/storage';
+import type { RedisClient, RedisService } from '@app/storage';
 
 /** How long one blocking read waits before it is re-issued (it returns at once on new entries). */
 const BLOCK_MS = 5000;
@@ -20,7 +19,7 @@ type XReadReply = [key: string, entries: [id: string, fields: string[]][]][] | n
 export class StreamTailer<T> {
   private readonly logger = new Logger('StreamTailer');
   private readonly listeners = new Set<(item: T) => void>();
-  private conn: Redis | undefined;
+  private conn: RedisClient | undefined;
   private running = false;
   private started: Promise<void> = Promise.resolve();
 
@@ -59,10 +58,7 @@ export class StreamTailer<T> {
     this.running = true;
     // The queue connection's options: no command timeout (the read blocks by design) and
     // reconnects forever.
-    const conn = this.redis.queue.duplicate({
-      connectionName: `${this.redis.settings.keyPrefix}tail`,
-      lazyConnect: false,
-    });
+    const conn = this.redis.connection('blocking', 'tail');
     conn.on('error', () => undefined); // reported by the main connections; reads retry
     this.conn = conn;
     this.started = this.lastId().then((from) => {
@@ -91,7 +87,7 @@ export class StreamTailer<T> {
     conn?.disconnect();
   }
 
-  private async loop(conn: Redis, from: string): Promise<void> {
+  private async loop(conn: RedisClient, from: string): Promise<void> {
     let last = from;
     while (this.running && this.conn === conn) {
       let reply: XReadReply;

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { RedisService } from '@app/storage';
+import { hashTag, RedisService } from '@app/storage';
 import type { QuotaProvider, QuotaSnapshot } from '@app/quota/quota.types';
 
 /** Snapshots outlive several missed polls, then expire so a removed account leaves no trace. */
 const SNAPSHOT_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The snapshots and their index share a hash tag: one MULTI writes both, one MGET reads all. */
+const QUOTA = hashTag('quota');
 
 /**
  * Latest quota snapshot per credential (its `auth_index`), written by the worker, read by every
@@ -15,7 +18,7 @@ export class QuotaSnapshotRepository {
   constructor(private readonly redis: RedisService) {}
 
   private snapshotKey(provider: QuotaProvider, authIndex: string): string {
-    return this.redis.key('quota', provider, authIndex);
+    return this.redis.key(QUOTA, provider, authIndex);
   }
 
   /** The key a snapshot is stored under: its credential, else (older writers) its account. */
@@ -24,7 +27,7 @@ export class QuotaSnapshotRepository {
   }
 
   private get indexKey(): string {
-    return this.redis.key('quota', 'index');
+    return this.redis.key(QUOTA, 'index');
   }
 
   /** Store the latest snapshot of one credential. */

@@ -1,4 +1,5 @@
 export * from '@app/storage/redis.options';
+export * from '@app/storage/redis.connection';
 export * from '@app/storage/redis.service';
 export * from '@app/storage/redis.instrument';
 export * from '@app/storage/redis.metrics';
@@ -11,3 +12,5 @@ export * from '@app/storage/config-store/config-mirror.repository';
 export * from '@app/storage/config-store/config-store.service';
 export * from '@app/storage/config-store/config-diff';
 export * from '@app/storage/redis-outage';
+export * from '@app/storage/key-layout';
+export * from '@app/storage/key-layout.migration';

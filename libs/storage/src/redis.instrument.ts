@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Command, Redis } from 'ioredis';
+import type { RedisClient } from '@app/storage/redis.connection';
 
 /** Why a Redis command failed, as a bounded metric label. */
 export type RedisErrorKind = 'timeout' | 'unavailable' | 'reply' | 'other';
@@ -63,7 +64,7 @@ type SendCommand = Redis['sendCommand'];
  * `sent()`, the number of commands seen so far.
  */
 export function instrumentCommands(
-  conn: Redis,
+  conn: RedisClient,
   hooks: CommandHooks,
   options: InstrumentOptions = {},
 ): { sent: () => number; remove: () => void } {
@@ -74,7 +75,8 @@ export function instrumentCommands(
   let sent = 0;
   let untilSample = every;
 
-  const wrapped: SendCommand = function (this: Redis, command, stream) {
+  // A Cluster's sendCommand takes a third argument (the node); pass every argument on.
+  const wrapped: SendCommand = function (this: Redis, command, ...rest) {
     const c = command as SeenCommand;
     // Handshake commands (CLIENT SETNAME/SETINFO, ready check) run while the status is
     // `connect`; an old Redis refuses SETINFO on every connect, which is no one's error.
@@ -88,7 +90,7 @@ export function instrumentCommands(
         countFailure(c, hooks);
       }
     }
-    return original.call(this, command, stream);
+    return (original as (...args: unknown[]) => unknown).call(this, command, ...rest);
   };
   conn.sendCommand = wrapped;
   return {

@@ -1,10 +1,6 @@
 import { MetricsService } from '@app/metrics';
 import { RedisMetrics, RedisService } from '@app/storage';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
-
-function settings(url: string, prefix: string) {
-  return { url, keyPrefix: prefix, commandTimeoutMs: 500, connectTimeoutMs: 500 };
-}
+import { testRedisSettings, uniquePrefix } from '@test/utils/env';
 
 async function valueOf(metrics: MetricsService, name: string, labels: Record<string, string> = {}) {
   const metric = metrics.registry.getSingleMetric(name);
@@ -23,7 +19,10 @@ describe(RedisMetrics.name, () => {
   let sut: RedisMetrics;
 
   beforeEach(async () => {
-    redis = new RedisService(settings(testRedisUrl(), prefix), 'redis-metrics');
+    redis = new RedisService(
+      testRedisSettings(prefix, { commandTimeoutMs: 500, connectTimeoutMs: 500 }),
+      'redis-metrics',
+    );
     metrics = new MetricsService();
     sut = new RedisMetrics(metrics, redis);
     redis.connect();

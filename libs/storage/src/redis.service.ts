@@ -1,10 +1,14 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import {
-  commandConnectionOptions,
-  queueConnectionOptions,
-  redactRedisUrl,
+  createRedisClient,
+  type ConnectionRole,
+  type RedisClient,
+} from '@app/storage/redis.connection';
+import {
+  describeRedis,
+  topologyOf,
   type RedisSettings,
+  type RedisTopology,
 } from '@app/storage/redis.options';
 
 type MessageHandler = (message: string, channel: string) => void;
@@ -13,17 +17,22 @@ type MessageHandler = (message: string, channel: string) => void;
 const SUSPECT_MS = 2000;
 
 /**
- * The process's Redis connections (docs/architecture.md): `command` for the request path (short
- * timeout, no offline queue) and `queue` for BullMQ (maxRetriesPerRequest: null), plus a
- * subscriber connection that exists only once something subscribes (a subscribed connection
- * cannot run other commands). Every key goes through `key()` so the prefix is applied once.
+ * The process's Redis connections (docs/architecture.md, docs/redis.md): `command` for the
+ * request path (short timeout, no offline queue) and `queue` for BullMQ (maxRetriesPerRequest:
+ * null), plus a subscriber connection that exists only once something subscribes (a subscribed
+ * connection cannot run other commands). Each is a plain connection, one that follows the
+ * primary its sentinels name, or a Redis Cluster client, as the settings say. Every key goes
+ * through `key()` so the prefix is applied once; multi-key operations hash-tag their keys
+ * (docs/redis.md) so they stay within one slot on a Redis Cluster.
  */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
-  readonly command: Redis;
-  readonly queue: Redis;
-  private subscriber: Redis | undefined;
+  readonly command: RedisClient;
+  readonly queue: RedisClient;
+  /** How the deployment's Redis is laid out. */
+  readonly topology: RedisTopology;
+  private subscriber: RedisClient | undefined;
   private readonly handlers = new Map<string, Set<MessageHandler>>();
   private lastErrorLog = 0;
   private suspectUntil = 0;
@@ -33,12 +42,24 @@ export class RedisService implements OnApplicationShutdown {
     readonly settings: RedisSettings,
     private readonly processName: string,
   ) {
-    this.command = new Redis(
-      settings.url,
-      commandConnectionOptions(settings, `${processName}:cmd`),
-    );
-    this.queue = new Redis(settings.url, queueConnectionOptions(settings, `${processName}:queue`));
+    this.topology = topologyOf(settings);
+    this.command = createRedisClient(settings, 'command', `${processName}:cmd`);
+    this.queue = createRedisClient(settings, 'queue', `${processName}:queue`);
     for (const conn of [this.command, this.queue]) this.watch(conn);
+  }
+
+  /**
+   * A new connection of its own for `role` (a BullMQ worker's or a stream tail's blocking reads,
+   * a pub/sub subscriber), to the same Redis and following it the same way. The caller closes
+   * it; errors are the caller's to listen to.
+   */
+  connection(role: Exclude<ConnectionRole, 'command'>, name: string): RedisClient {
+    return createRedisClient(this.settings, role, `${this.processName}:${name}`);
+  }
+
+  /** Where this process's Redis is, for logs (no secrets). */
+  describe(): string {
+    return describeRedis(this.settings);
   }
 
   /** Start connecting without waiting (the process must come up even when Redis is down). */
@@ -48,7 +69,10 @@ export class RedisService implements OnApplicationShutdown {
     }
   }
 
-  /** Prefix a key: `key('usage', 'day')` → `sb:usage:day`. */
+  /**
+   * Prefix a key: `key('routing', 'state')` → `sb:routing:state`. Keys used together in one
+   * script, MULTI or pipeline share a hash tag: `key(hashTag('usage'), 'day')` → `sb:{usage}:day`.
+   */
   key(...parts: (string | number)[]): string {
     return this.settings.keyPrefix + parts.join(':');
   }
@@ -97,6 +121,31 @@ export class RedisService implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Call `fn` each time the request-path connection comes back after a loss, or (Redis Cluster)
+   * a node leaves the cluster: writes answered just before may not have reached the replica
+   * that is primary now. Returns the function that stops the calls.
+   */
+  onReconnect(fn: () => void): () => void {
+    let lost = false;
+    const onClose = () => {
+      lost = true;
+    };
+    const onReady = () => {
+      if (!lost) return;
+      lost = false;
+      fn();
+    };
+    this.command.on('close', onClose);
+    this.command.on('ready', onReady);
+    if (this.topology === 'cluster') this.command.on('-node', fn);
+    return () => {
+      this.command.off('close', onClose);
+      this.command.off('ready', onReady);
+      this.command.off('-node', fn);
+    };
+  }
+
   /** Publish on a prefixed channel; false when Redis is unreachable. */
   async publish(channel: string, message: string): Promise<boolean> {
     try {
@@ -134,7 +183,7 @@ export class RedisService implements OnApplicationShutdown {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const conns = [this.command, this.queue, this.subscriber].filter((c): c is Redis => !!c);
+    const conns = [this.command, this.queue, this.subscriber].filter((c): c is RedisClient => !!c);
     await Promise.all(
       conns.map(async (c) => {
         try {
@@ -147,12 +196,9 @@ export class RedisService implements OnApplicationShutdown {
     );
   }
 
-  private ensureSubscriber(): Redis {
+  private ensureSubscriber(): RedisClient {
     if (this.subscriber) return this.subscriber;
-    const sub = new Redis(this.settings.url, {
-      ...queueConnectionOptions(this.settings, `${this.processName}:sub`),
-      lazyConnect: false,
-    });
+    const sub = createRedisClient(this.settings, 'subscriber', `${this.processName}:sub`);
     this.watch(sub);
     // Every (re)connect subscribes to every channel with a handler: SUBSCRIBE is idempotent, and
     // this covers channels added while the connection was down or still connecting.
@@ -173,7 +219,7 @@ export class RedisService implements OnApplicationShutdown {
     return sub;
   }
 
-  private issueSubscribe(sub: Redis, channels: string[]): void {
+  private issueSubscribe(sub: RedisClient, channels: string[]): void {
     if (channels.length === 0) return;
     sub.subscribe(...channels).catch((err: Error) => {
       // A failure here means no cross-replica messages for these channels: never silent.
@@ -181,14 +227,17 @@ export class RedisService implements OnApplicationShutdown {
     });
   }
 
-  private watch(conn: Redis): void {
-    conn.on('error', (err: Error) => {
+  private watch(conn: RedisClient): void {
+    const report = (err: Error) => {
       // Rate-limit the log: a down Redis reports an error per reconnect attempt.
       const now = Date.now();
       if (now - this.lastErrorLog > 5000) {
         this.lastErrorLog = now;
-        this.logger.warn(`${redactRedisUrl(this.settings.url)}: ${err.message}`);
+        this.logger.warn(`${this.describe()}: ${err.message}`);
       }
-    });
+    };
+    conn.on('error', report);
+    // A Redis Cluster reports a failing node here (and goes on with the others).
+    if (this.topology === 'cluster') conn.on('node error', report);
   }
 }

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigRepository, ConfigService } from '@app/config';
 import { resolveProcessName } from '@app/common';
+import { KeyLayoutMigration } from '@app/storage/key-layout.migration';
 import { RedisMetrics } from '@app/storage/redis.metrics';
 import { RedisService } from '@app/storage/redis.service';
 import { settingsFromConfig } from '@app/storage/redis.settings';
@@ -61,6 +62,8 @@ export class StorageModule {
             return store;
           },
         },
+        // Moves an older version's keys to the hash-tagged layout once Redis answers.
+        KeyLayoutMigration,
       ],
       exports: [RedisService, PROCESS_NAME, RedisMetrics, ConfigStoreService],
     };

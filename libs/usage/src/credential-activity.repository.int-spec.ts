@@ -1,7 +1,7 @@
 import { RedisService } from '@app/storage';
 import { ActivityTally, bucketOf } from '@app/usage/credential-activity';
 import { CredentialActivityRepository } from '@app/usage/credential-activity.repository';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 const NOON = Date.UTC(2025, 6, 1, 12);
 
@@ -11,12 +11,10 @@ describe(CredentialActivityRepository.name, () => {
 
   beforeAll(async () => {
     redis = new RedisService(
-      {
-        url: testRedisUrl(),
-        keyPrefix: uniquePrefix('credact'),
+      testRedisSettings(uniquePrefix('credact'), {
         commandTimeoutMs: 5000,
         connectTimeoutMs: 2000,
-      },
+      }),
       'credact-repo',
     );
     redis.connect();
@@ -58,9 +56,9 @@ describe(CredentialActivityRepository.name, () => {
     expect(got.buckets.get(b + 1)).toEqual(new Map([['aaaa', { success: 0, failed: 1 }]]));
     expect(got.buckets.get(b + 2)).toEqual(new Map());
 
-    const ttl = await redis.command.pttl(redis.key('credact', `b:${b}`));
+    const ttl = await redis.command.pttl(redis.key('{credact}', `b:${b}`));
     expect(ttl).toBeGreaterThan(20 * 600_000);
     expect(ttl).toBeLessThanOrEqual(21 * 600_000);
-    expect(await redis.command.pttl(redis.key('credact', 'total'))).toBe(-1);
+    expect(await redis.command.pttl(redis.key('{credact}', 'total'))).toBe(-1);
   });
 });

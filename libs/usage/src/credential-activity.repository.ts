@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { RedisService } from '@app/storage';
+import { hashTag, RedisService } from '@app/storage';
 import {
   RECENT_BUCKET_COUNT,
   RECENT_BUCKET_SECONDS,
@@ -48,7 +48,8 @@ export interface StoredActivity {
 
 /**
  * Per-credential attempt counters in Redis, shared by every replica. Under
- * `<prefix>credact:`: `total` (all-time, field `<authIndex>:s|f`), `b:<bucket>` (one 10-minute
+ * `<prefix>{credact}:` (one hash tag, one slot on a Redis Cluster: a batch updates several of them
+ * at once): `total` (all-time, field `<authIndex>:s|f`), `b:<bucket>` (one 10-minute
  * bucket, expiring once it leaves the 20-bucket window) and `applied` (replay guard).
  */
 @Injectable()
@@ -56,7 +57,7 @@ export class CredentialActivityRepository {
   constructor(private readonly redis: RedisService) {}
 
   private get base(): string {
-    return this.redis.key('credact', '');
+    return this.redis.key(hashTag('credact'), '');
   }
 
   /** Call `fn` whenever the command connection (re)connects; returns the unsubscribe function. */
@@ -73,10 +74,11 @@ export class CredentialActivityRepository {
     const args: (string | number)[] = [this.base, boot, seq, BUCKET_TTL_MS];
     for (const inc of increments) args.push(String(inc.hash), inc.field, inc.amount);
     try {
-      await this.redis.command.evalsha(ADD_SHA, 0, ...args);
+      // The totals key names the slot for a Redis Cluster client.
+      await this.redis.command.evalsha(ADD_SHA, 1, `${this.base}total`, ...args);
     } catch (err) {
       if (!(err as Error).message.includes('NOSCRIPT')) throw err;
-      await this.redis.command.eval(ADD_SCRIPT, 0, ...args);
+      await this.redis.command.eval(ADD_SCRIPT, 1, `${this.base}total`, ...args);
     }
   }
 

@@ -3,7 +3,7 @@ import { RedisService } from '@app/storage';
 import { MAX_ZADD_MEMBERS } from '@app/usage/usage-batch';
 import { entryFromRecord, pairId, type UsageEntry } from '@app/usage/usage-entry';
 import { UsageRepository, type ApplyOptions } from '@app/usage/usage.repository';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 const HOUR = 3_600_000;
 const MIDNIGHT = Date.UTC(2025, 6, 1);
@@ -51,7 +51,7 @@ class Store {
 
   constructor(readonly prefix: string) {
     this.redis = new RedisService(
-      { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 5000, connectTimeoutMs: 2000 },
+      testRedisSettings(prefix, { commandTimeoutMs: 5000, connectTimeoutMs: 2000 }),
       'usage-repo',
     );
     this.repo = new UsageRepository(this.redis);
@@ -68,7 +68,7 @@ class Store {
    * their scores in rank order.
    */
   async dump(): Promise<Record<string, string[]>> {
-    const base = this.redis.key('usage', '');
+    const base = this.redis.key('{usage}', '');
     const keys = (await this.redis.command.keys(`${base}*`))
       .map((k) => k.slice(base.length))
       .filter((k) => k !== 'applied' && k !== 'seen')
@@ -161,7 +161,7 @@ describe(`${UsageRepository.name} live batches (real Redis)`, () => {
       entryFromRecord(record(i, { api: 'k', model: 'm', requestId: `r${i}` })),
     );
     await s.repo.apply(entries, { ...LIVE, keep: n + 100 });
-    const det = await s.redis.command.zcard(s.redis.key('usage', `det:${pairId('k', 'm')}`));
+    const det = await s.redis.command.zcard(s.redis.key('{usage}', `det:${pairId('k', 'm')}`));
     expect(det).toBe(n);
     expect((await s.repo.readTotals()).requests).toBe(String(n));
   });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { RedisService } from '@app/storage';
+import { hashTag, RedisService } from '@app/storage';
 import { HASH_LEN, decodeMember, pairId, type UsageEntry } from '@app/usage/usage-entry';
 import { sumLiveBatch, type LiveBatch } from '@app/usage/usage-batch';
 import type {
@@ -164,7 +164,8 @@ function results(res: PipelineResult): unknown[] {
 }
 
 /**
- * Usage statistics in Redis (docs/usage.md). Under `<prefix>usage:`:
+ * Usage statistics in Redis (docs/usage.md). Under `<prefix>{usage}:` (one hash tag: a batch
+ * updates them all in one script, so on a Redis Cluster they share a slot):
  * `totals` (requests, success, failure, tokens), `api` and `model` (per key, per key and model),
  * `day` and `hour` (per date, per date-hour), `cell:<day>` (per hour, key and model: what time
  * ranges are narrowed with), `det:<pair>` (retained details, scored by time), `seen` (hashes of
@@ -188,7 +189,7 @@ export class UsageRepository {
   }
 
   private get base(): string {
-    return this.redis.key('usage', '');
+    return this.redis.key(hashTag('usage'), '');
   }
 
   /**
@@ -256,11 +257,14 @@ export class UsageRepository {
     args: (string | number)[],
   ): Promise<unknown> {
     try {
-      return await this.redis.command.evalsha(sha, 0, ...args);
+      // The totals key names the slot (the script builds the others from the same base), so a
+      // Redis Cluster client sends it to the node that holds them.
+      return await this.redis.command.evalsha(sha, 1, this.base + 'totals', ...args);
     } catch (err) {
-      // NOSCRIPT: nothing ran (first call, or Redis restarted); send the script itself.
+      // NOSCRIPT: nothing ran (first call, Redis restarted, or a failover to a replica that
+      // never saw the script); send the script itself.
       if (!(err as Error).message?.startsWith('NOSCRIPT')) throw err;
-      return this.redis.command.eval(script, 0, ...args);
+      return this.redis.command.eval(script, 1, this.base + 'totals', ...args);
     }
   }
 

@@ -1,10 +1,14 @@
 import { RedisService } from '@app/storage';
 import { ConfigLockRepository } from '@app/management/config-routes/config-lock.repository';
-import { freePort, testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { freePort, testRedisSettings, testRedisUrl, uniquePrefix } from '@test/utils/env';
 
 function redis(url: string, prefix: string, name: string): RedisService {
+  const timeouts = { commandTimeoutMs: 500, connectTimeoutMs: 300 };
+  // The run's Redis (plain or cluster); a URL of its own is a plain one.
   const r = new RedisService(
-    { url, keyPrefix: prefix, commandTimeoutMs: 500, connectTimeoutMs: 300 },
+    url === testRedisUrl()
+      ? testRedisSettings(prefix, timeouts)
+      : { url, keyPrefix: prefix, ...timeouts },
     name,
   );
   r.connect();

@@ -1,7 +1,7 @@
 import { RedisService } from '@app/storage';
 import { RedisLoginSessionStore } from '@app/oauth/login/redis-login-session.store';
 import type { LoginSession } from '@app/oauth/login/login-session.types';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 function session(state: string, deviceExpiresAt?: number): LoginSession {
   return {
@@ -31,12 +31,10 @@ describe(RedisLoginSessionStore.name, () => {
   let other: RedisLoginSessionStore;
 
   beforeAll(async () => {
-    const settings = {
-      url: testRedisUrl(),
-      keyPrefix: uniquePrefix('login'),
+    const settings = testRedisSettings(uniquePrefix('login'), {
       commandTimeoutMs: 2000,
       connectTimeoutMs: 2000,
-    };
+    });
     redis = new RedisService(settings, 'login-store-a');
     peer = new RedisService(settings, 'login-store-b');
     redis.connect();
@@ -54,7 +52,7 @@ describe(RedisLoginSessionStore.name, () => {
   it('should store a session with its TTL and give it back to another replica', async () => {
     await sut.create(session('s-get'), 600_000);
     expect(await other.get('s-get')).toEqual({ session: session('s-get'), status: 'wait' });
-    const ttl = await redis.command.pttl(redis.key('oauth', 'login', 's-get'));
+    const ttl = await redis.command.pttl(redis.key('oauth', '{login}', 's-get'));
     expect(ttl).toBeGreaterThan(590_000);
     expect(ttl).toBeLessThanOrEqual(600_000);
     expect(await sut.get('never')).toBeUndefined();
@@ -83,7 +81,9 @@ describe(RedisLoginSessionStore.name, () => {
       status: 'ok',
       fileName: 'codex-a@b.c-plus.json',
     });
-    expect(await redis.command.pttl(redis.key('oauth', 'login', 's-fin'))).toBeGreaterThan(59_000);
+    expect(await redis.command.pttl(redis.key('oauth', '{login}', 's-fin'))).toBeGreaterThan(
+      59_000,
+    );
     expect(await sut.claim('s-fin')).toEqual({
       claimed: false,
       record: { status: 'ok', fileName: 'codex-a@b.c-plus.json' },

@@ -1,3 +1,4 @@
+import { hashTag } from '@app/storage/redis.options';
 import type { RedisService } from '@app/storage/redis.service';
 import {
   FINISHED_SESSION_KEEP_MS,
@@ -57,24 +58,27 @@ function statusOf(v: string | null | undefined): LoginStatus {
   return v && STATUSES.has(v) ? (v as LoginStatus) : 'error';
 }
 
+/** Sessions, the device index and the poll leases share a hash tag (one MULTI, one script). */
+const LOGIN = hashTag('login');
+
 /**
- * Login sessions in Redis, one hash per state (`oauth:login:<state>`: data, status, error, file)
- * with the session's TTL, plus a sorted set of pending device logins (score = device-code expiry)
- * and a poll lease per device login.
+ * Login sessions in Redis, one hash per state (`oauth:{login}:<state>`: data, status, error,
+ * file) with the session's TTL, plus a sorted set of pending device logins (score = device-code
+ * expiry) and a poll lease per device login.
  */
 export class RedisLoginSessionStore implements LoginSessionStore {
   constructor(private readonly redis: RedisService) {}
 
   private sessionKey(state: string): string {
-    return this.redis.key('oauth', 'login', state);
+    return this.redis.key('oauth', LOGIN, state);
   }
 
   private deviceIndexKey(): string {
-    return this.redis.key('oauth', 'login-devices');
+    return this.redis.key('oauth', LOGIN, 'devices');
   }
 
   private leaseKey(state: string): string {
-    return this.redis.key('oauth', 'login-poll', state);
+    return this.redis.key('oauth', LOGIN, 'poll', state);
   }
 
   async create(session: LoginSession, ttlMs: number): Promise<void> {

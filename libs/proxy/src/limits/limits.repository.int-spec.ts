@@ -2,7 +2,7 @@ import { RedisService } from '@app/storage';
 import { admitArgs, parseAdmitReply, type LimitWindows } from '@app/proxy/limits/limits.policy';
 import { LimitsRepository } from '@app/proxy/limits/limits.repository';
 import type { KeyLimits } from '@app/proxy/limits/limits.table';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 /** Short windows so the spec runs in seconds; the script logic is the same at any length. */
 const W: LimitWindows = {
@@ -46,12 +46,7 @@ describe(LimitsRepository.name, () => {
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) {
       const redis = new RedisService(
-        {
-          url: testRedisUrl(),
-          keyPrefix: prefix,
-          commandTimeoutMs: 2000,
-          connectTimeoutMs: 2000,
-        },
+        testRedisSettings(prefix, { commandTimeoutMs: 2000, connectTimeoutMs: 2000 }),
         `limits-test-${i}`,
       );
       redis.connect();

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { RedisService } from '@app/storage';
+import { hashTag, RedisService } from '@app/storage';
 import type { LimitWindows } from '@app/proxy/limits/limits.policy';
 
 /** The Redis keys of one client key's limits. */
@@ -129,7 +129,11 @@ const SCRIPTS = {
   tokens: { text: TOKENS_SCRIPT, sha: sha(TOKENS_SCRIPT) },
 } as const;
 
-/** Per-key limit counters in Redis, shared by every replica; one script call per operation. */
+/**
+ * Per-key limit counters in Redis, shared by every replica; one script call per operation and
+ * client key. A client key's four keys share a hash tag (`<prefix>limits:{<key id>}:…`), so on a
+ * Redis Cluster each client key's counters sit in one slot and different keys spread out.
+ */
 @Injectable()
 export class LimitsRepository {
   constructor(private readonly redis: RedisService) {}
@@ -146,11 +150,12 @@ export class LimitsRepository {
 
   /** The keys of one client key id. */
   keysFor(keyId: string): LimitKeys {
+    const tag = hashTag(keyId);
     return {
-      leases: this.redis.key('limits', keyId, 'leases'),
-      requests: this.redis.key('limits', keyId, 'req'),
-      minuteTokens: this.redis.key('limits', keyId, 'tpm'),
-      dayTokens: this.redis.key('limits', keyId, 'tpd'),
+      leases: this.redis.key('limits', tag, 'leases'),
+      requests: this.redis.key('limits', tag, 'req'),
+      minuteTokens: this.redis.key('limits', tag, 'tpm'),
+      dayTokens: this.redis.key('limits', tag, 'tpd'),
     };
   }
 
@@ -164,29 +169,53 @@ export class LimitsRepository {
     await this.redis.command.zrem(lease.key, lease.id);
   }
 
-  /** Extend the leases of requests still running. */
+  /**
+   * Extend the leases of requests still running: one script per client key (each is its own
+   * slot on a Redis Cluster), sent together.
+   */
   async renew(leases: readonly LeaseRef[], leaseMs: number): Promise<void> {
     if (leases.length === 0) return;
-    await this.run(
-      'renew',
-      leases.map((l) => l.key),
-      [leaseMs, ...leases.map((l) => l.id)],
+    const byKey = new Map<string, string[]>();
+    for (const l of leases) {
+      const ids = byKey.get(l.key);
+      if (ids) ids.push(l.id);
+      else byKey.set(l.key, [l.id]);
+    }
+    await Promise.all(
+      [...byKey].map(([key, ids]) =>
+        this.run(
+          'renew',
+          ids.map(() => key),
+          [leaseMs, ...ids],
+        ),
+      ),
     );
   }
 
-  /** Add tokens per client key to its minute and day windows. */
-  async addTokens(
-    entries: readonly { keys: LimitKeys; tokens: number }[],
+  /**
+   * Add tokens per client key to its minute and day windows: one script per client key (each
+   * is its own slot on a Redis Cluster), sent together. Returns the entries that were not
+   * written with the first error (each script is atomic, so a retry of those counts nothing
+   * twice); an empty list when all were.
+   */
+  async addTokens<E extends { keys: LimitKeys; tokens: number }>(
+    entries: readonly E[],
     w: LimitWindows,
-  ): Promise<void> {
-    if (entries.length === 0) return;
-    const keys: string[] = [];
-    const args: (string | number)[] = [w.minuteMs, w.minuteBucketMs, w.dayMs, w.dayBucketMs];
-    for (const e of entries) {
-      keys.push(e.keys.minuteTokens, e.keys.dayTokens);
-      args.push(e.tokens);
-    }
-    await this.run('tokens', keys, args);
+  ): Promise<{ failed: E[]; error?: Error }> {
+    const windows = [w.minuteMs, w.minuteBucketMs, w.dayMs, w.dayBucketMs];
+    const results = await Promise.allSettled(
+      entries.map((e) =>
+        this.run('tokens', [e.keys.minuteTokens, e.keys.dayTokens], [...windows, e.tokens]),
+      ),
+    );
+    const failed: E[] = [];
+    let error: Error | undefined;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') return;
+      failed.push(entries[i]);
+      error ??= r.reason as Error;
+    });
+    return { failed, error };
   }
 
   private async run(

@@ -56,7 +56,7 @@ function fakeRepo(): jest.Mocked<
     admit: jest.fn().mockResolvedValue([0, 0]),
     release: jest.fn().mockResolvedValue(undefined),
     renew: jest.fn().mockResolvedValue(undefined),
-    addTokens: jest.fn().mockResolvedValue(undefined),
+    addTokens: jest.fn().mockResolvedValue({ failed: [] }),
   };
 }
 
@@ -214,7 +214,26 @@ describe(LimitsService.name, () => {
     await sut.flushTokens();
     expect(repo.addTokens).toHaveBeenCalledTimes(1);
     expect(repo.addTokens.mock.calls[0][0]).toEqual([
-      { keys: expect.objectContaining({ minuteTokens: `m:${ID}` }), tokens: 42 },
+      { id: ID, keys: expect.objectContaining({ minuteTokens: `m:${ID}` }), tokens: 42 },
+    ]);
+  });
+
+  it('should retry only the keys whose write failed (the others are not counted twice)', async () => {
+    const OTHER = 'sk-limited-other-key-000000000002';
+    make({ 'api-keys': [KEY, OTHER], limits: { '*': { tpm: 100 } } });
+    repo.addTokens.mockImplementationOnce((entries) =>
+      Promise.resolve({
+        failed: entries.filter((e) => (e as { id?: string }).id === ID),
+        error: new Error('CLUSTERDOWN'),
+      }),
+    );
+    sut.record(usage(ID, 10));
+    sut.record(usage(keyId(OTHER), 7));
+    await sut.flushTokens();
+    await sut.flushTokens();
+    expect(repo.addTokens).toHaveBeenCalledTimes(2);
+    expect(repo.addTokens.mock.calls[1][0]).toEqual([
+      expect.objectContaining({ id: ID, tokens: 10 }),
     ]);
   });
 

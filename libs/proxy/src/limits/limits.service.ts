@@ -153,18 +153,26 @@ export class LimitsService implements UsageSink, OnApplicationShutdown {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    let unwritten: [string, number][] = [...batch];
+    let error: Error;
     try {
       if (!this.repo.ready) throw new Error('Redis is not connected');
-      await this.repo.addTokens(
-        [...batch].map(([id, tokens]) => ({ keys: this.keysOf(id), tokens })),
+      const res = await this.repo.addTokens(
+        unwritten.map(([id, tokens]) => ({ id, keys: this.keysOf(id), tokens })),
         this.windows,
       );
+      if (res.failed.length === 0) return;
+      // Each client key is written on its own (its own slot on a Redis Cluster): keep only
+      // those that failed, so a retry never counts the others twice.
+      unwritten = res.failed.map((e) => [e.id, e.tokens]);
+      error = res.error ?? new Error('write failed');
     } catch (err) {
-      this.metrics.writeErrors.inc({ op: 'tokens' });
-      this.warn(`token counts kept for a retry: ${(err as Error).message}`);
-      for (const [id, n] of batch) this.pending.set(id, (this.pending.get(id) ?? 0) + n);
-      this.flushTimer ??= setTimeout(() => void this.flushTokens(), TOKEN_RETRY_MS).unref();
+      error = err as Error;
     }
+    this.metrics.writeErrors.inc({ op: 'tokens' });
+    this.warn(`token counts kept for a retry: ${error.message}`);
+    for (const [id, n] of unwritten) this.pending.set(id, (this.pending.get(id) ?? 0) + n);
+    this.flushTimer ??= setTimeout(() => void this.flushTokens(), TOKEN_RETRY_MS).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {

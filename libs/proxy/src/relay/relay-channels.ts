@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '@app/storage/redis.connection';
 import { RedisService } from '@app/storage/redis.service';
-import { queueConnectionOptions } from '@app/storage/redis.options';
 
 type Handler = (message: string) => void;
 
@@ -16,7 +15,7 @@ type Handler = (message: string) => void;
 export class RelayChannels implements OnApplicationShutdown {
   private readonly logger = new Logger('WsRelay');
   private readonly handlers = new Map<string, Handler>();
-  private sub: Redis | undefined;
+  private sub: RedisClient | undefined;
   private lastError = 0;
 
   constructor(private readonly redis: RedisService) {}
@@ -45,12 +44,9 @@ export class RelayChannels implements OnApplicationShutdown {
     }
   }
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (this.sub) return this.sub;
-    const sub = new Redis(this.redis.settings.url, {
-      ...queueConnectionOptions(this.redis.settings, 'ws-relay:sub'),
-      lazyConnect: false,
-    });
+    const sub = this.redis.connection('subscriber', 'ws-relay:sub');
     sub.on('ready', () => this.subscribe(sub, [...this.handlers.keys()]));
     sub.on('message', (channel: string, message: string) => {
       const handler = this.handlers.get(channel);
@@ -72,7 +68,7 @@ export class RelayChannels implements OnApplicationShutdown {
     return sub;
   }
 
-  private subscribe(sub: Redis, channels: string[]): void {
+  private subscribe(sub: RedisClient, channels: string[]): void {
     if (channels.length === 0) return;
     sub.subscribe(...channels).catch((err: unknown) => {
       this.logger.warn(`relay subscribe failed: ${(err as Error).message}`);

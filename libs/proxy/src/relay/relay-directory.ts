@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { randomBytes } from 'node:crypto';
 import { ConfigService } from '@app/config';
 import { Credential, ModelRegistry, type RouteCandidate } from '@app/routing';
+import { hashTag } from '@app/storage/redis.options';
 import { RedisService } from '@app/storage/redis.service';
 import type { Candidate } from '@app/proxy/candidate-source';
 import { RelayChannels } from '@app/proxy/relay/relay-channels';
@@ -278,12 +279,13 @@ export class RelayDirectory implements OnModuleInit, OnApplicationShutdown {
     this.poll.unref();
   }
 
+  // The set and the registrations share a hash tag: one MULTI writes both, one MGET reads all.
   private connKey(id: string): string {
-    return this.redis.key('ws-relay', 'conn', id);
+    return this.redis.key('ws-relay', hashTag('conns'), id);
   }
 
   private setKey(): string {
-    return this.redis.key('ws-relay', 'conns');
+    return this.redis.key('ws-relay', hashTag('conns'));
   }
 }
 
