@@ -1,5 +1,6 @@
 import { ManagementBanRepository } from '@app/management/management-ban.repository';
 import { RedisService } from '@app/storage';
+import { keysMatching } from '@test/utils/redis-keys';
 import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 const MAX = 5;
@@ -48,7 +49,7 @@ describe(`${ManagementBanRepository.name} (Redis)`, () => {
 
   it('should keep both keys of an address in one hash slot (Redis Cluster)', async () => {
     await replicaA.admit('2001:db8::1', MAX, BAN_MS);
-    const keys = await a.command.keys(`${prefix}mgmt:*`);
+    const keys = await keysMatching(a, `${prefix}mgmt:*`);
     expect(keys).toContain(`${prefix}mgmt:{2001:db8::1}:fail`);
     expect(keys).toContain(`${prefix}mgmt:{203.0.113.1}:ban`);
   });

@@ -3,6 +3,7 @@ import {
   Credential,
   CredentialStateRepository,
   Selector,
+  STATE_CHANNEL,
   cooldownFor,
   type RouteCandidate,
   type SelectionResult,
@@ -71,14 +72,18 @@ describe('routing across replicas (real Redis)', () => {
     const prefix = uniquePrefix('routing');
     one = await replica(testRedisUrl(), prefix, 'gw-1');
     two = await replica(testRedisUrl(), prefix, 'gw-2');
-    // Pub/sub subscriptions are asynchronous: wait until a change made by one reaches the other.
+    // Pub/sub subscriptions are asynchronous: wait until a change made by one reaches the other
+    // over the channel (not through its periodic reload, which would prove nothing).
+    let heard = false;
+    const off = two.redis.subscribe(STATE_CHANNEL, () => (heard = true));
     await waitFor(
       async () => {
         await one.state.setQuotaExceeded('probe', model, 1);
-        return two.state.get('probe', model) !== undefined;
+        return heard;
       },
       { what: 'the state channel to be subscribed' },
     );
+    off();
     await one.state.clear('probe');
   });
 

@@ -38,6 +38,7 @@ describe(MembershipService.name, () => {
   let exits: number[];
   let control: FakeControl;
   let sut: MembershipService;
+  let redis: RedisService;
 
   beforeEach(async () => {
     saved = [];
@@ -55,8 +56,9 @@ describe(MembershipService.name, () => {
         departed.push([name, status, keep]);
       },
     } as unknown as MembershipRepository;
-    const redis = {
+    redis = {
       isReady: true,
+      receiversCounted: true,
       waitReady: async () => true,
       key: (...parts: string[]) => `sb:${parts.join(':')}`,
       subscribe: (channel: string, fn: (m: string) => void) => {
@@ -182,6 +184,16 @@ describe(MembershipService.name, () => {
 
   it('should send a command to another member and return its ack; undefined when nobody listens', async () => {
     expect(await sut.send('gateway-2', 'stop', 500)).toMatchObject({ ok: true, from: 'gateway-2' });
-    expect(await sut.send('ghost', 'stop', 500)).toBeUndefined();
+    // PUBLISH said nobody listens: no waiting for the (here very long) deadline.
+    expect(await sut.send('ghost', 'stop', 600_000)).toBeUndefined();
+  });
+
+  it('should wait for the ack on a Redis Cluster, whose PUBLISH counts one node only', async () => {
+    (redis as { receiversCounted: boolean }).receiversCounted = false;
+    let settled = false;
+    const sent = sut.send('ghost', 'stop', 300).finally(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    expect(await sent).toBeUndefined();
   });
 });

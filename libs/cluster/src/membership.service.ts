@@ -210,8 +210,9 @@ export class MembershipService implements OnApplicationBootstrap, BeforeApplicat
     const receivers = await this.redis.command
       .publish(this.redis.key('ch', commandChannel(target)), JSON.stringify(cmd))
       .catch(() => 0);
-    // Nobody subscribed: the member is gone even if its heartbeat has not lapsed yet.
-    if (receivers === 0) settle(undefined);
+    // Nobody subscribed: the member is gone even if its heartbeat has not lapsed yet (a Redis
+    // Cluster cannot tell: then the ack's deadline decides).
+    if (receivers === 0 && this.redis.receiversCounted) settle(undefined);
     return acked;
   }
 

@@ -57,6 +57,15 @@ export class RedisService implements OnApplicationShutdown {
     return createRedisClient(this.settings, role, `${this.processName}:${name}`);
   }
 
+  /**
+   * True when PUBLISH's reply counts every subscriber. On a Redis Cluster it counts only the
+   * subscribers of the node that took the message (the others get it over the cluster bus), so
+   * a 0 there does not mean that nobody listens.
+   */
+  get receiversCounted(): boolean {
+    return this.topology !== 'cluster';
+  }
+
   /** Where this process's Redis is, for logs (no secrets). */
   describe(): string {
     return describeRedis(this.settings);

@@ -3,6 +3,7 @@ import { RedisService } from '@app/storage';
 import { MAX_ZADD_MEMBERS } from '@app/usage/usage-batch';
 import { entryFromRecord, pairId, type UsageEntry } from '@app/usage/usage-entry';
 import { UsageRepository, type ApplyOptions } from '@app/usage/usage.repository';
+import { keysMatching } from '@test/utils/redis-keys';
 import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 const HOUR = 3_600_000;
@@ -69,7 +70,7 @@ class Store {
    */
   async dump(): Promise<Record<string, string[]>> {
     const base = this.redis.key('{usage}', '');
-    const keys = (await this.redis.command.keys(`${base}*`))
+    const keys = (await keysMatching(this.redis, `${base}*`))
       .map((k) => k.slice(base.length))
       .filter((k) => k !== 'applied' && k !== 'seen')
       .sort();

@@ -233,14 +233,18 @@ export class RelayHub implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
-  /** Publish on a replica's channel; false when nobody listens there (the replica is gone). */
+  /**
+   * Publish on a replica's channel; false when nobody listens there (the replica is gone). A
+   * Redis Cluster counts only one node's subscribers: there, a delivered message is true and
+   * a vanished replica shows when its calls time out.
+   */
   private async publish(instance: string, wire: Wire): Promise<boolean> {
     try {
       const receivers = await this.redis.command.publish(
         this.redis.key('ch', channelOf(instance)),
         JSON.stringify(wire),
       );
-      return receivers > 0;
+      return receivers > 0 || !this.redis.receiversCounted;
     } catch (err) {
       this.logger.warn(`relay publish failed: ${(err as Error).message}`);
       return false;
