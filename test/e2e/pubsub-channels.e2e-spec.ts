@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisService } from '@app/storage';
 import { startGateway, type TestGateway } from '@test/utils/gateway-harness';
-import { testRedisUrl, waitFor } from '@test/utils/env';
+import { waitFor } from '@test/utils/env';
 
 /**
  * The first gateway of a process subscribes to its channels while its subscriber connection is
@@ -10,15 +10,21 @@ import { testRedisUrl, waitFor } from '@test/utils/env';
  */
 describe('gateway pub/sub channels', () => {
   let gw: TestGateway;
-  let probe: Redis;
+  // One connection per node: PUBSUB CHANNELS answers for the node it is sent to (a Redis
+  // Cluster's subscriber sits on one of its nodes).
+  let probes: Redis[];
 
   beforeAll(async () => {
     gw = await startGateway('port: 8317\napi-keys: ["k"]\n', 'pubsub-probe');
-    probe = new Redis(testRedisUrl());
+    const nodes = process.env.REDIS_CLUSTER_NODES?.split(',').filter(Boolean) ?? [];
+    const urls = nodes.length
+      ? nodes.map((n) => `redis://${n}`)
+      : [process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'];
+    probes = urls.map((u) => new Redis(u));
   });
 
   afterAll(async () => {
-    probe.disconnect();
+    for (const p of probes) p.disconnect();
     await gw.close();
   });
 
@@ -36,7 +42,8 @@ describe('gateway pub/sub channels', () => {
     let missing: string[] = expected;
     const ok = await waitFor(
       async () => {
-        const live = new Set(await probe.pubsub('CHANNELS', `${prefix}*`));
+        const lists = await Promise.all(probes.map((p) => p.pubsub('CHANNELS', `${prefix}*`)));
+        const live = new Set(lists.flat());
         missing = expected.filter((c) => !live.has(c as never));
         return missing.length === 0;
       },

@@ -53,6 +53,8 @@ export async function startGateway(
     app = await createGatewayApp({ logger: ['error'], accessLog: options.accessLog ?? false });
     await app.listen(0, '127.0.0.1');
     await app.get(RedisService).waitReady(5000);
+    // As main.ts: announcements from now on reach it (a Redis Cluster subscribes more slowly).
+    await app.get(RedisService).waitSubscribed(5000);
   } finally {
     process.env.CONFIG_PATH = saved.CONFIG_PATH;
     process.env.SB_PROCESS_NAME = saved.SB_PROCESS_NAME;

@@ -39,8 +39,12 @@ async function main(): Promise<void> {
       'Gateway',
     );
   }
-  // Give Redis a moment so the first /status is accurate; the gateway serves without it anyway.
-  await app.get(RedisService).waitReady(3000);
+  // Start the services (they subscribe to the cluster's channels), then give Redis a moment so
+  // the first /status is accurate and announcements made from now on (a pause, a config
+  // change) reach this process; the gateway serves without Redis anyway.
+  await app.init();
+  const redis = app.get(RedisService);
+  if (await redis.waitReady(3000)) await redis.waitSubscribed(2000);
   const host = cfg.host || '0.0.0.0';
   try {
     await app.listen(cfg.port, host);

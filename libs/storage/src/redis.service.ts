@@ -34,6 +34,8 @@ export class RedisService implements OnApplicationShutdown {
   readonly topology: RedisTopology;
   private subscriber: RedisClient | undefined;
   private readonly handlers = new Map<string, Set<MessageHandler>>();
+  /** Channels the subscriber connection has confirmed since it last (re)connected. */
+  private readonly confirmed = new Set<string>();
   private lastErrorLog = 0;
   private suspectUntil = 0;
   private closed = false;
@@ -184,6 +186,20 @@ export class RedisService implements OnApplicationShutdown {
     };
   }
 
+  /**
+   * Wait until every channel subscribed so far is confirmed by Redis, up to `timeoutMs`: a
+   * process that starts serving before that would miss announcements made meanwhile (a pause,
+   * a config change). False on timeout (the periodic re-reads catch up later).
+   */
+  async waitSubscribed(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      if ([...this.handlers.keys()].every((c) => this.confirmed.has(c))) return true;
+      if (Date.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
@@ -212,6 +228,7 @@ export class RedisService implements OnApplicationShutdown {
     // Every (re)connect subscribes to every channel with a handler: SUBSCRIBE is idempotent, and
     // this covers channels added while the connection was down or still connecting.
     sub.on('ready', () => this.issueSubscribe(sub, [...this.handlers.keys()]));
+    sub.on('close', () => this.confirmed.clear());
     sub.on('message', (channel: string, message: string) => {
       const set = this.handlers.get(channel);
       if (!set) return;
@@ -230,10 +247,15 @@ export class RedisService implements OnApplicationShutdown {
 
   private issueSubscribe(sub: RedisClient, channels: string[]): void {
     if (channels.length === 0) return;
-    sub.subscribe(...channels).catch((err: Error) => {
-      // A failure here means no cross-replica messages for these channels: never silent.
-      this.logger.warn(`subscribe ${channels.join(', ')} failed: ${err.message}`);
-    });
+    sub
+      .subscribe(...channels)
+      .then(() => {
+        for (const c of channels) this.confirmed.add(c);
+      })
+      .catch((err: Error) => {
+        // A failure here means no cross-replica messages for these channels: never silent.
+        this.logger.warn(`subscribe ${channels.join(', ')} failed: ${err.message}`);
+      });
   }
 
   private watch(conn: RedisClient): void {
