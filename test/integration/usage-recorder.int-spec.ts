@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,12 @@ class OwnRedis {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  }
+
+  /** Forget everything (while stopped): the next start is a server that never saw the data. */
+  wipe(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir);
   }
 
   async destroy(): Promise<void> {
@@ -233,5 +239,42 @@ describe('usage recorder against a Redis that goes away', () => {
       timeoutMs: 10_000,
       what: 'all 400 records',
     });
+  });
+
+  it('should write its last batches again to a Redis that lost them (a failover), counting nothing twice', async () => {
+    // Only this recorder writes from here on (the others would resend their own last batches).
+    for (const r of recorders.splice(0)) await r.onApplicationShutdown();
+    const { sut, metrics } = makeRecorder(10_000);
+    for (let i = 0; i < 250; i++) sut.record(record());
+    await sut.flush();
+    await sut.flush();
+    expect(sut.buffered).toBe(0);
+    // The primary dies; the server that answers next never saw those batches, as a replica
+    // promoted before replication caught up.
+    await server.stop();
+    await waitFor(() => !redis.isReady, { what: 'the connection to notice' });
+    server.wipe();
+    await server.start();
+    await waitFor(async () => redis.isReady && (await totalRequests()) === 250, {
+      timeoutMs: 10_000,
+      what: 'the 250 records written again',
+    });
+    const resent = await metrics.registry.getSingleMetricAsString(
+      'switchboard_usage_batches_resent_total',
+    );
+    expect(resent).toMatch(/result="applied"} [1-9]/);
+    // A second reconnect to a Redis that has them replays them as no-ops.
+    await server.stop();
+    await waitFor(() => !redis.isReady, { what: 'the connection to notice' });
+    await server.start();
+    await waitFor(async () => redis.isReady, { what: 'the reconnect' });
+    await waitFor(
+      async () =>
+        /result="replayed"} [1-9]/.test(
+          await metrics.registry.getSingleMetricAsString('switchboard_usage_batches_resent_total'),
+        ),
+      { timeoutMs: 10_000, what: 'the batches to be replayed' },
+    );
+    expect(await totalRequests()).toBe(250);
   });
 });

@@ -12,7 +12,10 @@ class FakeRepo {
   failNext = 0;
   rejectNext = false;
   calls: { entries: UsageEntry[]; opts: ApplyOptions }[] = [];
+  /** Highest batch number applied per boot (the replay guard); cleared to lose writes. */
+  applied = new Map<string, number>();
   private readyListeners: (() => void)[] = [];
+  private reconnectListeners: (() => void)[] = [];
 
   apply(entries: readonly UsageEntry[], opts: ApplyOptions): Promise<ApplyResult> {
     this.calls.push({ entries: [...entries], opts });
@@ -26,12 +29,28 @@ class FakeRepo {
       this.failNext--;
       return Promise.reject(new Error('Command timed out'));
     }
+    const last = this.applied.get(opts.boot ?? '') ?? 0;
+    if (opts.seq !== undefined && opts.seq <= last) {
+      return Promise.resolve({ added: 0, skipped: 0, replayed: true });
+    }
+    this.applied.set(opts.boot ?? '', opts.seq ?? 0);
     return Promise.resolve({ added: entries.length, skipped: 0, replayed: false });
   }
 
   onReady(fn: () => void): () => void {
     this.readyListeners.push(fn);
     return () => undefined;
+  }
+
+  onReconnect(fn: () => void): () => void {
+    this.reconnectListeners.push(fn);
+    return () => undefined;
+  }
+
+  /** A failover: the new primary has the guard (and batches) up to `survivedSeq` only. */
+  failover(boot: string, survivedSeq: number): void {
+    this.applied.set(boot, survivedSeq);
+    for (const fn of this.reconnectListeners) fn();
   }
 
   emitReady(): void {
@@ -176,6 +195,55 @@ describe(RedisUsageRecorder.name, () => {
     await sut.flush();
     expect(repo.calls).toHaveLength(1);
     expect(await metric('switchboard_usage_records_buffered')).toBe(0);
+  });
+
+  it('should write the batches of the last seconds again after a failover, oldest first, before new ones', async () => {
+    sut = make({ bufferMax: 100 });
+    sut.onApplicationBootstrap();
+    for (let i = 1; i <= 9; i++) sut.record(record(i));
+    await sut.flush(); // batches 1, 2, 3 confirmed by the old primary
+    const boot = repo.calls[0].opts.boot!;
+    // The promoted replica had received batch 1 only.
+    repo.failover(boot, 1);
+    sut.record(record(10));
+    await sut.flush();
+    const again = repo.calls.slice(3);
+    expect(again.map((c) => c.opts.seq)).toEqual([1, 2, 3, 4]);
+    expect(again.map((c) => requestIds(c.entries))).toEqual([
+      ['req-1', 'req-2', 'req-3'],
+      ['req-4', 'req-5', 'req-6'],
+      ['req-7', 'req-8', 'req-9'],
+      ['req-10'],
+    ]);
+    expect(repo.applied.get(boot)).toBe(4);
+    const resent = await metrics.registry.getSingleMetricAsString(
+      'switchboard_usage_batches_resent_total',
+    );
+    expect(resent).toContain('switchboard_usage_batches_resent_total{result="replayed"} 1');
+    expect(resent).toContain('switchboard_usage_batches_resent_total{result="applied"} 2');
+  });
+
+  it('should write a batch whose reply was lost after the confirmed ones, and keep no batch older than the window', async () => {
+    sut = make({ bufferMax: 100 });
+    sut.onApplicationBootstrap();
+    const now = jest.spyOn(Date, 'now');
+    try {
+      now.mockReturnValue(1_000_000);
+      for (let i = 1; i <= 3; i++) sut.record(record(i));
+      await sut.flush(); // batch 1, long ago
+      now.mockReturnValue(1_000_000 + 60_000);
+      for (let i = 4; i <= 6; i++) sut.record(record(i));
+      await sut.flush(); // batch 2, just now
+      for (let i = 7; i <= 9; i++) sut.record(record(i));
+      repo.failNext = 1;
+      await sut.flush(); // batch 3 fails: the connection dropped
+      const boot = repo.calls[0].opts.boot!;
+      repo.failover(boot, 1);
+      await sut.flush();
+      expect(repo.calls.slice(3).map((c) => c.opts.seq)).toEqual([2, 3]);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('should drop the oldest records beyond the cap and count them', async () => {

@@ -42,6 +42,15 @@ export const DEFAULT_RECORDER_OPTIONS: Readonly<UsageRecorderOptions> = {
 };
 
 const DAY_MS = 86_400_000;
+/**
+ * Batches Redis confirmed within this window are written again after a reconnect. Replication
+ * to a replica lags by milliseconds; a primary that dies takes with it what it answered last,
+ * and the replica that takes over never saw it. The replay guard makes the second write of a
+ * batch that did survive a no-op.
+ */
+const RESEND_WINDOW_MS = 5000;
+/** At most this many batches are kept for that. */
+const RESEND_MAX = 32;
 /** Minimum time between two log lines about drops or flush errors. */
 const LOG_EVERY_MS = 10_000;
 
@@ -49,7 +58,10 @@ const LOG_EVERY_MS = 10_000;
  * The proxy's usage hook backed by Redis. `record()` only appends to a bounded in-memory buffer
  * (the request path never waits on Redis); a flusher writes batches with one atomic script each,
  * retries a failed batch as is (so a lost reply is never counted twice), writes again as soon as
- * Redis reconnects, and drains the buffer on shutdown.
+ * Redis reconnects, and drains the buffer on shutdown. After a reconnect it also writes again
+ * the batches confirmed in the last few seconds, oldest first and before anything new: after a
+ * failover those may exist only on the old primary; where they survived, Redis recognises them
+ * (boot, seq) and counts nothing twice.
  */
 @Injectable()
 export class RedisUsageRecorder
@@ -63,7 +75,15 @@ export class RedisUsageRecorder
   private readonly boot: string;
   private seq = 0;
   /** The batch being written; kept intact until Redis confirms it. */
-  private pending: { seq: number; entries: UsageEntry[] } | undefined;
+  private pending: Batch | undefined;
+  /** Batches Redis confirmed lately (oldest first), to write again after a reconnect. */
+  private recent: (Batch & { at: number })[] = [];
+  /** Confirmed batches to write again before anything new, oldest first. */
+  private resendQueue: Batch[] = [];
+  private resendWanted = false;
+  /** Sequence numbers of the batches in `resendQueue`. */
+  private readonly resending = new Set<number>();
+  private offReconnect: (() => void) | undefined;
   private flushing: Promise<void> | undefined;
   private soon = false;
   private timer: NodeJS.Timeout | undefined;
@@ -112,16 +132,22 @@ export class RedisUsageRecorder
     this.sweepTimer = setInterval(() => void this.sweep(), this.opts.sweepIntervalMs);
     this.sweepTimer.unref();
     this.offReady = this.repo.onReady(() => void this.flush());
+    this.offReconnect = this.repo.onReconnect(() => {
+      this.resendWanted = true;
+      void this.flush();
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.sweepTimer);
     this.offReady?.();
+    this.offReconnect?.();
     const deadline = Date.now() + this.opts.shutdownFlushMs;
-    while (this.buffered > 0 && Date.now() < deadline) {
+    const left = () => this.buffered + this.resendQueue.length;
+    while (left() > 0 && Date.now() < deadline) {
       if (this.repo.isReady) await this.flush();
-      if (this.buffered > 0) await new Promise((r) => setTimeout(r, 50));
+      if (left() > 0) await new Promise((r) => setTimeout(r, 50));
     }
     if (this.buffered > 0) {
       this.logger.warn(
@@ -155,17 +181,23 @@ export class RedisUsageRecorder
 
   private async drain(): Promise<void> {
     while (this.repo.isReady) {
+      if (this.resendWanted) this.queueResend();
       if (!this.pending) {
-        if (this.buffer.length === 0) return;
-        const now = Date.now();
-        const entries = this.buffer.take(this.opts.batchSize).map((r) => entryFromRecord(r, now));
-        this.pending = { seq: ++this.seq, entries };
+        const again = this.resendQueue.shift();
+        if (again) {
+          this.pending = again;
+        } else {
+          if (this.buffer.length === 0) return;
+          const now = Date.now();
+          const entries = this.buffer.take(this.opts.batchSize).map((r) => entryFromRecord(r, now));
+          this.pending = { seq: ++this.seq, entries };
+        }
       }
       const batch = this.pending;
       const usage = this.config.current.usage;
       const stop = this.metrics.flushDuration.startTimer();
       try {
-        await this.repo.apply(batch.entries, {
+        const res = await this.repo.apply(batch.entries, {
           boot: this.boot,
           seq: batch.seq,
           dedupe: false,
@@ -173,7 +205,11 @@ export class RedisUsageRecorder
           minScore: Date.now() - usage['details-max-age-days'] * DAY_MS,
         });
         stop();
+        if (this.resending.delete(batch.seq)) {
+          this.metrics.resent.inc({ result: res.replayed ? 'replayed' : 'applied' });
+        }
         this.pending = undefined;
+        this.remember(batch);
       } catch (err) {
         this.metrics.flushErrors.inc();
         if (isRejectedByRedis(err)) {
@@ -182,6 +218,7 @@ export class RedisUsageRecorder
             `usage batch of ${batch.entries.length} records rejected by Redis, dropped: ${(err as Error).message}`,
           );
           this.metrics.dropped.inc(batch.entries.length);
+          this.resending.delete(batch.seq);
           this.pending = undefined;
           continue;
         }
@@ -191,6 +228,35 @@ export class RedisUsageRecorder
         return;
       }
     }
+  }
+
+  /** Keep a confirmed batch for a while, in case a failover loses it. */
+  private remember(batch: Batch): void {
+    const now = Date.now();
+    this.recent.push({ ...batch, at: now });
+    const since = now - RESEND_WINDOW_MS;
+    while (this.recent.length > RESEND_MAX || (this.recent[0] && this.recent[0].at < since)) {
+      this.recent.shift();
+    }
+  }
+
+  /**
+   * After a reconnect: the recent batches, then the one in flight, go first, in sequence order
+   * (the replay guard remembers the last sequence number of each boot, so an older batch
+   * written after a newer one would be taken for a replay).
+   */
+  private queueResend(): void {
+    this.resendWanted = false;
+    const since = Date.now() - RESEND_WINDOW_MS;
+    const confirmed = this.recent.filter((b) => b.at >= since);
+    this.recent = [];
+    for (const b of confirmed) this.resending.add(b.seq);
+    const again: Batch[] = [...this.resendQueue, ...confirmed];
+    if (this.pending) again.push(this.pending);
+    this.pending = undefined;
+    const bySeq = new Map<number, Batch>();
+    for (const b of again) bySeq.set(b.seq, b);
+    this.resendQueue = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
 
   /** Trim the details of every pair by age (lists nobody writes to are otherwise never trimmed). */
@@ -227,6 +293,12 @@ export class RedisUsageRecorder
     this.lastErrorLog = now;
     this.logger.error(message);
   }
+}
+
+/** One batch of entries and its sequence number in this process boot. */
+interface Batch {
+  seq: number;
+  entries: UsageEntry[];
 }
 
 /** A script error reply (`ERR …`), as opposed to a timeout, a lost connection or a busy server. */

@@ -11,6 +11,11 @@ export class UsageMetrics {
   readonly flushDuration: Histogram;
   /** Batches that failed to flush (retried later). */
   readonly flushErrors: Counter;
+  /**
+   * Batches written again after a reconnect (a failover may have lost them): `applied` were
+   * lost and are now stored, `replayed` had survived and were not counted again.
+   */
+  readonly resent: Counter<'result'>;
   /** Records waiting in memory (read at scrape time). */
   readonly buffered: Gauge;
   private readBuffered: () => number = () => 0;
@@ -31,6 +36,12 @@ export class UsageMetrics {
     this.flushErrors = new Counter({
       name: `${METRIC_PREFIX}usage_flush_errors_total`,
       help: 'Usage batches that failed to reach Redis (kept and retried)',
+      registers,
+    });
+    this.resent = new Counter({
+      name: `${METRIC_PREFIX}usage_batches_resent_total`,
+      help: 'Usage batches written again after a Redis reconnect or failover, by result (applied: it had been lost; replayed: it had survived and was not counted again)',
+      labelNames: ['result'],
       registers,
     });
     const read = () => this.readBuffered();

@@ -188,6 +188,15 @@ export class UsageRepository {
     };
   }
 
+  /**
+   * Call `fn` when the connection comes back after a loss, or a Redis Cluster node leaves: a
+   * failover may have lost the writes its old primary answered last (replication is
+   * asynchronous). Returns the unsubscribe function.
+   */
+  onReconnect(fn: () => void): () => void {
+    return this.redis.onReconnect(fn);
+  }
+
   private get base(): string {
     return this.redis.key(hashTag('usage'), '');
   }
