@@ -37,8 +37,13 @@ module.exports = {
     {
       ...project('integration'),
       displayName: 'integration (cluster)',
-      // Every integration spec but the two that never touch Redis.
-      testPathIgnorePatterns: ['/config-crash\\.int-spec\\.ts$', '/fakes\\.int-spec\\.ts$'],
+      // Every integration spec but those that never touch the run's Redis (the TLS one starts
+      // a server of its own).
+      testPathIgnorePatterns: [
+        '/config-crash\\.int-spec\\.ts$',
+        '/fakes\\.int-spec\\.ts$',
+        '/redis-tls\\.int-spec\\.ts$',
+      ],
     },
     {
       ...project('e2e'),
