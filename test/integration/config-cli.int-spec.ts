@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runConfigCli } from '@app/worker/config-cli';
 import { ConfigStoreRepository, RedisService } from '@app/storage';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { testRedisSettings, testRedisUrl, uniquePrefix } from '@test/utils/env';
 
 const CLAUDE = (token: string) => ({
   type: 'claude',
@@ -64,11 +64,10 @@ describe('npm run config (config CLI)', () => {
       AUTH_DIR: join(root, 'auths'),
       DATA_DIR: join(root, 'data'),
       REDIS_URL: testRedisUrl(),
+      // Set when the suite runs against a Redis Cluster (npm run test:cluster).
+      REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES ?? '',
     };
-    redis = new RedisService(
-      { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 1000, connectTimeoutMs: 1000 },
-      'cli-spec',
-    );
+    redis = new RedisService(testRedisSettings(prefix), 'cli-spec');
     redis.connect();
     await redis.waitReady(5000);
     repo = new ConfigStoreRepository(redis);

@@ -23,6 +23,7 @@ import {
   settingsFromConfig,
 } from '@app/storage';
 import { testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';
+import { keysMatching } from '@test/utils/redis-keys';
 
 const CLAUDE = (token: string) => ({
   type: 'claude',
@@ -67,6 +68,8 @@ async function startHost(
       AUTH_DIR: authDir,
       DATA_DIR: dataDir,
       REDIS_URL: testRedisUrl(),
+      // Set when the suite runs against a Redis Cluster (npm run test:cluster).
+      REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES ?? '',
       ...env,
     },
   });
@@ -368,7 +371,7 @@ describe(ConfigStoreService.name, () => {
     const a = await startHost('a', prefix, 'config-store: redis\ndebug: true\n', {
       'claude-dev@example.com.json': CLAUDE('at-1'),
     });
-    const keys = await a.redis.command.keys(`${prefix}{cfg}:*`);
+    const keys = await keysMatching(a.redis, `${prefix}{cfg}:*`);
     expect(keys.length).toBeGreaterThan(0);
     await a.redis.command.del(...keys);
     const repo = new ConfigStoreRepository(a.redis);
