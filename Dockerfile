@@ -37,8 +37,11 @@ RUN apt-get update \
 # A heap cap keeps V8 collecting old garbage early: the gateway stays under ~200 MB RSS under
 # load (uncapped, V8 sizes its heap from the host's memory and lets it grow to ~250 MB). Raise it
 # for teams sending many large image requests at once (docs/performance.md).
+# GATEWAY_WORKERS: gateway processes sharing the port (1 here: containers are the unit of scale;
+# `auto` = one per core, each with the heap cap below). docs/operations.md.
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-old-space-size=1536 \
+    GATEWAY_WORKERS=1 \
     CONFIG_PATH=/app/config/config.yaml \
     AUTH_DIR=/app/auths \
     DATA_DIR=/app/data \

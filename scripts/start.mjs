@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // npm start: the whole stack on this machine with one command. It builds when the sources
 // changed, checks config.yaml (creating it on first run), starts redis-server as a child (unless
-// REDIS_URL is set), then the members (gateway, worker), and prints one summary once they listen.
+// REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, or sentinels or cluster nodes in
+// config.yaml, name a Redis), then the members (gateway, worker), and prints one summary once
+// they listen. The gateway runs GATEWAY_WORKERS processes on its port (default: one per core).
 //
 // The launcher owns its children. They run in their own process groups, so a terminal's Ctrl-C
 // reaches only npm and the launcher; one signal from any source (Ctrl-C, `kill`, systemd,
@@ -157,11 +159,13 @@ function waitExit(child, ms) {
 function plannedMembers(env, lib, gatewayPort) {
   return [
     {
+      // With GATEWAY_WORKERS > 1 this process runs that many gateway processes on the port,
+      // each a cluster member of its own (`<name>-1`, `<name>-2`…), restarted by it.
       name: lib.resolveProcessName('gateway', env, gatewayPort),
       processName: env.SB_PROCESS_NAME || '',
       kind: 'gateway',
       script: join(root, 'dist/apps/gateway/src/main.js'),
-      env: {},
+      env: { GATEWAY_WORKERS: env.GATEWAY_WORKERS?.trim() || 'auto' },
     },
     {
       name: lib.resolveProcessName('worker', { ...env, SB_PROCESS_NAME: env.SB_WORKER_NAME }),
@@ -381,13 +385,14 @@ class Launcher {
     const workerUrl = `${localUrl(worker.url)}/health`;
     const redis = this.redis
       ? `${this.redis.url} (started here; data in ${this.redis.dir})`
-      : `${hidePassword(process.env.REDIS_URL)} (REDIS_URL)`;
+      : this.redisElsewhere;
     const seconds = ((Date.now() - this.started) / 1000).toFixed(1);
     if (this.format === 'json') {
       this.log.log(
         {
           msg: `ready in ${seconds} s`,
           gateway_url: gatewayUrl,
+          gateway_processes: gateway.processes ?? 1,
           panel_url: panelUrl ?? null,
           worker_health_url: workerUrl,
           redis,
@@ -404,7 +409,7 @@ class Launcher {
         : '';
     const lines = [
       `ready in ${seconds} s`,
-      `  gateway  ${gatewayUrl}   (status /status, metrics /metrics)`,
+      `  gateway  ${gatewayUrl}   (${gateway.processes ? `${gateway.processes} processes; ` : ''}status /status, metrics /metrics)`,
       panelUrl ? `  panel    ${panelUrl}${panelNote}` : '  panel    off (disable-control-panel)',
       `  worker   ${workerUrl}`,
       `  redis    ${redis}`,
@@ -467,7 +472,17 @@ class Launcher {
     }
     this.newKeys = pre.newKeys;
     mkdirSync(this.dataDir, { recursive: true });
-    if (!process.env.REDIS_URL) await this.startRedis();
+    // A Redis named in the environment or in config.yaml (sentinels, cluster): use it.
+    const r = pre.config.redis;
+    if (process.env.REDIS_URL) {
+      this.redisElsewhere = `${hidePassword(process.env.REDIS_URL)} (REDIS_URL)`;
+    } else if (r.sentinels.length > 0) {
+      this.redisElsewhere = `Sentinel primary "${r['sentinel-name']}" via ${r.sentinels.join(',')}`;
+    } else if (r['cluster-nodes'].length > 0) {
+      this.redisElsewhere = `Redis Cluster via ${r['cluster-nodes'].join(',')}`;
+    } else {
+      await this.startRedis();
+    }
     if (this.stopping) return;
     this.sharedEnv = {
       REDIS_URL: this.redis?.url ?? process.env.REDIS_URL,

@@ -120,12 +120,15 @@ describe('local mode (npm start)', () => {
     );
 
   it('should start through npm, print one summary, restart a crashed member, and stop everything in order on one SIGTERM to npm', async () => {
-    const e = await env();
+    // Two gateway processes on the port (npm start's default is one per core).
+    const e = await env({ GATEWAY_WORKERS: '2' });
     const npm = run('npm', ['start'], e);
     spawned.push(npm.child);
     const summary = await ready(npm.output);
-    // Each member names itself after its kind, this host and its port.
+    // Each member names itself after its kind, this host and its port; the gateway processes
+    // of one port add their number.
     const gw = `gateway-${hostname()}-${e.PORT}`;
+    const gws = [`${gw}-1`, `${gw}-2`];
     const wk = `worker-${hostname()}-${e.WORKER_PORT}`;
     const members = tree(npm.child.pid!);
     pids.push(...members);
@@ -142,6 +145,7 @@ describe('local mode (npm start)', () => {
     expect(npm.output().split(keys[0]).length).toBe(2);
     expect(summary).toMatchObject({
       gateway_url: `http://127.0.0.1:${e.PORT}/`,
+      gateway_processes: 2,
       panel_url: `http://127.0.0.1:${e.PORT}/management.html`,
       worker_health_url: `http://127.0.0.1:${e.WORKER_PORT}/health`,
       config: e.CONFIG_PATH,
@@ -153,8 +157,8 @@ describe('local mode (npm start)', () => {
     expect(out).not.toMatch(ANSI);
     expect(out).not.toMatch(/Mapped \{/);
     const readyLines = jsonLines(out).filter((l) => /^ready/.test(l.msg));
-    expect(readyLines.map((l) => l.process).sort()).toEqual([gw, 'switchboard', wk].sort());
-    expect(lines.length).toBeLessThan(15);
+    expect(readyLines.map((l) => l.process).sort()).toEqual([...gws, 'switchboard', wk].sort());
+    expect(lines.length).toBeLessThan(20);
     const status = await fetch(`http://127.0.0.1:${e.PORT}/status`);
     expect(status.status).toBe(200);
     const worker = (await (await fetch(`http://127.0.0.1:${e.WORKER_PORT}/health`)).json()) as {
@@ -190,12 +194,15 @@ describe('local mode (npm start)', () => {
     expect(await npm.exited).toBe(0);
     const all = jsonLines(npm.output());
     const drains = all.filter((l) => /draining/.test(l.msg));
-    expect(drains.map((l) => l.process).sort()).toEqual([gw, wk].sort());
+    // The gateway's primary relays the SIGTERM to its two processes; each drains once.
+    expect(drains.map((l) => l.process).sort()).toEqual([gw, ...gws, wk].sort());
     expect(all.some((l) => /again/.test(l.msg))).toBe(false);
     const order = all.map((l) => `${l.process}: ${l.msg}`);
     const redisStop = order.indexOf('switchboard: members stopped; stopping redis-server');
-    expect(redisStop).toBeGreaterThan(order.indexOf(`${gw}: stopped cleanly`));
-    expect(redisStop).toBeGreaterThan(order.indexOf(`${wk}: stopped cleanly`));
+    for (const name of [...gws, wk]) {
+      expect(order.indexOf(`${name}: stopped cleanly`)).toBeGreaterThan(-1);
+      expect(redisStop).toBeGreaterThan(order.indexOf(`${name}: stopped cleanly`));
+    }
     expect(order[order.length - 1]).toBe('switchboard: stopped');
     expect(readFileSync(join(e.DATA_DIR, 'redis', 'redis.log'), 'utf8')).toMatch(
       /Received SIGTERM/,
@@ -204,7 +211,7 @@ describe('local mode (npm start)', () => {
   }, 150000);
 
   it('should drain once on Ctrl-C in a terminal (pty), with colours, and leave nothing behind', async () => {
-    const e = await env();
+    const e = await env({ GATEWAY_WORKERS: '2' });
     // `script` gives npm a pseudo-terminal, as an interactive shell would. It runs the command
     // through $SHELL -c; `exec` makes npm the terminal's foreground process as it is under an
     // interactive shell, whatever $SHELL is (dash would otherwise die of the Ctrl-C itself and
@@ -221,7 +228,8 @@ describe('local mode (npm start)', () => {
     pty.child.stdin.write('\x03');
     expect(await pty.exited).toBe(0);
     const out = pty.output().replace(ANSI, '').replace(/\r/g, '');
-    expect(out.match(/draining/g)).toHaveLength(2);
+    // The worker, the gateway's primary and its two processes: each once.
+    expect(out.match(/draining/g)).toHaveLength(4);
     expect(out).not.toMatch(/again/);
     expect(out.indexOf('stopping redis-server')).toBeGreaterThan(
       out.lastIndexOf('stopped cleanly'),
@@ -231,17 +239,18 @@ describe('local mode (npm start)', () => {
   }, 120000);
 
   it('should take its children with it when the launcher itself is killed, Redis last', async () => {
-    const app = startNode(START, { ...(await env()), LOG_LEVEL: 'info' });
+    const app = startNode(START, { ...(await env({ GATEWAY_WORKERS: '2' })), LOG_LEVEL: 'info' });
     spawned.push(app.child);
     await ready(app.output);
-    // The Redis keeper, the gateway and the worker; redis-server under the keeper.
+    // The Redis keeper, the gateway and the worker; redis-server under the keeper, the two
+    // gateway processes under the gateway.
     expect(childrenOf(app.child.pid!)).toHaveLength(3);
     const all = tree(app.child.pid!);
     pids.push(...all);
     const args = (pid: number) => execFileSync('ps', ['-o', 'args=', '-p', String(pid)]).toString();
     const redis = all.find((p) => /redis-server/.test(args(p)) && !/redis-keeper/.test(args(p)))!;
     const members = all.filter((p) => args(p).includes('dist/apps/'));
-    expect(members).toHaveLength(2);
+    expect(members).toHaveLength(4);
     app.child.kill('SIGKILL');
     const goneAt = new Map<number, number>();
     await waitFor(
@@ -251,7 +260,7 @@ describe('local mode (npm start)', () => {
       },
       { timeoutMs: 45000, intervalMs: 50, what: 'gateway, worker and redis-server to exit' },
     );
-    // The members drained against a live Redis: it stopped after both.
+    // The members drained against a live Redis: it stopped after them all.
     for (const m of members) expect(goneAt.get(redis)!).toBeGreaterThanOrEqual(goneAt.get(m)!);
   }, 90000);
 

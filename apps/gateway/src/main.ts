@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { NameTakenError, REFUSED_EXIT_CODE } from '@app/cluster';
 import { ConfigService, loadConfigOrExit } from '@app/config';
@@ -7,32 +9,60 @@ import { ManagementAuthService } from '@app/management';
 import { RedisService } from '@app/storage';
 import { createGatewayApp } from '@app/gateway/app.factory';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
+import { runGatewayPrimary } from '@app/gateway/primary/gateway-primary';
 import {
   CONFIG_EXIT_CODE,
+  GATEWAY_WORKER_ENV,
   exampleClientKeys,
   installGracefulShutdown,
   notifySupervisor,
+  parseGatewayWorkers,
+  parseShutdownDelay,
   resolveProcessName,
 } from '@app/common';
 
 /** Listen errors that only a config change can fix: say so and do not get restarted. */
 const CONFIG_LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
+/** How long in-flight requests and streams get to finish after a SIGTERM. */
+const DRAIN_MS = 15_000;
+
+/** GATEWAY_WORKERS and SHUTDOWN_DELAY_MS, or exit 78 with the message. */
+function processSettings(logger: AppLogger): { workers: number; delayMs: number } {
+  try {
+    return {
+      workers: parseGatewayWorkers(process.env.GATEWAY_WORKERS, availableParallelism()),
+      delayMs: parseShutdownDelay(process.env.SHUTDOWN_DELAY_MS),
+    };
+  } catch (err) {
+    logger.error((err as Error).message, 'Gateway');
+    process.exit(CONFIG_EXIT_CODE);
+  }
+}
 
 async function main(): Promise<void> {
   // The member name includes the listen port, known once config.yaml is read.
   const logger = new AppLogger(appLoggerOptions(resolveProcessName('gateway', process.env)));
+  const { workers, delayMs } = processSettings(logger);
   const { path, config: loaded } = await loadConfigOrExit(logger);
   logger.rename(resolveProcessName('gateway', process.env, loaded.port));
+  if (workers > 1 && cluster.isPrimary) {
+    // Several gateway processes on this port: this one only runs them (config.yaml was checked,
+    // and created on first run, once, above).
+    runGatewayPrimary({ count: workers, port: loaded.port, drainMs: DRAIN_MS + delayMs, logger });
+    return;
+  }
+  // The first (or only) gateway process of the port says what concerns them all.
+  const first = (process.env[GATEWAY_WORKER_ENV] ?? '1') === '1';
   const app = await createGatewayApp({ logger, bufferLogs: true });
   // From here on every log line also goes to the cluster's shared process log.
   app.useLogger(app.get(ProcessLogger));
   const config = app.get(ConfigService);
   const cfg = config.current;
-  if (cfg['api-keys'].length === 0) {
+  if (first && cfg['api-keys'].length === 0) {
     Logger.warn('api-keys is empty: the proxy is open to anyone who can reach it', 'Gateway');
   }
   const examples = exampleClientKeys(cfg['api-keys']);
-  if (examples.length > 0) {
+  if (first && examples.length > 0) {
     Logger.warn(
       `api-keys holds the example placeholder(s) ${examples.join(', ')}: they are refused as ` +
         `client keys; replace them in ${path} with long random strings`,
@@ -73,7 +103,10 @@ async function main(): Promise<void> {
   const lifecycle = app.get(LifecycleService);
   installGracefulShutdown({
     name: 'gateway',
-    drainMs: 15000,
+    drainMs: DRAIN_MS + delayMs,
+    delayMs,
+    // One of several processes on a port: the primary relays the signals that concern it.
+    signals: cluster.isWorker ? ['SIGTERM'] : undefined,
     beforeClose: () => lifecycle.startDraining(),
     close: async () => {
       // Connections busy when the drain began turn idle (keep-alive) as their last response

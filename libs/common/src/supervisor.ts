@@ -23,6 +23,8 @@ export interface ReadyMessage {
   panel?: string;
   /** True when a management key is configured (the panel can sign in). */
   management?: boolean;
+  /** Gateway processes sharing the port (GATEWAY_WORKERS), when more than one. */
+  processes?: number;
 }
 
 /** True when this process runs under the launcher (it has an IPC channel to it). */

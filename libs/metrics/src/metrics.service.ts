@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { inMetricsCluster, joinClusterMetrics, scrapeCluster } from '@app/metrics/cluster-metrics';
 import { HistogramSeries, LabelCache } from '@app/metrics/metric-series';
 
 /** Prefix of every metric this project defines. */
@@ -19,6 +20,8 @@ export class MetricsService {
   readonly redisUp: Gauge;
   /** Config reloads by result. */
   readonly configReloads: Counter<'result'>;
+  /** Where `redis_up` reads the connection state (set by the storage lib). */
+  private redisReady: () => boolean | undefined = () => undefined;
   /** HTTP duration series by route → method → status: every request lands here. */
   private readonly httpSeries: LabelCache<
     string,
@@ -39,10 +42,19 @@ export class MetricsService {
       ],
       registers: [this.registry],
     });
+    const redisReady = () => this.redisReady();
     this.redisUp = new Gauge({
       name: `${METRIC_PREFIX}redis_up`,
       help: '1 when the Redis command connection is ready',
       registers: [this.registry],
+      // Several processes on one port (GATEWAY_WORKERS): up only when every one is.
+      aggregator: 'min',
+      // Read at collection, so a process asked for its metrics by its cluster primary (not
+      // scraped itself) reports its own connection.
+      collect() {
+        const up = redisReady();
+        if (up !== undefined) this.set(up ? 1 : 0);
+      },
     });
     this.configReloads = new Counter({
       name: `${METRIC_PREFIX}config_reloads_total`,
@@ -50,6 +62,8 @@ export class MetricsService {
       labelNames: ['result'],
       registers: [this.registry],
     });
+    // One of several gateway processes on a port: the primary can ask for this registry.
+    joinClusterMetrics(this.registry);
     const http = this.httpDuration;
     this.httpSeries = new LabelCache(
       (route) =>
@@ -70,6 +84,11 @@ export class MetricsService {
     this.httpSeries.get(route).get(method).get(status).observe(seconds);
   }
 
+  /** Let `redis_up` read the request-path connection's state at each collection. */
+  setRedisReadyReader(read: () => boolean): void {
+    this.redisReady = read;
+  }
+
   /** Register a gauge whose value is read at scrape time. */
   gaugeFn(name: string, help: string, read: () => number): Gauge {
     return new Gauge({
@@ -82,8 +101,12 @@ export class MetricsService {
     });
   }
 
-  /** Prometheus text exposition. */
+  /**
+   * Prometheus text exposition: this process's metrics or, when it is one of several gateway
+   * processes sharing a port, all of theirs added up (its own alone if the primary is slow).
+   */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const all = inMetricsCluster() ? await scrapeCluster() : undefined;
+    return { contentType: this.registry.contentType, body: all ?? (await this.registry.metrics()) };
   }
 }

@@ -90,6 +90,8 @@ export class RoutingMetrics implements OnApplicationShutdown {
       help: 'Credentials by provider and state (active, cooling_down, quota_exceeded, error, disabled)',
       labelNames: ['provider', 'state'],
       registers,
+      // Every gateway process on a port (GATEWAY_WORKERS) counts the same credentials.
+      aggregator: 'max',
       collect() {
         this.reset();
         const counts = countCredentialStates(

@@ -36,6 +36,7 @@ export class RedisMetrics implements OnApplicationShutdown {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     });
+    metrics.setRedisReadyReader(() => redis.isReady);
     const errors = this.errors;
     const duration = this.duration;
     this.instrumented = instrumentCommands(redis.command, {
