@@ -2,8 +2,11 @@
 // npm run test:compose: build the image and run docker-compose.yml for real (podman), with a
 // second gateway replica (deploy/compose/replicas.yml) and a fake upstream plus a test config
 // (deploy/compose/test.yml), then check the stack through loopback ports and tear it down. The
-// mounted dirs are owned by root. A second, smaller stack then starts the README's way: empty
-// dirs owned by an unrelated uid, config.yaml created on first run, its key read and used.
+// mounted dirs are owned by root. A second stack runs three gateway replicas behind HAProxy on
+// one port (deploy/compose/lb.yml): traffic spread, X-Forwarded-For, SSE, a WebSocket relay
+// session, `podman stop` and `podman kill` of a replica under load. A third, smaller stack then
+// starts the README's way: empty dirs owned by an unrelated uid, config.yaml created on first
+// run, its key read and used.
 // Every wait has a deadline; the stack and the temp dir are removed even on failure or Ctrl-C.
 // Details: docs/containers.md.
 import { execFileSync, spawn } from 'node:child_process';
@@ -22,10 +25,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const COMPOSE_FILES = [
   'docker-compose.yml',
+  'docker-compose.override.yml',
   'deploy/compose/replicas.yml',
   'deploy/compose/test.yml',
 ];
@@ -41,10 +46,20 @@ const PREPARE =
   join(root, '..', 'shared', 'containers', 'prepare.sh');
 const BASE_IMAGE = 'docker.io/library/node:20-bookworm-slim';
 const REDIS_IMAGE = 'docker.io/library/redis:7-bookworm';
+// deploy/compose/lb.yml's balancer (prepare.sh builds a stand-in when asked for `haproxy`).
+const HAPROXY_IMAGE = 'docker.io/library/haproxy:2.6-bookworm';
 const IMAGE = 'localhost/switchboard:local';
 const SERVICES = ['redis', 'fake-upstream', 'gateway', 'gateway-2', 'worker'];
 // The README's stack alone, its mounts pointed at a temp dir (deploy/compose/test-first-run.yml).
-const FIRST_RUN_FILES = ['docker-compose.yml', 'deploy/compose/test-first-run.yml'];
+const FIRST_RUN_FILES = [
+  'docker-compose.yml',
+  'docker-compose.override.yml',
+  'deploy/compose/test-first-run.yml',
+];
+// Three gateway replicas behind HAProxy on one port (deploy/compose/lb.yml), the image above.
+const LB_FILES = ['docker-compose.yml', 'deploy/compose/lb.yml', 'deploy/compose/test-lb.yml'];
+const LB_REPLICAS = 3;
+const LB_SERVICES = ['redis', 'fake-upstream', 'worker', 'lb'];
 const FIRST_RUN_SERVICES = ['redis', 'gateway', 'worker'];
 /** How the README finds a first-run client key (README.md must show exactly this command). */
 const README_KEY_COMMAND = 'grep -m1 -o "sk-sb-[A-Za-z0-9_-]*" config/config.yaml';
@@ -58,7 +73,7 @@ const NODE_UID = 1000;
 // A host user the image knows nothing about: the process runs as the owner of its dirs.
 const OTHER_UID = 4242;
 
-const TOTAL_MS = 12.5 * 60_000; // build, both stacks and cleanup stay under 13 minutes
+const TOTAL_MS = 16 * 60_000; // build, the three stacks and cleanup stay under 16 minutes
 const CLEANUP_MS = 60_000; // reserved for logs and `down -v` at the overall deadline
 // A cold build (npm ci, tsc, vite) takes 3-4 minutes on an idle 2-core machine, more when busy.
 const UP_MS = 7 * 60_000;
@@ -68,6 +83,7 @@ const STOP_LIMIT_MS = 10_000;
 const started = Date.now();
 const project = `sbtest${process.pid}${Math.floor(Math.random() * 1e6)}`;
 const firstRunProject = `${project}fr`;
+const lbProject = `${project}lb`;
 const results = [];
 const children = new Set();
 let workDir;
@@ -78,6 +94,9 @@ let cleanupPromise;
 let overallTimer;
 let stackStarted = false; // from the first `up` on, cleanup has containers to remove
 let firstRunStarted = false;
+let lbDir;
+let lbEnv = process.env;
+let lbStarted = false;
 let mainRemoved = false;
 let aborting = false; // set once cleanup starts: checks still running are not reported
 
@@ -133,6 +152,11 @@ function run(cmd, args, { timeoutMs = 60_000, env = composeEnv, stdio = 'pipe', 
 const podman = (args, opts) => run('podman', args, opts);
 const compose = (args, opts) =>
   run('podman-compose', ['-p', project, ...COMPOSE_FILES.flatMap((f) => ['-f', f]), ...args], opts);
+const composeLb = (args, opts) =>
+  run('podman-compose', ['-p', lbProject, ...LB_FILES.flatMap((f) => ['-f', f]), ...args], {
+    env: lbEnv,
+    ...opts,
+  });
 const composeFirstRun = (args, opts) =>
   run(
     'podman-compose',
@@ -228,16 +252,18 @@ async function ensurePodman() {
   const haveImages =
     haveTools &&
     (await podman(['image', 'exists', BASE_IMAGE])).code === 0 &&
-    (await podman(['image', 'exists', REDIS_IMAGE])).code === 0;
+    (await podman(['image', 'exists', REDIS_IMAGE])).code === 0 &&
+    (await podman(['image', 'exists', HAPROXY_IMAGE])).code === 0;
   if (haveTools && haveImages) return;
   if (!existsSync(PREPARE)) {
     // With podman but no stand-ins, a machine with registry access can still pull the bases.
     if (haveTools) return;
     throw new Error(`podman is missing and ${PREPARE} does not exist (set SB_CONTAINERS_PREPARE)`);
   }
-  log(`running ${PREPARE} (podman, podman-compose, base images)`);
+  log(`running ${PREPARE} haproxy (podman, podman-compose, base images, HAProxy)`);
   const asRoot = process.getuid?.() === 0;
-  const r = await run(asRoot ? 'bash' : 'sudo', asRoot ? [PREPARE] : ['-n', 'bash', PREPARE], {
+  const args = [PREPARE, 'haproxy'];
+  const r = await run(asRoot ? 'bash' : 'sudo', asRoot ? args : ['-n', 'bash', ...args], {
     timeoutMs: 10 * 60_000,
     env: process.env,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -314,9 +340,12 @@ function cleanup(printLogs) {
         process.stdout.write(`${r.out.replace(/^/gm, `  ${service} | `).trimEnd()}\n`);
       }
     }
+    if (printLogs && lbStarted) await printLbLogs();
     if (stackStarted && !mainRemoved) await removeStack(project, compose);
+    if (lbStarted) await removeStack(lbProject, composeLb);
     if (firstRunStarted) await removeStack(firstRunProject, composeFirstRun);
     await removeDir(workDir);
+    await removeDir(lbDir);
     await removeDir(firstRunDir);
   })();
   return cleanupPromise;
@@ -678,10 +707,348 @@ async function main() {
     });
   }
 
-  // Free the machine before the second stack.
+  // Free the machine before the next stacks.
   await removeStack(project, compose);
   mainRemoved = true;
+  await loadBalanced();
   await firstRun(commit);
+}
+
+/**
+ * A browser-side relay app on /v1/ws (docs/proxy.md): answers every relayed Gemini call with
+ * one JSON answer. Resolves once the socket is open.
+ */
+function relayApp(url) {
+  return new Promise((resolveOpen, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new Error(`upgrade refused: ${res.statusCode}`)),
+    );
+    ws.once('error', reject);
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString('utf8'));
+      if (frame.type !== 'http_request') return;
+      const answer = {
+        candidates: [
+          {
+            content: { role: 'model', parts: [{ text: 'relayed through the balancer' }] },
+            finishReason: 'STOP',
+          },
+        ],
+        usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 4, totalTokenCount: 7 },
+      };
+      ws.send(
+        JSON.stringify({
+          id: frame.id,
+          type: 'http_response',
+          payload: {
+            status: 200,
+            headers: { 'Content-Type': ['application/json'] },
+            body: JSON.stringify(answer),
+          },
+        }),
+      );
+    });
+    ws.once('open', () => resolveOpen(ws));
+  });
+}
+
+/** One chat completion; never throws (a failed connection is status 0). */
+async function chatShot(baseUrl, headers, { stream = false, id } = {}) {
+  const started = Date.now();
+  try {
+    const res = await fetch(`${baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        ...(id ? { 'x-request-id': id } : {}),
+      },
+      body: JSON.stringify({ model: MODEL, stream, messages: [{ role: 'user', content: 'lb' }] }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    const ok =
+      res.status === 200 &&
+      (stream ? text.trimEnd().endsWith('data: [DONE]') : text.includes('"choices"'));
+    return {
+      started,
+      ended: Date.now(),
+      status: res.status,
+      ok,
+      ...(ok ? {} : { body: text.slice(0, 200) }),
+    };
+  } catch (err) {
+    return {
+      started,
+      ended: Date.now(),
+      status: 0,
+      ok: false,
+      error: String(err?.cause?.code ?? err),
+    };
+  }
+}
+
+/** `workers` loops of chat completions (one in four streamed) until `stop()` says so. */
+function chatLoad(baseUrl, headers, workers, stop) {
+  const shots = [];
+  const done = Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      for (let n = 0; !stop(); n++) {
+        shots.push(await chatShot(baseUrl, headers, { stream: (w + n) % 4 === 0 }));
+      }
+    }),
+  );
+  return { shots, done };
+}
+
+/**
+ * The load-balanced stack (deploy/compose/lb.yml): three gateway replicas behind HAProxy on one
+ * published port. Traffic reaches all three; the client's address arrives through the
+ * balancer's X-Forwarded-For; SSE streams arrive piece by piece and a WebSocket relay session
+ * works through it; `podman stop` of one replica under load fails nothing, `podman kill` of
+ * another fails only what was in flight on it.
+ */
+async function loadBalanced() {
+  lbDir = makeWorkDir(0, true);
+  const [lbPort, workerPort] = [await freePort(), await freePort()];
+  lbEnv = {
+    ...process.env,
+    SB_COMPOSE_TEST_DIR: lbDir,
+    PYTHONUNBUFFERED: '1',
+    SWITCHBOARD_PORT: `127.0.0.1:${lbPort}`,
+    SWITCHBOARD_WORKER_PORT: String(workerPort),
+    SWITCHBOARD_GATEWAYS: String(LB_REPLICAS),
+  };
+  const url = `http://127.0.0.1:${lbPort}`;
+  const clientAuth = { authorization: `Bearer ${CLIENT_KEY}` };
+  const replica = (i) => `${lbProject}_gateway_${i}`;
+  const replicas = Array.from({ length: LB_REPLICAS }, (_, i) => replica(i + 1));
+  log(`load-balanced project ${lbProject}; balancer ${lbPort}, ${LB_REPLICAS} gateway replicas`);
+  lbStarted = true;
+  const up = await check(
+    `load-balanced stack: ${LB_REPLICAS} gateway replicas behind HAProxy on one port`,
+    async () => {
+      const r = await composeLb(['up', '-d'], { timeoutMs: 180_000 });
+      assert(r.code === 0, `up exit ${r.code}: ${r.out.trim().split('\n').slice(-10).join(' | ')}`);
+      const ps = await podman([
+        'ps',
+        '--filter',
+        `label=io.podman.compose.project=${lbProject}`,
+        '--format',
+        '{{.Names}}',
+      ]);
+      const running = new Set(ps.out.split('\n').filter(Boolean));
+      const want = [...replicas, ...LB_SERVICES.map((svc) => container(svc, lbProject))];
+      const missing = want.filter((n) => !running.has(n));
+      assert(missing.length === 0, `not running: ${missing.join(', ')}`);
+      await Promise.all(
+        replicas.map((name) =>
+          waitFor(
+            `${name} healthcheck`,
+            async () => {
+              const h = await podman(['healthcheck', 'run', name], { timeoutMs: 15_000 });
+              if (h.code !== 0) throw new Error(h.out.trim() || `exit ${h.code}`);
+              return true;
+            },
+            HEALTHY_MS,
+            1000,
+          ),
+        ),
+      );
+      await Promise.all(
+        ['fake-upstream', 'worker'].map((svc) =>
+          waitFor(
+            `${svc} healthcheck`,
+            async () => {
+              const h = await podman(['healthcheck', 'run', container(svc, lbProject)], {
+                timeoutMs: 15_000,
+              });
+              if (h.code !== 0) throw new Error(h.out.trim() || `exit ${h.code}`);
+              return true;
+            },
+            HEALTHY_MS,
+            1000,
+          ),
+        ),
+      );
+      // HAProxy sees every replica ready (two good checks each) and answers on its port.
+      await waitFor(
+        'the balancer',
+        async () => (await http(`${url}/readyz`)).status === 200,
+        30_000,
+      );
+      await sleep(3000);
+      return replicas.join(', ');
+    },
+  );
+  if (!up) return;
+
+  await check('traffic through the one port reaches all three replicas', async () => {
+    const ids = Array.from({ length: 24 }, (_, i) => `lb-spread-${process.pid}-${i}`);
+    for (const id of ids) {
+      const shot = await chatShot(url, clientAuth, { id });
+      assert(shot.ok, `request ${id}: status ${shot.status} ${shot.body ?? shot.error ?? ''}`);
+    }
+    const lbAddress = await (async () => {
+      const r = await podman([
+        'inspect',
+        container('lb', lbProject),
+        '--format',
+        '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}',
+      ]);
+      return r.out.trim().split(/\s+/);
+    })();
+    const served = [];
+    for (const name of replicas) {
+      const logs = (await podman(['logs', name])).out.split('\n');
+      const lines = logs
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .filter((l) => ids.includes(l.request_id) && l.route === '/v1/chat/completions');
+      assert(lines.length > 0, `${name} served none of the ${ids.length} requests`);
+      // The balancer's X-Forwarded-For is believed: the client, not the balancer.
+      for (const l of lines) {
+        assert(l.ip && !lbAddress.includes(l.ip), `${name} saw the client as ${l.ip}`);
+      }
+      served.push(lines.length);
+    }
+    assert(
+      served.reduce((a, b) => a + b, 0) === ids.length,
+      `served ${served.join('+')}, sent ${ids.length}`,
+    );
+    return `served ${served.join(' / ')}`;
+  });
+
+  await check('an SSE stream passes through the balancer unbuffered', async () => {
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...clientAuth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: MODEL,
+        stream: true,
+        messages: [{ role: 'user', content: 'sse' }],
+      }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (res.status !== 200) {
+      const body = await res.text();
+      throw new Error(`status ${res.status}: ${body.slice(0, 200)}`);
+    }
+    assert((res.headers.get('content-type') ?? '').startsWith('text/event-stream'), 'not SSE');
+    const arrivals = [];
+    let text = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body) {
+      text += decoder.decode(chunk, { stream: true });
+      arrivals.push(Date.now());
+    }
+    assert(text.trimEnd().endsWith('data: [DONE]'), 'the stream did not end with [DONE]');
+    // The fake pauses 150 ms between frames: unbuffered, they arrive spread over that time.
+    const spread = arrivals[arrivals.length - 1] - arrivals[0];
+    assert(arrivals.length >= 4 && spread >= 500, `${arrivals.length} pieces over ${spread} ms`);
+    return `${arrivals.length} pieces over ${seconds(spread)}`;
+  });
+
+  await check('a WebSocket relay session (/v1/ws) works through the balancer', async () => {
+    const ws = await relayApp(`ws://127.0.0.1:${lbPort}/v1/ws`);
+    try {
+      const model = 'gemini-2.5-flash';
+      // Every replica learns of the relay through Redis, whichever one holds the socket.
+      let answered = 0;
+      await waitFor(
+        'relayed answers from every replica',
+        async () => {
+          const r = await http(`${url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: clientAuth,
+            body: { model, messages: [{ role: 'user', content: 'relay' }] },
+            timeoutMs: 15_000,
+          });
+          if (r.status !== 200) throw new Error(`status ${r.status}: ${r.text.slice(0, 200)}`);
+          const content = r.json.choices?.[0]?.message?.content;
+          assert(content === 'relayed through the balancer', `content ${content}`);
+          return ++answered >= 6;
+        },
+        30_000,
+        100,
+      );
+      return `${answered} relayed answers`;
+    } finally {
+      ws.close();
+    }
+  });
+
+  await check('podman stop of a replica under load: no request fails', async () => {
+    let stop = false;
+    const load = chatLoad(url, clientAuth, 4, () => stop);
+    await sleep(1500);
+    const t0 = Date.now();
+    const r = await podman(['stop', '-t', '20', replica(2)], { timeoutMs: 40_000 });
+    const took = Date.now() - t0;
+    assert(r.code === 0, `podman stop exit ${r.code}: ${r.out.trim()}`);
+    await sleep(2000);
+    stop = true;
+    await load.done;
+    const exit = Number(
+      (await podman(['inspect', replica(2), '--format', '{{.State.ExitCode}}'])).out.trim(),
+    );
+    const failed = load.shots.filter((x) => !x.ok);
+    assert(exit === 0, `${replica(2)} exit code ${exit}`);
+    assert(
+      failed.length === 0,
+      `${failed.length} of ${load.shots.length} failed: ${JSON.stringify(failed.slice(0, 3))}`,
+    );
+    return `${load.shots.length} requests, 0 failed; stopped in ${seconds(took)}`;
+  });
+
+  await check(
+    'podman kill of a replica under load: only requests in flight on it fail',
+    async () => {
+      let stop = false;
+      const load = chatLoad(url, clientAuth, 4, () => stop);
+      await sleep(1500);
+      const killAt = Date.now();
+      const r = await podman(['kill', replica(3)], { timeoutMs: 30_000 });
+      const killed = Date.now();
+      assert(r.code === 0, `podman kill exit ${r.code}: ${r.out.trim()}`);
+      await sleep(4000);
+      stop = true;
+      await load.done;
+      const inFlight = load.shots.filter((x) => x.started <= killed && x.ended >= killAt);
+      const failed = load.shots.filter((x) => !x.ok);
+      // Everything that failed was already under way when the replica died…
+      const late = failed.filter((x) => x.started > killed);
+      assert(late.length === 0, `${late.length} requests sent after the kill failed`);
+      assert(
+        failed.length <= inFlight.length,
+        `${failed.length} failed, ${inFlight.length} in flight`,
+      );
+      // …and the balancer stopped sending to it: the rest all succeeded.
+      const after = load.shots.filter((x) => x.started > killed);
+      assert(after.length > 10, `only ${after.length} requests after the kill`);
+      return `${load.shots.length} requests, ${failed.length} failed (${inFlight.length} in flight at the kill)`;
+    },
+  );
+
+  // Free the machine before the last stack (its logs first when a check failed).
+  if (results.some((x) => !x.ok)) await printLbLogs();
+  await removeStack(lbProject, composeLb);
+  lbStarted = false;
+}
+
+/** The last log lines of every container of the load-balanced stack. */
+async function printLbLogs() {
+  const names = [
+    ...LB_SERVICES.map((svc) => container(svc, lbProject)),
+    ...Array.from({ length: LB_REPLICAS }, (_, i) => `${lbProject}_gateway_${i + 1}`),
+  ];
+  for (const name of names) {
+    const r = await podman(['logs', '--tail', '30', name], { timeoutMs: 10_000 });
+    if (r.code !== 0) continue;
+    log(`--- last log lines of ${name} ---`);
+    process.stdout.write(`${r.out.replace(ANSI, '').replace(/^/gm, '  | ').trimEnd()}\n`);
+  }
 }
 
 /** The user running the app's node process in a container (`podman top`). */

@@ -6,12 +6,13 @@ import { REPO_ROOT } from '@test/utils/child-app';
 
 interface Service {
   image?: string;
+  stop_grace_period?: string;
   build?: unknown;
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
   volumes?: string[];
-  healthcheck?: { test: string[] };
+  healthcheck?: { test: string[] | string };
   depends_on?: Record<string, { condition: string }>;
   restart?: string;
 }
@@ -25,7 +26,11 @@ const readCompose = (path: string): ComposeFile =>
   parse(readFileSync(join(REPO_ROOT, path), 'utf8')) as ComposeFile;
 
 const compose = readCompose('docker-compose.yml');
+const composeOverride = readCompose('docker-compose.override.yml');
 const replicas = readCompose('deploy/compose/replicas.yml');
+const lb = readCompose('deploy/compose/lb.yml');
+const testLb = readCompose('deploy/compose/test-lb.yml');
+const haproxyCfg = readFileSync(join(REPO_ROOT, 'deploy/compose/haproxy.cfg'), 'utf8');
 const testOverride = readCompose('deploy/compose/test.yml');
 const firstRunOverride = readCompose('deploy/compose/test-first-run.yml');
 const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
@@ -64,11 +69,17 @@ describe('docker-compose.yml and Dockerfile match the built project', () => {
       const svc = compose.services[name];
       expect(svc.command?.[0]).toBe('node');
       expect(existsSync(join(REPO_ROOT, svc.command![1]))).toBe(true);
-      const test = svc.healthcheck!.test;
+      // The gateway's is a plain string run by /bin/sh: podman-compose 1.0.3 consumes a
+      // list-form test of a scaled service (deploy/compose/lb.yml) while creating its first
+      // replica. The worker's is a list (exec form), and podman-compose mangles an exec
+      // healthcheck with spaces or quotes: keep its arguments plain.
+      const raw = svc.healthcheck!.test;
+      const test = typeof raw === 'string' ? ['CMD', ...raw.split(' ')] : raw;
+      expect(typeof raw === 'string').toBe(name === 'gateway');
       expect(test[0]).toBe('CMD');
       expect(test[1]).toBe('node');
+      expect(test).toHaveLength(3);
       expect(existsSync(join(REPO_ROOT, test[2]))).toBe(true);
-      // podman-compose mangles exec healthchecks with spaces or quotes: keep them plain.
       for (const arg of test) expect(arg).not.toMatch(/[\s'"]/);
       expect(svc.depends_on?.redis.condition).toBe('service_healthy');
       expect(svc.restart).toBe('unless-stopped');
@@ -78,7 +89,13 @@ describe('docker-compose.yml and Dockerfile match the built project', () => {
 
   it('should publish the ports the processes listen on', () => {
     const gwPort = gateway.environment!.PORT;
-    expect(gateway.ports?.some((p) => p.endsWith(`:${gwPort}`))).toBe(true);
+    // The gateway's in docker-compose.override.yml, which `docker compose up` reads by itself
+    // and the load-balanced setup leaves out (its balancer publishes instead).
+    expect(gateway.ports).toBeUndefined();
+    expect(Object.keys(composeOverride.services)).toEqual(['gateway']);
+    expect(composeOverride.services.gateway.ports).toEqual([
+      `\${SWITCHBOARD_PORT:-8317}:${gwPort}`,
+    ]);
     const wPort = worker.environment!.WORKER_PORT;
     expect(worker.ports?.some((p) => p.endsWith(`:${wPort}`))).toBe(true);
     // The healthchecks read the same env the processes do (PORT / WORKER_PORT).
@@ -217,5 +234,59 @@ describe('deploy/compose overrides match docker-compose.yml', () => {
     const fakeArgs = testOverride.services['fake-upstream'].command!;
     const fakePort = fakeArgs[fakeArgs.indexOf('--port') + 1];
     expect(cfg['openai-compatibility'][0]['base-url']).toBe(`http://fake-upstream:${fakePort}/v1`);
+  });
+});
+
+describe('deploy/compose/lb.yml: gateway replicas behind HAProxy', () => {
+  const { gateway } = compose.services;
+  const balancer = lb.services.lb;
+  const cfgLines = haproxyCfg.split('\n').map((l) => l.trim());
+
+  it('should publish the balancer where the gateway would be, and scale the gateway', () => {
+    expect(balancer.image).toBe('haproxy:2.6-bookworm');
+    expect(balancer.ports).toEqual(composeOverride.services.gateway.ports);
+    expect(balancer.volumes).toEqual([
+      './deploy/compose/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro',
+    ]);
+    expect(balancer.restart).toBe(gateway.restart);
+    const scaled = lb.services.gateway as Service & { deploy?: { replicas?: string } };
+    expect(scaled.deploy?.replicas).toBe('${SWITCHBOARD_GATEWAYS:-3}');
+    expect(scaled.ports).toBeUndefined();
+  });
+
+  it('should trust the balancer by name and keep draining replicas serving until it notices', () => {
+    const env = lb.services.gateway.environment!;
+    expect(env.TRUSTED_PROXIES).toBe('lb');
+    const delay = Number(env.SHUTDOWN_DELAY_MS);
+    // Checked every `inter`, down after `fall` failures: the delay covers both, plus a margin.
+    const server = cfgLines.find((l) => l.startsWith('default-server'))!;
+    const inter = Number(/inter (\d+)s/.exec(server)![1]) * 1000;
+    const fall = Number(/fall (\d+)/.exec(server)![1]);
+    expect(delay).toBeGreaterThan(inter * fall);
+    // The drain (15 s) and the delay fit in the gateway's stop grace period.
+    expect(15_000 + delay).toBeLessThan(
+      Number(/^(\d+)s$/.exec(String(gateway.stop_grace_period))![1]) * 1000,
+    );
+  });
+
+  it('should health-check /readyz, find replicas through DNS, and never send a request twice', () => {
+    expect(cfgLines).toContain('http-check send meth GET uri /readyz');
+    expect(cfgLines).toContain('http-check expect status 200');
+    expect(cfgLines).toContain('server-template gateway 1-32 gateway:8317');
+    expect(cfgLines).toContain('parse-resolv-conf');
+    expect(cfgLines).toContain('retry-on conn-failure');
+    expect(cfgLines).toContain('http-request set-header X-Forwarded-For %[src]');
+    // Nothing that would hold a stream back.
+    expect(haproxyCfg).not.toMatch(/http-buffer-request|compression/);
+  });
+
+  it("should mount the test dir over the stack's config and auth mounts, and slow the fake's streams", () => {
+    for (const name of ['gateway', 'worker']) {
+      const targets = (testLb.services[name].volumes ?? []).map((v) => v.split(':')[1]);
+      const base = (compose.services[name].volumes ?? []).map((v) => v.split(':')[1]);
+      expect(targets.sort()).toEqual(base.sort());
+    }
+    const fakeArgs = testLb.services['fake-upstream'].command!;
+    expect(Number(fakeArgs[fakeArgs.indexOf('--chunk-delay-ms') + 1])).toBeGreaterThan(0);
   });
 });

@@ -2,7 +2,9 @@ import { FakeUpstream } from './fake-upstream';
 
 // Standalone fake for the benchmark and the container test:
 //   node dist/test/fakes/main.js --port 9000 --host 127.0.0.1 [--chunks 20] [--cached-tokens 0]
-//     [--max-records 0] [--no-strict]
+//     [--max-records 0] [--no-strict] [--chunk-delay-ms 0]
+// --chunk-delay-ms pauses between stream frames (the compose test sees streams arrive in pieces
+// through the load balancer).
 // Prints the URL on stdout; SIGTERM/SIGINT close it and exit 0.
 
 function flag(args: readonly string[], name: string): string | undefined {
@@ -30,6 +32,8 @@ async function main(): Promise<void> {
     maxRecords: numberFlag(args, 'max-records') ?? 1000,
     strict: !args.includes('--no-strict'),
   });
+  const delay = numberFlag(args, 'chunk-delay-ms') ?? 0;
+  if (delay > 0) fake.delayBetweenChunks(delay);
   process.stdout.write(`${fake.url}\n`);
   let stopping = false;
   const stop = (): void => {

@@ -1,3 +1,4 @@
+import { HostAddresses } from '@app/common/host-addresses';
 import {
   AddressSet,
   UNKNOWN_CLIENT,
@@ -43,8 +44,54 @@ describe('net', () => {
       expect(sut.has('not-an-ip')).toBe(false);
     });
 
-    it('should reject entries that are not IPs', () => {
-      expect(() => new AddressSet(['example.com'])).toThrow(/Not an IP/);
+    it('should reject entries that are neither addresses nor host names', () => {
+      for (const bad of ['not a host', 'lb/24', '10.0.0.300', '-lb']) {
+        expect(() => new AddressSet([bad])).toThrow(/Not an IP address, CIDR or host name/);
+      }
+    });
+
+    it('should trust the addresses a host name resolves to, looked up again every 30 s', async () => {
+      let now = 0;
+      const answers: Record<string, string[]> = { lb: ['10.89.0.7'] };
+      const lookups: string[] = [];
+      const hosts = new HostAddresses(
+        (name) => {
+          lookups.push(name);
+          return Promise.resolve(answers[name] ?? []);
+        },
+        () => now,
+      );
+      const sut = new AddressSet(['lb', '192.168.1.5'], hosts);
+      expect(sut.has('10.89.0.7')).toBe(false); // not answered yet: trusts nothing
+      await hosts.settle('lb');
+      expect(sut.has('10.89.0.7')).toBe(true);
+      expect(sut.has('::ffff:10.89.0.7')).toBe(true);
+      expect(sut.has('10.89.0.8')).toBe(false);
+      // The balancer restarted with another address.
+      answers.lb = ['10.89.0.8'];
+      now += 10_000;
+      expect(sut.has('10.89.0.8')).toBe(false); // still the cached answer
+      now += 25_000;
+      sut.has('10.89.0.8'); // due: looked up in the background
+      await hosts.settle('lb');
+      expect(sut.has('10.89.0.8')).toBe(true);
+      expect(sut.has('10.89.0.7')).toBe(false);
+      expect(lookups).toEqual(['lb', 'lb']);
+    });
+
+    it('should keep the last answer when a lookup fails', async () => {
+      let now = 0;
+      let fail = false;
+      const hosts = new HostAddresses(
+        () => (fail ? Promise.reject(new Error('ENOTFOUND')) : Promise.resolve(['10.0.0.9'])),
+        () => now,
+      );
+      const sut = new AddressSet(['lb'], hosts);
+      await hosts.settle('lb');
+      fail = true;
+      now += 60_000;
+      await hosts.settle('lb');
+      expect(sut.has('10.0.0.9')).toBe(true);
     });
   });
 

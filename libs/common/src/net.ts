@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { hostAddresses, isHostName, type HostAddresses } from '@app/common/host-addresses';
 
 /** Strip an IPv4-mapped IPv6 prefix (`::ffff:127.0.0.1` → `127.0.0.1`). */
 export function normalizeAddress(addr: string): string {
@@ -14,19 +15,37 @@ export function isLoopback(addr: string | undefined): boolean {
   return isIP(a) === 4 && a.startsWith('127.');
 }
 
-/** A set of IPs and CIDRs (trusted-proxies). */
+/**
+ * A set of IPs, CIDRs and host names (trusted-proxies). A host name stands for the addresses it
+ * resolves to (looked up in the background, again every 30 s): a load balancer known by its
+ * service name on a compose network or in Kubernetes.
+ */
 export class AddressSet {
   private readonly list = new BlockList();
+  private readonly names: string[] = [];
   readonly size: number;
 
-  constructor(entries: readonly string[]) {
+  constructor(
+    entries: readonly string[],
+    private readonly hosts: HostAddresses = hostAddresses,
+  ) {
     let n = 0;
     for (const raw of entries) {
       const entry = raw.trim();
       if (!entry) continue;
       const [ip, bits] = entry.split('/');
       const family = isIP(ip);
-      if (family === 0) throw new Error(`Not an IP address or CIDR: ${entry}`);
+      if (family === 0) {
+        if (bits !== undefined || !isHostName(entry)) {
+          throw new Error(`Not an IP address, CIDR or host name: ${entry}`);
+        }
+        const name = entry.toLowerCase().replace(/\.$/, '');
+        this.names.push(name);
+        // Start the lookup now, so the name is known before the first request needs it.
+        hosts.current(name);
+        n++;
+        continue;
+      }
       const type = family === 4 ? 'ipv4' : 'ipv6';
       if (bits === undefined) this.list.addAddress(ip, type);
       else this.list.addSubnet(ip, Number(bits), type);
@@ -40,7 +59,9 @@ export class AddressSet {
     const a = normalizeAddress(addr);
     const family = isIP(a);
     if (family === 0) return false;
-    return this.list.check(a, family === 4 ? 'ipv4' : 'ipv6');
+    if (this.list.check(a, family === 4 ? 'ipv4' : 'ipv6')) return true;
+    for (const name of this.names) if (this.hosts.current(name).has(a)) return true;
+    return false;
   }
 }
 

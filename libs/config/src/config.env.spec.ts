@@ -110,6 +110,16 @@ describe(applyEnvOverrides.name, () => {
     });
   });
 
+  it('should add TRUSTED_PROXIES to trusted-proxies, host names included', () => {
+    const withList = load('trusted-proxies: ["10.0.0.0/8"]\n');
+    expect(
+      applyEnvOverrides(withList, { TRUSTED_PROXIES: 'lb, 10.0.0.0/8,fd00::1' })['trusted-proxies'],
+    ).toEqual(['10.0.0.0/8', 'lb', 'fd00::1']);
+    expect(() => applyEnvOverrides(withList, { TRUSTED_PROXIES: 'lb,not a host' })).toThrow(
+      /TRUSTED_PROXIES must list .*"not a host"/,
+    );
+  });
+
   it('should refuse a malformed node list, and sentinels together with cluster nodes', () => {
     expect(() => applyEnvOverrides(base, { REDIS_SENTINELS: 'host:port' })).toThrow(
       /REDIS_SENTINELS must be a comma-separated list of host:port, got "host:port"/,

@@ -1,7 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { expandHome } from '@app/config/config.loader';
-import { isHostPort, type AppConfig } from '@app/config/config.schema';
+import { isHostPort, isTrustedProxyEntry, type AppConfig } from '@app/config/config.schema';
 
 /** Process settings that come from the environment only (never from config.yaml). */
 export interface RuntimeEnv {
@@ -119,7 +119,31 @@ function redisOverrides(
 }
 
 /**
- * Apply `PORT`, `AUTH_DIR`, `CONFIG_STORE` and the `REDIS_*` variables (URL, user, password, TLS
+ * `TRUSTED_PROXIES`: addresses, CIDRs or host names (comma-separated) added to config.yaml's
+ * `trusted-proxies`, for deployments that know their balancer (`lb` in
+ * deploy/compose/lb.yml) while config.yaml stays the same everywhere.
+ */
+function trustedProxiesOverride(
+  list: readonly string[],
+  env: NodeJS.ProcessEnv,
+): string[] | undefined {
+  const v = envValue(env, 'TRUSTED_PROXIES');
+  if (v === undefined) return undefined;
+  const extra = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  const bad = extra.find((e) => !isTrustedProxyEntry(e));
+  if (bad !== undefined) {
+    throw new Error(
+      `TRUSTED_PROXIES must list IP addresses, CIDRs or host names (comma-separated), got "${bad}"`,
+    );
+  }
+  return [...list, ...extra.filter((e) => !list.includes(e))];
+}
+
+/**
+ * Apply `PORT`, `AUTH_DIR`, `CONFIG_STORE`, `TRUSTED_PROXIES` and the `REDIS_*` variables (URL, user, password, TLS
  * CA, sentinels, cluster nodes) on top of a parsed config. Returns the same object when nothing
  * is overridden, else a frozen copy sharing every untouched branch.
  */
@@ -131,7 +155,14 @@ export function applyEnvOverrides(
   const authDir = envValue(env, 'AUTH_DIR');
   const redis = redisOverrides(config.redis, env);
   const store = configStoreFromEnv(env);
-  if (port === undefined && authDir === undefined && redis === undefined && !store) {
+  const trusted = trustedProxiesOverride(config['trusted-proxies'], env);
+  if (
+    port === undefined &&
+    authDir === undefined &&
+    redis === undefined &&
+    !store &&
+    trusted === undefined
+  ) {
     return config;
   }
 
@@ -146,5 +177,6 @@ export function applyEnvOverrides(
   if (authDir !== undefined) next['auth-dir'] = expandHome(authDir);
   if (redis !== undefined) next.redis = redis;
   if (store) next['config-store'] = store;
+  if (trusted !== undefined) next['trusted-proxies'] = Object.freeze(trusted) as string[];
   return Object.freeze(next);
 }

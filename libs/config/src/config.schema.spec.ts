@@ -117,7 +117,7 @@ describe('configSchema', () => {
 
   it('should reject bad trusted-proxies and redis URLs', () => {
     const bad = configSchema.safeParse({
-      'trusted-proxies': ['10.0.0.0/8', '::1', '10.0.0.0/33', 'example.com'],
+      'trusted-proxies': ['10.0.0.0/8', '::1', '10.0.0.0/33', 'not a host', 'lb'],
       redis: { url: 'http://localhost', sentinels: ['a:26379', 'b:port', 'c d:1'] },
     });
     expect(bad.success).toBe(false);
@@ -134,6 +134,7 @@ describe('configSchema', () => {
     expect(paths).not.toContain('redis.sentinels.0');
     expect(paths).not.toContain('trusted-proxies.0');
     expect(paths).not.toContain('trusted-proxies.1');
+    expect(paths).not.toContain('trusted-proxies.4'); // a host name (a load balancer's service)
   });
 
   it('should refuse sentinels together with cluster nodes', () => {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
+import { isHostName } from '@app/common';
 import { filePath, mapMarked, secret, type FieldMark } from '@app/config/config.marks';
 
 export { filePath, secret, type SecretKind } from '@app/config/config.marks';
@@ -58,6 +59,11 @@ function isIpOrCidr(entry: string): boolean {
   if (bits === undefined) return true;
   const n = Number(bits);
   return bits !== '' && Number.isInteger(n) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
+/** A `trusted-proxies` entry: an IP address, a CIDR or a host name (resolved every 30 s). */
+export function isTrustedProxyEntry(entry: string): boolean {
+  return isIpOrCidr(entry) || isHostName(entry);
 }
 
 /** `host:port`, `host` or `[v6]:port` (REDIS_SENTINELS, REDIS_CLUSTER_NODES entries). */
@@ -484,7 +490,12 @@ export const configSchema = z.object({
     .array(
       z.preprocess(
         scalarToString,
-        z.string().refine(isIpOrCidr, 'must be an IP address or a CIDR such as 10.0.0.0/8'),
+        z
+          .string()
+          .refine(
+            isTrustedProxyEntry,
+            'must be an IP address, a CIDR such as 10.0.0.0/8, or a host name such as lb',
+          ),
       ),
     )
     .default([]),

@@ -21,6 +21,10 @@ export function pickRequestId(
 export function installHttpHooks(app: FastifyInstance, metrics: MetricsService): void {
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    // Read the peer's address while the socket is open: Node keeps it once read, and a
+    // connection closed right after the answer (a load balancer's) would otherwise leave the
+    // access line and the request log without a client address.
+    void req.raw.socket.remoteAddress;
     done();
   });
   app.addHook('onResponse', (req, reply, done) => {
