@@ -138,6 +138,8 @@ describe('seed contracts: two `npm start` replicas on one host', () => {
       LOG_LEVEL: 'log',
       SB_PROCESS_NAME: '',
       SB_WORKER_NAME: '',
+      // One gateway process each (npm start runs one per core by default): four members.
+      GATEWAY_WORKERS: '1',
     });
     return {
       app,
@@ -268,6 +270,7 @@ ${oauth.endpointsYaml({ claude: { 'redirect-uri': `http://127.0.0.1:${portA}/ant
       MANAGEMENT_PASSWORD: MANAGEMENT_KEY,
       SB_PROCESS_NAME: a.gateway,
       SB_WORKER_NAME: a.worker,
+      GATEWAY_WORKERS: '1',
     });
     try {
       // The first refusal stops the launcher (exit 78, like a config problem): no restart loop.

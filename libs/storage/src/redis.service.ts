@@ -259,6 +259,9 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   private watch(conn: RedisClient): void {
+    // Every repository that writes on reconnect listens to `ready` (usage, logs, limits,
+    // membership, traffic…): more than Node's default of 10, and no leak.
+    conn.setMaxListeners(64);
     const report = (err: Error) => {
       // Rate-limit the log: a down Redis reports an error per reconnect attempt.
       const now = Date.now();
