@@ -117,8 +117,8 @@ export function nanoTimestamp(nowMs = Date.now(), nanos = process.hrtime()[1]): 
 
 /**
  * The usage hook's port: the proxy calls `record` once per finished request, off the response
- * path (it must not throw or block). The usage issue stores records in Redis; until then the
- * default implementation keeps running totals in memory.
+ * path (it must not throw or block). ProxyModule fans it out to the usage store, the request
+ * log, the per-key limits and the panel's traffic counters (FanOutUsageRecorder).
  */
 export abstract class UsageRecorder {
   abstract record(rec: UsageRecord): void;
@@ -146,23 +146,5 @@ export class FanOutUsageRecorder extends UsageRecorder {
         // Sinks buffer and report their own failures; the proxy must not see them.
       }
     }
-  }
-}
-
-/** In-memory recorder: totals and the last records (bounded). */
-export class MemoryUsageRecorder extends UsageRecorder {
-  readonly recent: UsageRecord[] = [];
-  total = 0;
-  failed = 0;
-
-  constructor(private readonly keep = 1000) {
-    super();
-  }
-
-  record(rec: UsageRecord): void {
-    this.total++;
-    if (rec.failed) this.failed++;
-    this.recent.push(rec);
-    if (this.recent.length > this.keep) this.recent.shift();
   }
 }
