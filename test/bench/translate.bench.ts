@@ -2,8 +2,8 @@
 //
 // Requests: a 20-message conversation with tools, translated from every client format to every
 // upstream format (parse → IR → build, object to object, as the proxy does after Fastify parsed
-// the body). Streams: recorded upstream SSE fixtures replayed through a StreamTranslator for every
-// client format, in events per second.
+// the body). Streams: recorded upstream SSE fixtures replayed through the StreamTranslator the
+// proxy streams with (framing, decoding, encoding), for every client format, in events per second.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -11,7 +11,6 @@ import {
   StreamTranslator,
   createContext,
   translateRequest,
-  type SSEEvent,
   type WireFormat,
 } from '@app/llm';
 import { packageRoot } from '@app/common';
@@ -153,7 +152,7 @@ function main(): void {
   );
 
   // Streams: every recorded upstream stream fixture, replayed for each client format.
-  const fixtures: { upstream: WireFormat; file: string; events: SSEEvent[] }[] = [];
+  const fixtures: { upstream: WireFormat; file: string; text: string; events: number }[] = [];
   for (const upstream of [
     'openai',
     'claude',
@@ -171,9 +170,10 @@ function main(): void {
       continue;
     }
     for (const file of files) {
+      const text = readFileSync(join(dir, file), 'utf8');
       const parser = new SSEParser();
-      const events = [...parser.push(readFileSync(join(dir, file), 'utf8')), ...parser.end()];
-      if (events.length > 0) fixtures.push({ upstream, file, events });
+      const events = parser.push(text).length + parser.end().length;
+      if (events > 0) fixtures.push({ upstream, file, text, events });
     }
   }
   console.log('Stream events per second (upstream fixture → client format):');
@@ -185,17 +185,18 @@ function main(): void {
       const r = rate(() => {
         try {
           const t = new StreamTranslator(f.upstream, client, ctxFor());
-          for (const ev of f.events) t.push(ev);
+          t.push(f.text);
+          t.flush();
           t.end();
         } catch {
           ok = false;
         }
       });
-      const eventsPerSec = r * f.events.length;
+      const eventsPerSec = r * f.events;
       if (ok) worstEvents = Math.min(worstEvents, eventsPerSec);
       return pad(ok ? Math.round(eventsPerSec).toLocaleString('en-US') : 'error', 18);
     });
-    console.log(pad(`${f.upstream}/${f.file} (${f.events.length} ev)`, 48) + cells.join(''));
+    console.log(pad(`${f.upstream}/${f.file} (${f.events} ev)`, 48) + cells.join(''));
   }
   console.log(
     `\nslowest stream translation: ${Math.round(worstEvents).toLocaleString('en-US')} events/s`,

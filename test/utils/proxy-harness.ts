@@ -1,22 +1,33 @@
 // The proxy pipeline with everything around it scripted: routing plans, upstream answers, and
-// recorders for usage and exchanges. Specs send one client call at a time and read the answer.
+// recorders for usage and exchanges. Specs send one client call at a time, as plain inputs (no
+// server), and read what the client received.
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { configSchema, type ConfigService } from '@app/config';
 import { MetricsService } from '@app/metrics';
 import type { UpstreamHttp } from '@app/upstream';
 import {
+  AdmissionService,
   CandidateSource,
+  ClientKeyService,
   ExchangeRecorder,
+  PauseService,
   ProxyMetrics,
   ProxyService,
   type Candidate,
   type ClientCall,
+  type ClientRequest,
   type LimitsService,
   type Plan,
   type ProxyExchange,
 } from '@app/proxy';
+import { Delivery } from '@app/proxy/delivery/delivery.service';
+import { Accounting } from '@app/proxy/pipeline/accounting.service';
+import { AttemptReport } from '@app/proxy/pipeline/attempt-report';
+import { UpstreamAttempt } from '@app/proxy/pipeline/attempt.service';
+import { Failover } from '@app/proxy/pipeline/failover.service';
+import type { RelayHub } from '@app/proxy/relay/relay-hub';
+import { MemoryResponse } from '@test/utils/memory-response';
 import { MemoryUsageRecorder } from '@test/utils/memory-usage-recorder';
 
 export type { Candidate, Plan };
@@ -110,9 +121,11 @@ export interface SentCall {
 /** The client's answer, read whole. */
 export interface Answered {
   status: number;
-  headers: Record<string, string | string[] | number | undefined>;
+  headers: Record<string, string | undefined>;
   body: string;
   json(): unknown;
+  /** The sink the pipeline answered through. */
+  res: MemoryResponse;
 }
 
 export interface HarnessOptions {
@@ -129,6 +142,8 @@ export interface ClientSend {
   body: unknown;
   headers?: Record<string, string>;
   url?: string;
+  /** The response sink to answer through (to leave early, say); a fresh one by default. */
+  res?: MemoryResponse;
 }
 
 const COMPLETION = {
@@ -165,14 +180,15 @@ export class ProxyHarness {
   readonly usage = new MemoryUsageRecorder();
   readonly exchanges: ListRecorder;
   readonly metrics = new ProxyMetrics(new MetricsService());
+  readonly pause = new PauseService();
+  readonly keys: ClientKeyService;
   /** Answers per upstream host (the first label of its URL); unscripted calls get a completion. */
   readonly answers = new Map<string, UpstreamAnswer[]>();
   /** Hosts called, in order. */
   readonly calls: string[] = [];
   readonly sent: SentCall[] = [];
   readonly sut: ProxyService;
-  private readonly app: FastifyInstance;
-  private next: ClientCall | undefined;
+  private requests = 0;
 
   constructor(opts: HarnessOptions = {}) {
     this.exchanges = new ListRecorder(opts.bodies);
@@ -194,18 +210,26 @@ export class ProxyHarness {
       },
     } as unknown as UpstreamHttp;
     const cfg = { current: configSchema.parse(opts.config ?? {}) } as unknown as ConfigService;
+    const limits = opts.limits ?? ({ enabled: false } as LimitsService);
+    // Calls to aistudio relay connections are not scripted here (see relay-hub.spec.ts).
+    const relay = {} as RelayHub;
+    const report = new AttemptReport(this.source, this.metrics);
+    const attempt = new UpstreamAttempt(
+      http,
+      relay,
+      this.metrics,
+      report,
+      new Delivery(report, this.metrics),
+    );
+    this.keys = new ClientKeyService(cfg);
     this.sut = new ProxyService(
       cfg,
+      new AdmissionService(this.pause, limits),
       this.source,
-      http,
-      this.usage,
+      new Failover(this.source, this.metrics, attempt),
+      new Accounting(cfg, this.metrics, this.usage, this.exchanges),
       this.metrics,
-      this.exchanges,
-      undefined,
-      opts.limits,
     );
-    this.app = Fastify();
-    this.app.post('*', (req, reply) => this.sut.handle(req, reply, this.next!));
   }
 
   /** Script the next answers of upstream `host`. */
@@ -213,25 +237,34 @@ export class ProxyHarness {
     this.answers.set(host, [...(this.answers.get(host) ?? []), ...answers]);
   }
 
-  /** Send one client call and read its answer. */
+  /**
+   * Send one client call and read its answer. The key is identified as the request gate does;
+   * a refused key is the route layer's answer, not the pipeline's (proxy-entry.spec.ts).
+   */
   async send(s: ClientSend): Promise<Answered> {
-    this.next = s.call;
-    const res = await this.app.inject({
+    const headers: Record<string, string> = { ...s.headers };
+    const url = s.url ?? s.call.route.replace('{model}', `${s.call.model ?? ''}:generateContent`);
+    const query = Object.fromEntries(new URL(url, 'http://gateway').searchParams);
+    const req: ClientRequest = {
+      id: headers['x-request-id'] ?? `req-${++this.requests}`,
       method: 'POST',
-      url: s.url ?? s.call.route.replace('{model}', `${s.call.model ?? ''}:generateContent`),
-      headers: s.headers,
-      payload: s.body as Record<string, unknown>,
-    });
+      url,
+      headers,
+      query,
+      body: s.body,
+      socket: { remoteAddress: '127.0.0.1' },
+    };
+    const who = this.keys.identify(req, s.call.route);
+    if (!who) throw new Error('the key of this call is refused before the pipeline');
+    const res = s.res ?? new MemoryResponse();
+    await this.sut.handle(s.call, req, who, res);
     return {
-      status: res.statusCode,
+      status: res.status,
       headers: res.headers,
       body: res.body,
-      json: () => res.json(),
+      json: () => JSON.parse(res.body) as unknown,
+      res,
     };
-  }
-
-  close(): Promise<void> {
-    return this.app.close();
   }
 }
 

@@ -17,7 +17,7 @@ import { installJsonBodyParser } from '@app/gateway/http/json-body.parser';
 import { installJsonCompression } from '@app/gateway/http/json-compression';
 import { installRequestGate } from '@app/gateway/http/request-gate';
 import { ManagementGuard } from '@app/management';
-import { ProxyService } from '@app/proxy';
+import { ClientKeyService } from '@app/proxy';
 import { ClusterAuthGuard } from '@app/gateway/cluster/cluster-auth.guard';
 import { ControlAuthGuard } from '@app/gateway/control/control-auth.guard';
 import { applyServerTimeouts, closeSilentConnections } from '@app/gateway/http/server-timeouts';
@@ -87,7 +87,7 @@ export async function createGatewayApp(
   // Keys and body sizes are checked in onRequest, before any body is read.
   installRequestGate(fastify, {
     config,
-    proxy: app.get(ProxyService, { strict: false }),
+    clientKeys: app.get(ClientKeyService, { strict: false }),
     management: app.get(ManagementGuard, { strict: false }),
     control: app.get(ControlAuthGuard, { strict: false }),
     cluster: app.get(ClusterAuthGuard, { strict: false }),

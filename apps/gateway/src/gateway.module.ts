@@ -10,7 +10,9 @@ import { PeerService } from '@app/gateway/http/peer.service';
 import { ManagementRoutesModule } from '@app/gateway/management/management-routes.module';
 import { PanelModule } from '@app/gateway/panel/panel.module';
 import { PANEL_API } from '@app/gateway/panel/panel-api';
+import { ProxyEntry } from '@app/gateway/proxy/proxy-entry';
 import { ProxyRoutes } from '@app/gateway/proxy/proxy.routes';
+import { RefusalCapture } from '@app/gateway/proxy/refusal-capture';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { MetricsController } from '@app/gateway/metrics/metrics.controller';
 import { OAuthLoginModule } from '@app/gateway/oauth/oauth-login.module';
@@ -43,7 +45,9 @@ import { WS_RELAY_PROVIDERS } from '@app/gateway/ws/ws-relay.providers';
     PeerService,
     ProviderSummaryService,
     ConfigSyncService,
+    ProxyEntry,
     ProxyRoutes,
+    RefusalCapture,
     ...AMP_PROVIDERS,
     ...WS_RELAY_PROVIDERS,
     ...GATEWAY_CLUSTER.providers,

@@ -12,3 +12,4 @@ export * from '@app/llm/providers';
 export * from '@app/llm/ir/collect';
 export * from '@app/llm/util/token-estimate';
 export * from '@app/llm/passthrough';
+export * from '@app/llm/stream';

@@ -1,9 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { WireFormat } from '@app/llm';
 
 /** The client request parts feature forwarding reads. */
 export interface ClientRequestView {
-  headers: IncomingHttpHeaders;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The raw URL (path and query). */
   url: string;
 }

@@ -6,11 +6,16 @@ import { DEFAULT_UPSTREAM_HTTP, UpstreamHttp } from '@app/upstream';
 import { CandidateSource } from '@app/proxy/candidate-source';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
 import { ProxyService } from '@app/proxy/proxy.service';
+import { AdmissionService, ClientKeyService, PauseService } from '@app/proxy/admission';
+import { Delivery } from '@app/proxy/delivery/delivery.service';
+import { Accounting } from '@app/proxy/pipeline/accounting.service';
+import { AttemptReport } from '@app/proxy/pipeline/attempt-report';
+import { UpstreamAttempt } from '@app/proxy/pipeline/attempt.service';
+import { Failover } from '@app/proxy/pipeline/failover.service';
 import { CredentialProbe } from '@app/proxy/credential-probe';
 import { RoutingCandidateSource } from '@app/proxy/routing-candidate-source';
 import { FanOutUsageRecorder, UsageRecorder } from '@app/proxy/usage.types';
 import { ExchangeRecorder } from '@app/proxy/exchange-capture';
-import { RefusalCapture } from '@app/proxy/refusal-capture';
 import { RelayChannels } from '@app/proxy/relay/relay-channels';
 import { RelayDirectory } from '@app/proxy/relay/relay-directory';
 import { RelayHub } from '@app/proxy/relay/relay-hub';
@@ -26,7 +31,16 @@ import { RedisUsageRecorder, TrafficService, UsageModule } from '@app/usage';
 @Module({
   imports: [RoutingModule, UsageModule, LogsModule, OAuthModule],
   providers: [
+    // The pipeline, seam by seam (docs/architecture.md, "One request").
     ProxyService,
+    AdmissionService,
+    PauseService,
+    ClientKeyService,
+    Failover,
+    UpstreamAttempt,
+    AttemptReport,
+    Delivery,
+    Accounting,
     CredentialProbe,
     ProxyMetrics,
     { provide: CandidateSource, useClass: RoutingCandidateSource },
@@ -58,10 +72,9 @@ import { RedisUsageRecorder, TrafficService, UsageModule } from '@app/usage';
     LimitsService,
     LimitsRepository,
     LimitsMetrics,
-    // Full request logs and error logs (libs/logs); RefusalCapture adds the errors answered
-    // before the pipeline (413, unknown routes, bad keys).
+    // Full request logs and error logs (libs/logs); the gateway's refusal capture adds the
+    // errors answered before the pipeline (413, unknown routes, bad keys).
     { provide: ExchangeRecorder, useExisting: ExchangeLogRecorder },
-    RefusalCapture,
     // The /v1/ws relay: live connections as aistudio credentials, and their transport.
     RelayChannels,
     RelayDirectory,
@@ -69,6 +82,9 @@ import { RedisUsageRecorder, TrafficService, UsageModule } from '@app/usage';
   ],
   exports: [
     ProxyService,
+    PauseService,
+    ClientKeyService,
+    ExchangeRecorder,
     CredentialProbe,
     CandidateSource,
     UsageRecorder,

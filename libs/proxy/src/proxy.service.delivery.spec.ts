@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { AppError } from '@app/common';
 import type { LimitsService } from '@app/proxy/limits';
 import { ProxyService } from '@app/proxy/proxy.service';
+import { MemoryResponse } from '@test/utils/memory-response';
 import {
   CALLS,
   cand,
@@ -87,9 +88,8 @@ describe(`${ProxyService.name} delivery`, () => {
     jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
 
-  afterEach(async () => {
+  afterEach(() => {
     jest.restoreAllMocks();
-    await h?.close();
   });
 
   function setup(candidates: Candidate[], opts: HarnessOptions = {}): ProxyHarness {
@@ -181,7 +181,6 @@ describe(`${ProxyService.name} delivery`, () => {
         expect(h.calls).toEqual(['a', 'b']);
         expect(res.body).not.toContain('overloaded');
         expect(h.usage.recent[0]).toMatchObject({ status: 200, attempts: 2 });
-        await h.close();
       }
     });
 
@@ -244,8 +243,27 @@ describe(`${ProxyService.name} delivery`, () => {
         expect(array.length).toBeGreaterThan(0);
         expect(h.usage.recent[0]).toMatchObject({ status: 200, failed: false });
         expect(h.usage.recent[0].tokens.input_tokens).toBeGreaterThan(0);
-        await h.close();
       }
+    });
+
+    it('should stop when the client leaves mid-stream and record a 499 with partial usage', async () => {
+      setup([cand('a')]);
+      h.answer('a', { status: 200, chunks: STREAM });
+      const res = new MemoryResponse();
+      const write = res.write.bind(res);
+      res.write = (chunk: string) => {
+        res.leave();
+        return write(chunk);
+      };
+      await h.send({ call: CALLS.messages, body: claudeBody({ stream: true }), res });
+      expect(res.writes).toHaveLength(1);
+      const rec = h.usage.recent[0];
+      expect(rec).toMatchObject({ status: 499, failed: true, errorClass: 'client_abort' });
+      expect(rec.tokens.input_tokens).toBeGreaterThan(0);
+      // Not the credential's failure, and nothing for the error log to explain.
+      expect(h.source.failures).toEqual([]);
+      expect(h.source.successes).toEqual([]);
+      expect(h.exchanges.seen).toEqual([]);
     });
 
     it('should copy the streamed output for the request log only while bodies are kept', async () => {
@@ -306,7 +324,6 @@ describe(`${ProxyService.name} delivery`, () => {
           },
           { status: 200 },
         ]);
-        await h.close();
       }
     });
 
@@ -436,6 +453,26 @@ describe(`${ProxyService.name} delivery`, () => {
       ]);
     });
 
+    it('should stop waiting for a cooldown when the client leaves', async () => {
+      setup([cand('a')], { config: { 'request-retry': 1, 'max-retry-interval': 60 } });
+      h.source.plans = [
+        { kind: 'ok', candidates: [cand('a')] },
+        { kind: 'cooldown', retryAfterSec: 30 },
+      ];
+      h.answer('a', { status: 429, body: { error: { message: 'slow down' } } });
+      const res = new MemoryResponse();
+      const t0 = Date.now();
+      const sent = h.send({ call: CALLS.chat, body: chatBody(), res });
+      setTimeout(() => res.leave(), 20);
+      await sent;
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(h.usage.recent[0]).toMatchObject({ status: 499, errorClass: 'client_abort' });
+      expect(h.usage.recent[0].trail).toMatchObject([
+        { status: 429 },
+        { kind: 'wait', seconds: 30 },
+      ]);
+    });
+
     it('should answer 500 in the client format when the pipeline itself throws', async () => {
       setup([cand('a')]);
       jest.spyOn(h.source, 'plan').mockRejectedValue(new Error('boom'));
@@ -469,14 +506,14 @@ describe(`${ProxyService.name} delivery`, () => {
   describe('admission', () => {
     it('should answer 503 with Retry-After while paused, without a usage record', async () => {
       setup([cand('a')]);
-      h.sut.setPaused(true);
+      h.pause.setPaused(true);
       const res = await h.send({ call: CALLS.messages, body: claudeBody() });
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('30');
       expect(res.json()).toMatchObject({ type: 'error' });
       expect(h.usage.recent).toEqual([]);
-      h.sut.setPaused(false);
-      h.sut.setClusterPaused(true);
+      h.pause.setPaused(false);
+      h.pause.setClusterPaused(true);
       expect((await h.send({ call: CALLS.messages, body: claudeBody() })).status).toBe(503);
     });
 

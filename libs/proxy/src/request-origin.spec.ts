@@ -1,11 +1,10 @@
-import type { FastifyRequest } from 'fastify';
-import { loggedUrl, remoteAddress } from '@app/proxy/request-origin';
+import { loggedUrl, remoteAddress, type AddressedRequest } from '@app/proxy/request-origin';
 
-function req(peer: string, forwardedFor?: string): FastifyRequest {
+function req(peer: string, forwardedFor?: string): AddressedRequest {
   return {
-    raw: { socket: { remoteAddress: peer } },
+    socket: { remoteAddress: peer },
     headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
-  } as unknown as FastifyRequest;
+  };
 }
 
 describe(loggedUrl.name, () => {

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import { AddressSet, clientAddress, maskKey } from '@app/common';
 
 /** Query parameters that carry credentials (`?key=` is how Gemini clients send their key). */
@@ -26,8 +25,14 @@ export function loggedUrl(rawUrl: string): string {
 let trustedSource: readonly string[] | undefined;
 let trustedSet = new AddressSet([]);
 
+/** The request parts a client address comes from. */
+export interface AddressedRequest {
+  readonly socket: { readonly remoteAddress?: string };
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
 /** The client's address: the socket peer, or the client behind a trusted proxy. */
-export function remoteAddress(req: FastifyRequest, trustedProxies: readonly string[]): string {
+export function remoteAddress(req: AddressedRequest, trustedProxies: readonly string[]): string {
   if (trustedProxies !== trustedSource) {
     try {
       trustedSet = new AddressSet(trustedProxies);
@@ -37,5 +42,5 @@ export function remoteAddress(req: FastifyRequest, trustedProxies: readonly stri
     }
     trustedSource = trustedProxies;
   }
-  return clientAddress(req.raw.socket.remoteAddress, req.headers['x-forwarded-for'], trustedSet);
+  return clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedSet);
 }

@@ -1,7 +1,9 @@
 import { maskKey } from '@app/common';
 import type { Dispatcher } from 'undici';
+import type { AppConfig } from '@app/config';
 import {
   codecFor,
+  encodeRequest,
   type IRRequest,
   type ProviderAdapter,
   type TranslationContext,
@@ -60,7 +62,8 @@ function upstreamBody(
   // The thinking suffix (`model(high)`) already became reasoning settings in the IR.
   const model = cand.stateModel;
   if (call.action === 'count_tokens') return countTokensBody(format, { ...ir, model }, ctx);
-  return codecFor(format).buildRequest({ ...ir, model, stream: streams }, ctx);
+  // ctx.upstreamModel is the candidate's model: encodeRequest sends it.
+  return encodeRequest(format, ir, ctx, streams);
 }
 
 /** Build the upstream call of one attempt (URL, headers, body). */
@@ -162,7 +165,14 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-type Timeouts = { headerSeconds: number; idleSeconds: number };
+/** The timeouts a transport failure's message names. */
+export type Timeouts = { headerSeconds: number; idleSeconds: number };
+
+/** The configured upstream timeouts, for failure messages. */
+export function timeoutsOf(cfg: Readonly<AppConfig>): Timeouts {
+  const t = cfg['upstream-timeouts'];
+  return { headerSeconds: t['header-seconds'], idleSeconds: t['idle-seconds'] };
+}
 
 /** undici's timeout errors, by code, and what to tell the client about each. */
 const TIMEOUT_MESSAGES: Readonly<
@@ -188,4 +198,12 @@ export function transportFailure(
     : `Upstream ${provider} failed: ${err instanceof Error ? err.message : String(err)}`;
   const type = status === 504 ? 'timeout_error' : 'api_error';
   return { status, error: { status, type, message }, body: '', transport: true };
+}
+
+/** A 2xx whose body could not be read (a transport failure) or parsed (502). */
+export function unreadable(err: unknown, provider: string, timeouts: Timeouts): AttemptFailure {
+  if (err instanceof Error && errorCode(err) !== undefined)
+    return transportFailure(err, provider, timeouts);
+  const message = `Upstream ${provider} returned an unreadable response: ${(err as Error).message}`;
+  return { status: 502, error: { status: 502, type: 'api_error', message }, body: '' };
 }

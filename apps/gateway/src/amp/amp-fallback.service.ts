@@ -5,7 +5,7 @@ import { AppError } from '@app/common';
 import { isRecord } from '@app/llm';
 import {
   CandidateSource,
-  ProxyService,
+  ClientKeyService,
   errorFormatOf,
   renderGatewayError,
   type ClientCall,
@@ -13,6 +13,7 @@ import {
 import { ampModelMapperFor } from '@app/proxy/amp/amp-model-mapper';
 import { decideAmpRoute } from '@app/proxy/amp/amp-route';
 import { AmpProxy, type AmpBody } from '@app/gateway/amp/amp-proxy.service';
+import { ProxyEntry } from '@app/gateway/proxy/proxy-entry';
 
 /**
  * `/api/provider/:provider/...` model calls with the Amp integration on (an upstream URL or
@@ -26,7 +27,8 @@ export class AmpFallback {
 
   constructor(
     private readonly config: ConfigService,
-    private readonly proxy: ProxyService,
+    private readonly proxy: ProxyEntry,
+    private readonly keys: ClientKeyService,
     private readonly candidates: CandidateSource,
     private readonly amp: AmpProxy,
   ) {}
@@ -72,7 +74,7 @@ export class AmpFallback {
         return this.proxy.handle(req, reply, next);
       }
       case 'upstream': {
-        if (!this.proxy.identify(req, cfg['api-keys'], call.route)) {
+        if (!this.keys.identify(req, call.route)) {
           const e = AppError.of('AUTH_INVALID_KEY');
           return void reply
             .status(e.status)

@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gunzipSync } from 'node:zlib';
 import { ConfigService } from '@app/config';
-import { ProxyService, geminiMethodCall, splitModelAction } from '@app/proxy';
+import { ClientKeyService, geminiMethodCall, splitModelAction } from '@app/proxy';
 import { AppError, extractClientKey, renderError } from '@app/common';
 import {
   AMP_ACTORS_PREFIX,
@@ -51,7 +51,7 @@ export class AmpRoutes implements OnModuleInit {
   constructor(
     private readonly host: HttpAdapterHost,
     private readonly config: ConfigService,
-    private readonly proxy: ProxyService,
+    private readonly keys: ClientKeyService,
     private readonly peer: PeerService,
     private readonly amp: AmpProxy,
     private readonly fallback: AmpFallback,
@@ -98,7 +98,7 @@ export class AmpRoutes implements OnModuleInit {
       return false;
     }
     const checked = keys === 'required' || (keys === 'optional' && !!extractClientKey(req));
-    if (checked && !this.proxy.identify(req, cfg['api-keys'], req.routeOptions.url ?? '')) {
+    if (checked && !this.keys.identify(req, req.routeOptions.url ?? '')) {
       void reply.status(401).send(renderError('openai', AppError.of('AUTH_INVALID_KEY')));
       return false;
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MemberControl, type HealthReport } from '@app/cluster';
-import { ProxyService } from '@app/proxy';
+import { PauseService } from '@app/proxy';
 import { CredentialService } from '@app/routing';
 import { RedisService } from '@app/storage';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
@@ -17,7 +17,7 @@ export class GatewayMemberControl extends MemberControl {
   readonly kind = 'gateway' as const;
 
   constructor(
-    private readonly proxy: ProxyService,
+    private readonly flags: PauseService,
     private readonly lifecycle: LifecycleService,
     private readonly credentials: CredentialService,
     private readonly redis: RedisService,
@@ -26,15 +26,15 @@ export class GatewayMemberControl extends MemberControl {
   }
 
   async pause(): Promise<void> {
-    this.proxy.setPaused(true);
+    this.flags.setPaused(true);
   }
 
   async resume(): Promise<void> {
-    this.proxy.setPaused(false);
+    this.flags.setPaused(false);
   }
 
   get paused(): boolean {
-    return this.proxy.isPaused;
+    return this.flags.isPaused;
   }
 
   get draining(): boolean {

@@ -10,7 +10,7 @@ import {
   ReleaseFeedService,
   type ModelGroups,
 } from '@app/management/tools';
-import { ProxyService } from '@app/proxy';
+import { PauseService } from '@app/proxy';
 import { CredentialService, type ModelListEntry } from '@app/routing';
 import { ControlError } from '@app/gateway/control/control.errors';
 import { ControlRoute } from '@app/gateway/control/control.decorators';
@@ -55,7 +55,7 @@ export class ProxyControlController {
     private readonly sessions: SessionCountService,
     private readonly feed: ReleaseFeedService,
     private readonly credentials: CredentialService,
-    private readonly proxy: ProxyService,
+    private readonly paused: PauseService,
     private readonly config: ConfigService,
     private readonly adapter: HttpAdapterHost,
   ) {}
@@ -129,7 +129,7 @@ export class ProxyControlController {
   /** What `/v1/models` serves, grouped by `owned_by`; 503 while paused or without credentials. */
   @Get('models')
   models(): ModelGroups<ModelListEntry> {
-    if (this.proxy.isPaused || this.proxy.isClusterPaused) {
+    if (this.paused.paused) {
       throw new ControlError(
         503,
         'Proxy paused',

@@ -1,15 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { ProxyService } from '@app/proxy';
+import { PauseService } from '@app/proxy';
 import type { RedisService } from '@app/storage';
 import { PROXY_PAUSE_CHANNEL, ProxyPauseService } from '@app/gateway/control/proxy-pause.service';
-
-/** Just enough of ProxyService: the cluster pause flag. */
-class FakeProxy {
-  isClusterPaused = false;
-  setClusterPaused(p: boolean): void {
-    this.isClusterPaused = p;
-  }
-}
 
 function fakeRedis(store: Map<string, string>) {
   const handlers = new Map<string, (m: string) => void>();
@@ -53,15 +45,15 @@ describe(ProxyPauseService.name, () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   let store: Map<string, string>;
-  let proxy: FakeProxy;
+  let proxy: PauseService;
   let r: ReturnType<typeof fakeRedis>;
   let sut: ProxyPauseService;
 
   beforeEach(() => {
     store = new Map();
-    proxy = new FakeProxy();
+    proxy = new PauseService();
     r = fakeRedis(store);
-    sut = new ProxyPauseService(r.redis, proxy as unknown as ProxyService, 'gw-1');
+    sut = new ProxyPauseService(r.redis, proxy, 'gw-1');
   });
 
   afterEach(() => sut.onApplicationShutdown());

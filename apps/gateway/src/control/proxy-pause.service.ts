@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { ProxyService } from '@app/proxy';
+import { PauseService } from '@app/proxy';
 import { PROCESS_NAME, RedisService } from '@app/storage';
 
 /** Pub/sub channel announcing a cluster-wide pause or resume. */
@@ -53,7 +53,7 @@ export class ProxyPauseService implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly redis: RedisService,
-    private readonly proxy: ProxyService,
+    private readonly flags: PauseService,
     @Inject(PROCESS_NAME) private readonly name: string,
   ) {}
 
@@ -82,7 +82,7 @@ export class ProxyPauseService implements OnApplicationBootstrap, OnApplicationS
 
   /** True while proxy traffic is paused cluster-wide. */
   get paused(): boolean {
-    return this.proxy.isClusterPaused;
+    return this.flags.isClusterPaused;
   }
 
   /** When proxy traffic last started (boot or resume), ms since epoch. */
@@ -127,8 +127,8 @@ export class ProxyPauseService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private apply(paused: boolean, at: number, by: string): void {
-    if (paused === this.proxy.isClusterPaused) return;
-    this.proxy.setClusterPaused(paused);
+    if (paused === this.flags.isClusterPaused) return;
+    this.flags.setClusterPaused(paused);
     if (paused) {
       this.lastPaused = at;
       this.logger.warn(`proxy traffic paused cluster-wide${by ? ` by ${by}` : ''}`);

@@ -4,7 +4,7 @@ import { AppError, markAuthenticated, renderError, type ErrorFormat } from '@app
 import type { ConfigService } from '@app/config';
 import { ManagementDisabledError, ManagementError, type ManagementGuard } from '@app/management';
 import { ClusterApiError } from '@app/cluster';
-import type { ProxyService } from '@app/proxy';
+import type { ClientIdentity, ClientKeyService } from '@app/proxy';
 import type { ClusterAuthGuard } from '@app/gateway/cluster/cluster-auth.guard';
 import type { ControlAuthGuard } from '@app/gateway/control/control-auth.guard';
 import { ControlError } from '@app/gateway/control/control.errors';
@@ -20,10 +20,20 @@ export interface ClientKeyRouteConfig {
   clientKey: ErrorFormat;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The client's identity once the gate accepted its key (null when it checked none), so the
+     * proxy route does not match the key a second time.
+     */
+    clientIdentity: ClientIdentity | null;
+  }
+}
+
 /** What the gate needs from the application. */
 export interface RequestGateDeps {
   config: ConfigService;
-  proxy: Pick<ProxyService, 'identify' | 'refusal'>;
+  clientKeys: Pick<ClientKeyService, 'required' | 'identify' | 'refusal'>;
   management: Pick<ManagementGuard, 'check'>;
   control: Pick<ControlAuthGuard, 'check'>;
   cluster: Pick<ClusterAuthGuard, 'check'>;
@@ -72,11 +82,13 @@ function isMultipart(req: FastifyRequest): boolean {
  * the management, control and cluster APIs) and the body is admitted against `body-limit-mb`
  * (declared length) and `body-budget-mb` (what all bodies in flight may hold). A refusal reads
  * and discards the body first (bounded) so the client receives it. CORS preflights pass
- * untouched. Returns the budget (tests and metrics read it).
+ * untouched. An accepted client key's identity stays on the request (`clientIdentity`) for the
+ * proxy route. Returns the budget (tests and metrics read it).
  */
 export function installRequestGate(app: FastifyInstance, deps: RequestGateDeps): BodyBudget {
   const logger = new Logger('RequestGate');
   const budget = new BodyBudget();
+  app.decorateRequest('clientIdentity', null);
 
   const limitOf = (req: FastifyRequest): number =>
     req.routeOptions.bodyLimit ?? deps.defaultBodyLimit;
@@ -175,11 +187,14 @@ export function installRequestGate(app: FastifyInstance, deps: RequestGateDeps):
     const surface = surfaceOf(req);
     if (surface === undefined) return admitBody(req, reply, done);
     if (surface === 'proxy') {
-      const keys = deps.config.current['api-keys'];
-      if (keys.length > 0 && !deps.proxy.identify(req, keys, req.routeOptions.url ?? '')) {
-        const e = deps.proxy.refusal(req);
-        const format = clientKeyFormat(req) ?? 'openai';
-        return refuse(req, reply, { status: e.status, body: renderError(format, e) });
+      if (deps.clientKeys.required) {
+        const who = deps.clientKeys.identify(req, req.routeOptions.url ?? '');
+        if (!who) {
+          const e = deps.clientKeys.refusal(req);
+          const format = clientKeyFormat(req) ?? 'openai';
+          return refuse(req, reply, { status: e.status, body: renderError(format, e) });
+        }
+        req.clientIdentity = who;
       }
       return admitBody(req, reply, done);
     }

@@ -5,8 +5,8 @@ import { ConfigService } from '@app/config';
 import type { WireFormat } from '@app/llm';
 import {
   CandidateSource,
+  ClientKeyService,
   PROVIDER_ALIASES,
-  ProxyService,
   errorFormatOf,
   geminiMethodCall,
   modelsResponse,
@@ -16,6 +16,7 @@ import {
 } from '@app/proxy';
 import { AmpFallback } from '@app/gateway/amp/amp-fallback.service';
 import type { ClientKeyRouteConfig } from '@app/gateway/http/request-gate';
+import { ProxyEntry } from '@app/gateway/proxy/proxy-entry';
 
 /** Route options of a body route: its client key is checked in onRequest (request-gate.ts). */
 function keyed(format: WireFormat): { config: ClientKeyRouteConfig } {
@@ -46,13 +47,15 @@ const PROVIDER_PREFIX = '/api/provider/:provider';
 
 /**
  * Registers the proxy routes (docs/proxy.md) directly on Fastify: the hot path skips Nest's
- * per-request machinery. Errors are rendered in the caller's wire format by ProxyService.
+ * per-request machinery. Model calls go to the pipeline through ProxyEntry; errors are rendered
+ * in the caller's wire format.
  */
 @Injectable()
 export class ProxyRoutes implements OnModuleInit {
   constructor(
     private readonly host: HttpAdapterHost,
-    private readonly proxy: ProxyService,
+    private readonly entry: ProxyEntry,
+    private readonly keys: ClientKeyService,
     private readonly candidates: CandidateSource,
     private readonly config: ConfigService,
     /** Amp's local-or-upstream choice for provider-pinned model calls. */
@@ -118,7 +121,7 @@ export class ProxyRoutes implements OnModuleInit {
   private serve(req: FastifyRequest, reply: FastifyReply, call: ClientCall): Promise<void> {
     return call.provider !== undefined && this.amp
       ? this.amp.serve(req, reply, call)
-      : this.proxy.handle(req, reply, call);
+      : this.entry.handle(req, reply, call);
   }
 
   /** `/v1internal:{method}` (Gemini CLI clients), only when enable-gemini-cli-endpoint. */
@@ -135,7 +138,7 @@ export class ProxyRoutes implements OnModuleInit {
     if (!call) return this.notFound(reply, 'gemini', `Unknown Code Assist method: ${method}`);
     const body = req.body as { model?: unknown } | undefined;
     const model = typeof body?.model === 'string' ? body.model : undefined;
-    return this.proxy.handle(req, reply, {
+    return this.entry.handle(req, reply, {
       format: 'gemini-cli',
       route: '/v1internal:{method}',
       model,
@@ -156,8 +159,8 @@ export class ProxyRoutes implements OnModuleInit {
       (req.headers['anthropic-version'] !== undefined ||
         String(req.headers['user-agent'] ?? '').startsWith('claude-cli'));
     const shape = style === 'gemini' ? 'gemini' : claude ? 'claude' : 'openai';
-    if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
-      return void reply.status(401).send(renderGatewayError(shape, this.proxy.refusal(req)));
+    if (!this.keys.identify(req, route)) {
+      return void reply.status(401).send(renderGatewayError(shape, this.keys.refusal(req)));
     }
     const models = this.candidates.listModels({ provider: this.pinned(req) });
     return void reply.send(modelsResponse(shape, models));
@@ -168,8 +171,8 @@ export class ProxyRoutes implements OnModuleInit {
     reply: FastifyReply,
     route: string,
   ): Promise<void> {
-    if (!this.proxy.identify(req, this.config.current['api-keys'], route)) {
-      return void reply.status(401).send(renderGatewayError('gemini', this.proxy.refusal(req)));
+    if (!this.keys.identify(req, route)) {
+      return void reply.status(401).send(renderGatewayError('gemini', this.keys.refusal(req)));
     }
     const id = (req.params as Params).modelAction ?? '';
     const model = this.candidates

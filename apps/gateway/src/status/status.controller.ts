@@ -10,7 +10,7 @@ import {
   keyId,
   renderError,
 } from '@app/common';
-import { ProxyService } from '@app/proxy';
+import { PauseService } from '@app/proxy';
 import { ConfigStoreService, RedisService } from '@app/storage';
 import { PeerService } from '@app/gateway/http/peer.service';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
@@ -25,7 +25,7 @@ export class StatusController {
     private readonly peer: PeerService,
     private readonly lifecycle: LifecycleService,
     private readonly providers: ProviderSummaryService,
-    private readonly proxy: ProxyService,
+    private readonly pause: PauseService,
     private readonly store: ConfigStoreService,
   ) {}
 
@@ -109,7 +109,7 @@ export class StatusController {
       service: 'switchboard',
       version: build.version,
       // "stopped" while proxy traffic is paused (cluster-wide, or this replica by the cluster API)
-      status: this.proxy.isPaused || this.proxy.isClusterPaused ? 'stopped' : 'running',
+      status: this.pause.paused ? 'stopped' : 'running',
       uptime: formatUptime(this.lifecycle.uptimeSeconds()),
       pid: process.pid,
       // the bind address, as the gateway listens (main.ts: config host, else every interface)

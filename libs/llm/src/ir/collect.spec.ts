@@ -3,8 +3,16 @@ import { join } from 'node:path';
 import { createContext } from '@app/llm/codec';
 import { SSEParser } from '@app/llm/sse/sse-parser';
 import { codecFor } from '@app/llm/formats';
-import type { IRStreamEvent, IRUsage } from '@app/llm/ir/types';
-import { StreamCollectError, StreamCollector, collectStream } from '@app/llm/ir/collect';
+import type { TranslationContext } from '@app/llm/codec';
+import type { IRResponse, IRStreamEvent, IRUsage } from '@app/llm/ir/types';
+import { StreamCollectError, StreamCollector } from '@app/llm/ir/collect';
+
+/** Aggregate a whole IR event sequence into one response. */
+function collectStream(events: Iterable<IRStreamEvent>, c: TranslationContext): IRResponse {
+  const collector = new StreamCollector(c);
+  for (const ev of events) collector.push(ev);
+  return collector.result();
+}
 
 const ctx = () => createContext({ upstreamModel: 'up-model', requestedModel: 'client-model' });
 

@@ -1,4 +1,4 @@
-import type { TranslationContext, WireError } from '@app/llm/codec';
+import type { StreamEncoder, TranslationContext, WireError } from '@app/llm/codec';
 import type {
   IRCandidate,
   IRReasoningPart,
@@ -34,16 +34,21 @@ interface CandidateState {
   calls: Map<number, { part: IRToolCallPart; args: string[] }>;
 }
 
+/** What a collector writes to the client while it collects: nothing (never mutated). */
+const NOTHING: string[] = [];
+
 /**
  * Aggregates IR stream events into one non-stream IR response, incrementally, so the proxy can
  * collect while it reads (e.g. the Codex backend, which only streams, for a non-stream client).
+ * It is a StreamEncoder that writes nothing, so a StreamTranslator can feed it.
  *
  * Per candidate, parts keep the order the model produced them in: consecutive text deltas form one
  * text part, consecutive reasoning deltas one reasoning part (closed by its signature), tool calls
  * are placed where they started and their argument deltas assembled by callIndex even when
  * interleaved. The last usage wins; id, model and created come from `start`.
  */
-export class StreamCollector {
+export class StreamCollector implements StreamEncoder {
+  readonly contentType = 'application/json';
   private id: string | undefined;
   private model: string | undefined;
   private created: number | undefined;
@@ -59,8 +64,8 @@ export class StreamCollector {
     private readonly sourceFormat: WireFormat = 'openai-responses',
   ) {}
 
-  /** Feed one IR event. */
-  push(event: IRStreamEvent): void {
+  /** Feed one IR event (nothing comes out until `result`). */
+  push(event: IRStreamEvent): string[] {
     switch (event.type) {
       case 'start':
         if (this.id === undefined) {
@@ -147,6 +152,7 @@ export class StreamCollector {
         this.ended = true;
         break;
     }
+    return NOTHING;
   }
 
   /**
@@ -192,15 +198,4 @@ export class StreamCollector {
 
 function sealed(part: IRReasoningPart): boolean {
   return part.signature !== undefined || part.encrypted !== undefined;
-}
-
-/** Aggregate a whole IR event sequence into one non-stream IR response (see StreamCollector). */
-export function collectStream(
-  events: Iterable<IRStreamEvent>,
-  ctx: TranslationContext,
-  sourceFormat: WireFormat = 'openai-responses',
-): IRResponse {
-  const collector = new StreamCollector(ctx, sourceFormat);
-  for (const ev of events) collector.push(ev);
-  return collector.result();
 }

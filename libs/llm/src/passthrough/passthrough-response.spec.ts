@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { createContext } from '@app/llm/codec';
 import { codecFor } from '@app/llm/formats';
 import { StreamCollectError } from '@app/llm/ir/collect';
-import type { SSEEvent, WireFormat } from '@app/llm/ir/types';
-import { SSEParser } from '@app/llm/sse/sse-parser';
+import type { WireFormat } from '@app/llm/ir/types';
 import {
   answerShaper,
   ResponsesCollector,
@@ -17,10 +16,6 @@ type Loose = ReturnType<typeof JSON.parse>;
 const FIXTURES = join(__dirname, '../../../../test/fixtures');
 const text = (path: string): string => readFileSync(join(FIXTURES, path), 'utf8');
 const json = (path: string): Loose => JSON.parse(text(path));
-const events = (path: string): SSEEvent[] => {
-  const parser = new SSEParser();
-  return [...parser.push(text(path)), ...parser.end()];
-};
 const ctx = () => createContext({ upstreamModel: 'm' });
 
 describe(wholeUsage.name, () => {
@@ -94,8 +89,10 @@ describe(withResponseModel.name, () => {
 describe(ResponsesCollector.name, () => {
   it('should collect a Codex stream into its final response with usage', () => {
     const sut = new ResponsesCollector(ctx());
-    for (const ev of events('codex/stream-reasoning-text-tool.sse')) sut.push(ev);
-    const response = sut.result();
+    expect(sut.push(text('codex/stream-reasoning-text-tool.sse'))).toBe('');
+    sut.flush();
+    expect(sut.finished).toBe(true);
+    const response = sut.response();
     expect(response.status).toBe('completed');
     expect((response.output as Loose[]).map((o: Loose) => o.type)).toEqual(
       expect.arrayContaining(['reasoning', 'message', 'function_call']),
@@ -107,23 +104,25 @@ describe(ResponsesCollector.name, () => {
     const sut = new ResponsesCollector(ctx());
     const item = { id: 'msg_1', type: 'message', role: 'assistant', content: [] };
     const done = { type: 'response.output_item.done', output_index: 0, item };
-    sut.push({ event: 'response.output_item.done', data: JSON.stringify(done) });
+    sut.push(`event: response.output_item.done\ndata: ${JSON.stringify(done)}\n\n`);
     const completed = {
       type: 'response.completed',
       response: { id: 'r', status: 'completed', output: [], usage: { input_tokens: 3 } },
     };
-    sut.push({ event: 'response.completed', data: JSON.stringify(completed) });
-    expect(sut.result()).toEqual({ ...completed.response, output: [item] });
+    sut.push(`event: response.completed\ndata: ${JSON.stringify(completed)}\n\n`);
+    expect(sut.response()).toEqual({ ...completed.response, output: [item] });
   });
 
-  it('should throw the failure of a failed or cut stream', () => {
+  it('should report the failure of a failed stream and refuse a result for it or a cut one', () => {
     const failed = new ResponsesCollector(ctx());
-    expect(() => {
-      for (const ev of events('openai-responses/stream-failed.sse')) failed.push(ev);
-    }).toThrow(StreamCollectError);
+    failed.push(text('openai-responses/stream-failed.sse'));
+    expect(failed.failure).toMatchObject({ status: expect.any(Number) });
+    expect(() => failed.response()).toThrow(StreamCollectError);
 
     const cut = new ResponsesCollector(ctx());
-    for (const ev of events('codex/stream-text.sse').slice(0, 3)) cut.push(ev);
-    expect(() => cut.result()).toThrow(/ended before the response was complete/);
+    const whole = text('codex/stream-text.sse');
+    cut.push(whole.slice(0, whole.indexOf('event: response.completed')));
+    expect(cut.finished).toBe(false);
+    expect(() => cut.response()).toThrow(/ended before the response was complete/);
   });
 });

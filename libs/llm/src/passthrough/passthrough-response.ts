@@ -6,6 +6,12 @@ import { parseUsage as parseResponsesUsage } from '@app/llm/formats/openai-respo
 import type { TranslationContext } from '@app/llm/codec';
 import { StreamCollectError } from '@app/llm/ir/collect';
 import { createStreamScanner, type StreamScanner } from '@app/llm/passthrough/stream-scanner';
+import { SSEParser } from '@app/llm/sse/sse-parser';
+import {
+  INCOMPLETE_STREAM,
+  type StreamFailure,
+  type StreamStep,
+} from '@app/llm/stream/stream-step';
 import { isRecord } from '@app/llm/util/json';
 
 type Json = Record<string, unknown>;
@@ -118,10 +124,14 @@ export function answerShaper(
 /**
  * A Responses stream collected into the response object a non-stream client expects (the Codex
  * backend only streams). The terminal event holds the whole response; its `output` is filled
- * from the `response.output_item.done` events when the backend left it empty, as it may. Errors
- * in the stream are thrown as the translated path reports them (status from the error code).
+ * from the `response.output_item.done` events when the backend left it empty, as it may. It is
+ * a stream step that writes nothing to the client: the stream pump reads the upstream into it,
+ * and an error in the stream ends the collection as `failure`, reported as the translated path
+ * reports it (status from the error code).
  */
-export class ResponsesCollector {
+export class ResponsesCollector implements StreamStep {
+  readonly ended = false;
+  private readonly parser = new SSEParser();
   private readonly scanner: StreamScanner;
   private readonly items = new Map<number, unknown>();
   private readonly unindexed: unknown[] = [];
@@ -136,10 +146,60 @@ export class ResponsesCollector {
     return this.scanner.usage;
   }
 
-  push(ev: SSEEvent): void {
-    this.scanner.push(ev);
+  get finished(): boolean {
+    return this.scanner.finished;
+  }
+
+  get failure(): StreamFailure | undefined {
+    return this.scanner.failure;
+  }
+
+  get outputChars(): number {
+    return this.scanner.outputChars;
+  }
+
+  push(text: string): string {
+    for (const ev of this.parser.push(text)) this.collect(ev);
+    return '';
+  }
+
+  flush(): string {
+    for (const ev of this.parser.end()) this.collect(ev);
+    return '';
+  }
+
+  end(): string {
+    return '';
+  }
+
+  fail(): string {
+    return '';
+  }
+
+  /** The complete response; throws when the stream failed or ended before its terminal event. */
+  response(): Json {
     const failure = this.scanner.failure;
     if (failure) throw new StreamCollectError(failure.status, failure.type, failure.message);
+    const final = this.final;
+    if (!final) {
+      throw new StreamCollectError(
+        INCOMPLETE_STREAM.status,
+        INCOMPLETE_STREAM.type,
+        INCOMPLETE_STREAM.message,
+      );
+    }
+    const output = final.output;
+    if (Array.isArray(output) && output.length > 0) return final;
+    const items = [...this.items.entries()].sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+    for (const item of this.unindexed) items.push(item);
+    return items.length > 0 ? { ...final, output: items } : final;
+  }
+
+  private collect(ev: SSEEvent): void {
+    // Nothing after a failure counts: the answer is the error.
+    if (this.scanner.failure) return;
+    this.scanner.push(ev);
+    if (this.scanner.failure) return;
     const type = ev.event ?? '';
     if (type !== '' && type !== 'response.output_item.done' && type !== 'response.completed') {
       if (type !== 'response.incomplete') return;
@@ -160,22 +220,5 @@ export class ResponsesCollector {
     ) {
       this.final = data.response;
     }
-  }
-
-  /** The complete response; throws when the stream ended before its terminal event. */
-  result(): Json {
-    const final = this.final;
-    if (!final) {
-      throw new StreamCollectError(
-        502,
-        'api_error',
-        'The upstream stream ended before the response was complete',
-      );
-    }
-    const output = final.output;
-    if (Array.isArray(output) && output.length > 0) return final;
-    const items = [...this.items.entries()].sort((a, b) => a[0] - b[0]).map(([, item]) => item);
-    for (const item of this.unindexed) items.push(item);
-    return items.length > 0 ? { ...final, output: items } : final;
   }
 }

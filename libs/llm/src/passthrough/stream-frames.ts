@@ -1,13 +1,7 @@
 import { codecFor } from '@app/llm/formats';
 import type { WireFormat } from '@app/llm/ir/types';
 import { formatSSE } from '@app/llm/sse/sse-parser';
-
-/** What ended a relayed stream early, in the gateway's words. */
-export interface RelayFailure {
-  status: number;
-  type: string;
-  message: string;
-}
+import type { StreamFailure } from '@app/llm/stream/stream-step';
 
 /** What the relay knows about the stream it is ending (Responses needs the response id). */
 export interface RelayedStream {
@@ -26,7 +20,7 @@ const DONE = 'data: [DONE]\n\n';
  */
 export function relayErrorFrames(
   client: WireFormat,
-  f: RelayFailure,
+  f: StreamFailure,
   stream: RelayedStream = {},
 ): string {
   switch (client) {
@@ -58,7 +52,7 @@ export function relayErrorFrames(
 }
 
 /** The error object of a failed stream, for formats that frame it themselves (Gemini arrays). */
-export function relayErrorBody(client: WireFormat, f: RelayFailure): Record<string, unknown> {
+export function relayErrorBody(client: WireFormat, f: StreamFailure): Record<string, unknown> {
   return codecFor(client).buildError(f);
 }
 

@@ -2,14 +2,8 @@ import type { StreamDecoder, TranslationContext } from '@app/llm/codec';
 import { codecFor } from '@app/llm/formats';
 import { readUsage } from '@app/llm/formats/gemini/common';
 import type { IRUsage, SSEEvent, WireFormat } from '@app/llm/ir/types';
+import type { StreamFailure } from '@app/llm/stream/stream-step';
 import { isRecord } from '@app/llm/util/json';
-
-/** An error the upstream reported inside its stream. */
-export interface ScannedFailure {
-  status: number;
-  type: string;
-  message: string;
-}
 
 /**
  * Reads an upstream stream that is relayed as it came: usage, whether the upstream said why it
@@ -28,7 +22,7 @@ export interface StreamScanner {
   /** The upstream's own terminal frame arrived (message_stop, [DONE], response.completed…). */
   readonly terminated: boolean;
   /** An error event the upstream sent. */
-  readonly failure: ScannedFailure | undefined;
+  readonly failure: StreamFailure | undefined;
   /** Characters of generated text seen (text, reasoning, tool arguments). */
   readonly outputChars: number;
   /** Response id and model from the stream's first event, when it had them. */
@@ -139,7 +133,7 @@ class DecodingScanner implements StreamScanner {
   usageSeen: IRUsage | undefined;
   finished = false;
   terminated = false;
-  failure: ScannedFailure | undefined;
+  failure: StreamFailure | undefined;
   outputChars = 0;
   responseId: string | undefined;
   responseModel: string | undefined;

@@ -1,23 +1,28 @@
-import type { Dispatcher } from 'undici';
 import {
   answerShaper,
   buildPassthroughRequest,
+  createStreamScanner,
   isSameWire,
   parseModelSuffix,
   ResponsesCollector,
-  SSEFramer,
+  StreamRelay,
   wholeUsage,
   type AnswerShaper,
-  type IRUsage,
   type ProviderAdapter,
-  type TranslationContext,
+  type StreamStep,
   type UpstreamCall,
   type WireFormat,
 } from '@app/llm';
 import { maskSecrets } from '@app/logs/secret-mask';
 import type { Candidate } from '@app/proxy/candidate-source';
 import type { ClientCall } from '@app/proxy/client-routes';
+import type {
+  AnswerCollector,
+  AnswerStrategy,
+  StreamFraming,
+} from '@app/proxy/delivery/answer-strategy';
 import type { PayloadRules } from '@app/proxy/payload-rules';
+import type { Exchange } from '@app/proxy/pipeline/exchange';
 import type { UpstreamRequest } from '@app/proxy/upstream-request';
 
 /**
@@ -29,12 +34,63 @@ export function isPassthrough(call: ClientCall, upstream: WireFormat): boolean {
   return call.action === 'generate' && isSameWire(call.format, upstream);
 }
 
-/** One forwarded call: the upstream request and how its answer reaches the client. */
-export interface PassthroughCall {
-  readonly request: UpstreamRequest;
-  readonly shaper: AnswerShaper;
-  /** The gateway asked an OpenAI stream for usage the client did not ask for. */
-  readonly usageInjected: boolean;
+/**
+ * One forwarded call: the upstream request, and the delivery strategy of its answer — relayed
+ * as the upstream wrote it (reshaped only where the client needs: the Code Assist envelope
+ * added or removed, a mapped model name, a usage chunk it did not ask for), usage read on the
+ * way. A whole answer as read is the client's JSON text.
+ */
+export class PassthroughCall implements AnswerStrategy<string> {
+  constructor(
+    readonly request: UpstreamRequest,
+    private readonly shaper: AnswerShaper,
+    /** The gateway asked an OpenAI stream for usage the client did not ask for. */
+    private readonly usageInjected: boolean,
+  ) {}
+
+  stream(x: Exchange, upstream: WireFormat, framing: StreamFraming): StreamStep {
+    return new StreamRelay({
+      scanner: createStreamScanner(upstream, x.ctx),
+      shaper: this.shaper,
+      client: x.call.format,
+      framing,
+      dropUsageChunks: this.usageInjected,
+    });
+  }
+
+  /** Parsed once for its usage; throws when it is not JSON (the attempt then failed). */
+  read(x: Exchange, upstream: WireFormat, text: string): string {
+    const parsed: unknown = JSON.parse(text);
+    x.outcome.usage = wholeUsage(upstream, parsed);
+    return this.shaper.identity ? text : this.shaper.whole(text, parsed);
+  }
+
+  /** The Codex backend only streams: its stream collected into the response object. */
+  collect(x: Exchange, upstream: WireFormat): AnswerCollector<string> {
+    return new ForwardedCollector(x, upstream, this.shaper);
+  }
+
+  answer(_x: Exchange, text: string): string {
+    return text;
+  }
+}
+
+/** A forwarded Responses stream collected into the client's JSON text. */
+class ForwardedCollector extends ResponsesCollector implements AnswerCollector<string> {
+  constructor(
+    private readonly x: Exchange,
+    private readonly upstream: WireFormat,
+    private readonly shaper: AnswerShaper,
+  ) {
+    super(x.ctx);
+  }
+
+  result(): string {
+    const response = this.response();
+    this.x.outcome.usage = this.usage ?? wholeUsage(this.upstream, response);
+    const text = JSON.stringify(response);
+    return this.shaper.identity ? text : this.shaper.whole(text, response);
+  }
 }
 
 export interface PassthroughInput {
@@ -92,11 +148,11 @@ export function buildPassthroughCall(
   const headers = adapter.headers(target);
   if (!streams) headers.accept = 'application/json';
   headers['x-request-id'] = input.requestId;
-  return {
-    request: { url: adapter.url(target), headers, body: JSON.stringify(body), streams },
-    shaper: answerShaper(call.format, adapter.format, call.responseModel),
-    usageInjected: built.usageInjected,
-  };
+  return new PassthroughCall(
+    { url: adapter.url(target), headers, body: JSON.stringify(body), streams },
+    answerShaper(call.format, adapter.format, call.responseModel),
+    built.usageInjected,
+  );
 }
 
 /**
@@ -113,55 +169,4 @@ export function relayableError(body: string): string | undefined {
     return undefined;
   }
   return maskSecrets(text);
-}
-
-/** A whole forwarded answer, ready for the client. */
-export interface PassthroughAnswer {
-  /** The client's JSON text. */
-  text: string;
-  usage: IRUsage | undefined;
-}
-
-/**
- * A whole (non-stream) answer as the upstream wrote it, parsed once for its usage (and reshaped
- * only when the client needs the Code Assist envelope added or removed, or a mapped model name).
- * Throws when it is not JSON (the pipeline then treats the attempt as failed).
- */
-export function wholeAnswer(
-  raw: string,
-  upstream: WireFormat,
-  shaper: AnswerShaper,
-): PassthroughAnswer {
-  const parsed: unknown = JSON.parse(raw);
-  return {
-    text: shaper.identity ? raw : shaper.whole(raw, parsed),
-    usage: wholeUsage(upstream, parsed),
-  };
-}
-
-/**
- * The answer of an upstream that only streams (Codex) for a non-stream client: the stream
- * collected into the response object. Throws StreamCollectError for a failed or cut stream.
- */
-export async function collectAnswer(
-  body: Dispatcher.ResponseData['body'],
-  upstream: WireFormat,
-  shaper: AnswerShaper,
-  ctx: TranslationContext,
-): Promise<PassthroughAnswer> {
-  const collector = new ResponsesCollector(ctx);
-  const framer = new SSEFramer();
-  const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    for (const ev of framer.push(decoder.decode(chunk as Buffer, { stream: true })).events) {
-      collector.push(ev);
-    }
-  }
-  for (const ev of framer.end().events) collector.push(ev);
-  const response = collector.result();
-  const text = JSON.stringify(response);
-  return {
-    text: shaper.identity ? text : shaper.whole(text, response),
-    usage: collector.usage ?? wholeUsage(upstream, response),
-  };
 }

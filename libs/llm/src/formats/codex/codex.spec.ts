@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext } from '@app/llm/codec';
 import type { IRRequest } from '@app/llm/ir/types';
-import { StreamTranslator, translateRequest } from '@app/llm/translate';
+import { StreamTranslator } from '@app/llm/stream/stream-translator';
+import { translateRequest } from '@app/llm/translate';
 import { SSEParser } from '@app/llm/sse/sse-parser';
 import { codexCodec, parseCodexResetSeconds } from '@app/llm/formats/codex';
 
@@ -160,11 +161,8 @@ describe('codexCodec responses', () => {
   it('should translate a Codex stream for a Responses client with the requested model', () => {
     const c = createContext({ upstreamModel: 'gpt-5-codex', requestedModel: 'my-codex' });
     const sut = new StreamTranslator('codex', 'openai-responses', c);
-    const parser = new SSEParser();
     const raw = fixture('codex/stream-text.sse');
-    const chunks = [...parser.push(raw), ...parser.end()].flatMap((e) => sut.push(e));
-    chunks.push(...sut.end());
-    const frames = new SSEParser().push(chunks.join(''));
+    const frames = new SSEParser().push(sut.push(raw) + sut.flush() + sut.end());
     const last = JSON.parse(frames[frames.length - 1].data) as {
       type: string;
       response: Record<string, unknown>;
@@ -182,7 +180,7 @@ describe('codexCodec responses', () => {
       ],
       usage: { input_tokens: 4890, input_tokens_details: { cached_tokens: 4480 } },
     });
-    expect(sut.lastUsage).toMatchObject({ inputTokens: 4890, reasoningTokens: 38 });
+    expect(sut.usage).toMatchObject({ inputTokens: 4890, reasoningTokens: 38 });
   });
 
   it('should tag parsed requests and responses with the codex format', () => {

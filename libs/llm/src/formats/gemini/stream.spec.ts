@@ -4,7 +4,8 @@ import { createContext, type TranslationContext } from '@app/llm/codec';
 import type { IRStreamEvent, IRUsage } from '@app/llm/ir/types';
 import { geminiCodec } from '@app/llm/formats/gemini';
 import { GeminiStreamDecoder, GeminiStreamEncoder } from '@app/llm/formats/gemini/stream';
-import { JSONArrayStreamParser, SSEParser } from '@app/llm/sse/sse-parser';
+import { SSEParser } from '@app/llm/sse/sse-parser';
+import { JSONArrayStreamParser } from '@test/utils/json-array-stream';
 
 /** Parsed JSON, read loosely in assertions. */
 type Json = ReturnType<typeof JSON.parse>;

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createContext } from '@app/llm/codec';
 import type { WireFormat } from '@app/llm/ir/types';
-import { SSEParser } from '@app/llm/sse/sse-parser';
-import { StreamTranslator, translateRequest } from '@app/llm/translate';
+import { StreamTranslator } from '@app/llm/stream/stream-translator';
+import { translateRequest } from '@app/llm/translate';
 
 const fixture = (path: string): string =>
   readFileSync(join(__dirname, '../../../../../test/fixtures', path), 'utf8');
@@ -16,10 +16,7 @@ function translateStream(upstream: WireFormat, path: string): string {
     'openai-responses',
     createContext({ upstreamModel: 'up', requestedModel: 'client-model' }),
   );
-  const parser = new SSEParser();
-  const out = [...parser.push(fixture(path)), ...parser.end()].flatMap((e) => sut.push(e));
-  out.push(...sut.end());
-  return out.join('');
+  return sut.push(fixture(path)) + sut.flush() + sut.end();
 }
 
 function client(bytes: string): OpenAI {

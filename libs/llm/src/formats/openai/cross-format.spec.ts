@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { createContext, type TranslationContext } from '@app/llm/codec';
 import type { WireFormat } from '@app/llm/ir/types';
-import { SSEParser } from '@app/llm/sse/sse-parser';
-import { StreamTranslator, translateRequest, translateResponse } from '@app/llm/translate';
+import { StreamTranslator } from '@app/llm/stream/stream-translator';
+import { translateRequest, translateResponse } from '@app/llm/translate';
 
 // The acceptance examples that start or end at an OpenAI chat client, run through the
 // real codecs of the other formats.
@@ -21,11 +21,7 @@ const ctxFor = (
 /** Translate a whole upstream SSE capture into OpenAI client bytes. */
 function translateStream(upstream: WireFormat, capture: string, ctx: TranslationContext): string {
   const sut = new StreamTranslator(upstream, 'openai', ctx);
-  const parser = new SSEParser();
-  const out: string[] = [];
-  for (const ev of [...parser.push(capture), ...parser.end()]) out.push(...sut.push(ev));
-  out.push(...sut.end());
-  return out.join('');
+  return sut.push(capture) + sut.flush() + sut.end();
 }
 
 function clientServing(body: string, contentType: string): OpenAI {

@@ -1,17 +1,15 @@
-import { Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ExchangeRecorder,
   isLoggedPath,
-  pipelineRequests,
-  type ProxyExchange,
-} from '@app/proxy/exchange-capture';
-import {
   logGatewayError,
+  pipelineRequests,
   type GatewayErrorLine,
   type InfoWarnLogger,
-} from '@app/proxy/gateway-error-log';
+  type ProxyExchange,
+} from '@app/proxy';
 
 /**
  * The exchange of a request answered with an error before the proxy pipeline took it: a body
@@ -102,14 +100,14 @@ export function refusalLogLine(
  */
 export function installRefusalCapture(
   app: FastifyInstance,
-  recorder: ExchangeRecorder | undefined,
+  recorder: ExchangeRecorder,
   logger?: InfoWarnLogger,
 ): void {
   app.addHook('onSend', (req, reply, payload, done) => {
     if (reply.statusCode >= 400) {
       try {
-        const exchange = recorder ? refusalExchange(req, reply, payload) : undefined;
-        if (exchange) recorder?.record(exchange);
+        const exchange = refusalExchange(req, reply, payload);
+        if (exchange) recorder.record(exchange);
         const line = logger ? refusalLogLine(req, reply, payload) : undefined;
         if (line && logger) logGatewayError(logger, line);
       } catch {
@@ -127,7 +125,7 @@ export class RefusalCapture implements OnModuleInit {
 
   constructor(
     private readonly host: HttpAdapterHost,
-    @Optional() private readonly recorder?: ExchangeRecorder,
+    private readonly recorder: ExchangeRecorder,
   ) {}
 
   onModuleInit(): void {

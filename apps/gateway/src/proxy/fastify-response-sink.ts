@@ -1,15 +1,14 @@
 import type { FastifyReply } from 'fastify';
+import type { JsonBody, ResponseSink } from '@app/proxy';
 import { AbortEmitter } from '@app/upstream';
 
-/** A JSON body: already serialised text, or an object to serialise. */
-export type JsonBody = string | Record<string, unknown>;
-
 /**
- * The client side of one proxied request: answers it once (JSON or a stream), knows whether the
- * status line already went out, and aborts `signal` the moment the client disconnects so the
- * upstream call is cancelled at once.
+ * The pipeline's response sink over a Fastify reply: answers once (JSON through Fastify, a
+ * stream written to the socket after hijacking the reply), knows whether the status line already
+ * went out, and aborts `signal` the moment the client disconnects so the upstream call is
+ * cancelled at once.
  */
-export class ClientResponse {
+export class FastifyResponseSink implements ResponseSink {
   /** Aborted when the client goes away before the response is complete (an emitter: cheap). */
   readonly signal = new AbortEmitter();
   private opened = false;
@@ -76,7 +75,7 @@ export class ClientResponse {
    * Answer with a JSON body. Once a keep-alive committed the status, only the body can still
    * go out (as CLIProxyAPI does): the status stays 200.
    */
-  sendJson(status: number, body: JsonBody, headers?: Record<string, string>): void {
+  sendJson(status: number, body: JsonBody, headers?: Readonly<Record<string, string>>): void {
     this.stopKeepalive();
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     if (this.opened) {

@@ -1,10 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  ExchangeRecorder,
-  pipelineRequests,
-  type ProxyExchange,
-} from '@app/proxy/exchange-capture';
-import { installRefusalCapture } from '@app/proxy/refusal-capture';
+import { ExchangeRecorder, pipelineRequests, type ProxyExchange } from '@app/proxy';
+import { installRefusalCapture } from '@app/gateway/proxy/refusal-capture';
 
 class ListRecorder extends ExchangeRecorder {
   readonly seen: ProxyExchange[] = [];
@@ -92,7 +88,7 @@ describe(installRefusalCapture.name, () => {
     const logged: string[] = [];
     const warned: string[] = [];
     const logApp = Fastify({ bodyLimit: 64 });
-    installRefusalCapture(logApp, undefined, {
+    installRefusalCapture(logApp, new ListRecorder(), {
       log: (m) => logged.push(m),
       warn: (m) => warned.push(m),
     });

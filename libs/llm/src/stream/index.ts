@@ -1,0 +1,2 @@
+export * from '@app/llm/stream/stream-step';
+export * from '@app/llm/stream/stream-translator';
