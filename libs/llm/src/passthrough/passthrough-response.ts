@@ -5,13 +5,9 @@ import { parseUsage as parseChatUsage } from '@app/llm/formats/openai/response';
 import { parseUsage as parseResponsesUsage } from '@app/llm/formats/openai-responses/shared';
 import type { TranslationContext } from '@app/llm/codec';
 import { StreamCollectError } from '@app/llm/ir/collect';
-import { createStreamScanner, type StreamScanner } from '@app/llm/passthrough/stream-scanner';
+import { createStreamScanner, ScanningStep } from '@app/llm/passthrough/stream-scanner';
 import { SSEParser } from '@app/llm/sse/sse-parser';
-import {
-  INCOMPLETE_STREAM,
-  type StreamFailure,
-  type StreamStep,
-} from '@app/llm/stream/stream-step';
+import { INCOMPLETE_STREAM } from '@app/llm/stream/stream-step';
 import { isRecord } from '@app/llm/util/json';
 
 type Json = Record<string, unknown>;
@@ -129,33 +125,19 @@ export function answerShaper(
  * and an error in the stream ends the collection as `failure`, reported as the translated path
  * reports it (status from the error code).
  */
-export class ResponsesCollector implements StreamStep {
-  readonly ended = false;
+export class ResponsesCollector extends ScanningStep {
   private readonly parser = new SSEParser();
-  private readonly scanner: StreamScanner;
   private readonly items = new Map<number, unknown>();
   private readonly unindexed: unknown[] = [];
   private final: Json | undefined;
 
   constructor(ctx: TranslationContext) {
-    this.scanner = createStreamScanner('codex', ctx);
+    super(createStreamScanner('codex', ctx));
   }
 
-  /** Usage the stream reported. */
-  get usage(): IRUsage | undefined {
-    return this.scanner.usage;
-  }
-
-  get finished(): boolean {
-    return this.scanner.finished;
-  }
-
-  get failure(): StreamFailure | undefined {
-    return this.scanner.failure;
-  }
-
-  get outputChars(): number {
-    return this.scanner.outputChars;
+  /** A collection writes nothing, so it never ends a client stream. */
+  get ended(): boolean {
+    return false;
   }
 
   push(text: string): string {

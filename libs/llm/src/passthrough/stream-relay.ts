@@ -1,13 +1,13 @@
-import type { IRUsage, SSEEvent, WireFormat } from '@app/llm/ir/types';
+import type { SSEEvent, WireFormat } from '@app/llm/ir/types';
 import type { AnswerShaper } from '@app/llm/passthrough/passthrough-response';
 import {
   relayClosingFrames,
   relayErrorBody,
   relayErrorFrames,
 } from '@app/llm/passthrough/stream-frames';
-import type { StreamScanner } from '@app/llm/passthrough/stream-scanner';
+import { ScanningStep, type StreamScanner } from '@app/llm/passthrough/stream-scanner';
 import { formatSSE, SSEParser } from '@app/llm/sse/sse-parser';
-import type { StreamFailure, StreamStep } from '@app/llm/stream/stream-step';
+import type { StreamFailure } from '@app/llm/stream/stream-step';
 
 export interface StreamRelayOptions {
   /** Reads usage, the end and errors of the upstream's own format. */
@@ -39,9 +39,8 @@ function usageOnly(ev: SSEEvent): boolean {
  * shape (the Code Assist envelope, a JSON array, a renamed model, a usage chunk it did not ask
  * for) are events rewritten. The stream pump drives it exactly as it drives a translation.
  */
-export class StreamRelay implements StreamStep {
+export class StreamRelay extends ScanningStep {
   private readonly parser = new SSEParser();
-  private readonly scanner: StreamScanner;
   private readonly array: boolean;
   /** Events need rewriting (another shape, or a JSON array). */
   private readonly reshape: boolean;
@@ -51,25 +50,9 @@ export class StreamRelay implements StreamStep {
   private closed = false;
 
   constructor(private readonly o: StreamRelayOptions) {
-    this.scanner = o.scanner;
+    super(o.scanner);
     this.array = o.framing === 'json-array';
     this.reshape = !o.shaper.identity || this.array;
-  }
-
-  get usage(): IRUsage | undefined {
-    return this.scanner.usage;
-  }
-
-  get finished(): boolean {
-    return this.scanner.finished;
-  }
-
-  get failure(): StreamFailure | undefined {
-    return this.scanner.failure;
-  }
-
-  get outputChars(): number {
-    return this.scanner.outputChars;
   }
 
   get ended(): boolean {

@@ -2,7 +2,7 @@ import type { StreamDecoder, TranslationContext } from '@app/llm/codec';
 import { codecFor } from '@app/llm/formats';
 import { readUsage } from '@app/llm/formats/gemini/common';
 import type { IRUsage, SSEEvent, WireFormat } from '@app/llm/ir/types';
-import type { StreamFailure } from '@app/llm/stream/stream-step';
+import { StreamWatch, type StreamFailure, type StreamStep } from '@app/llm/stream/stream-step';
 import { isRecord } from '@app/llm/util/json';
 
 /**
@@ -130,13 +130,10 @@ function isGeminiFamily(format: WireFormat): boolean {
 }
 
 class DecodingScanner implements StreamScanner {
-  usageSeen: IRUsage | undefined;
-  finished = false;
   terminated = false;
-  failure: StreamFailure | undefined;
-  outputChars = 0;
   responseId: string | undefined;
   responseModel: string | undefined;
+  private readonly seen = new StreamWatch();
   private readonly decoder: StreamDecoder;
   private readonly classify: (ev: SSEEvent) => Kind;
   private readonly gemini: boolean;
@@ -156,10 +153,22 @@ class DecodingScanner implements StreamScanner {
 
   get usage(): IRUsage | undefined {
     if (this.pendingUsage !== undefined) {
-      this.usageSeen = geminiChunkUsage(this.pendingUsage) ?? this.usageSeen;
+      this.seen.usage = geminiChunkUsage(this.pendingUsage) ?? this.seen.usage;
       this.pendingUsage = undefined;
     }
-    return this.usageSeen;
+    return this.seen.usage;
+  }
+
+  get finished(): boolean {
+    return this.seen.finished;
+  }
+
+  get failure(): StreamFailure | undefined {
+    return this.seen.failure;
+  }
+
+  get outputChars(): number {
+    return this.seen.outputChars;
   }
 
   push(ev: SSEEvent): void {
@@ -168,47 +177,24 @@ class DecodingScanner implements StreamScanner {
       case 'skip':
         return;
       case 'count':
-        this.outputChars += deltaChars(ev.data);
+        this.seen.outputChars += deltaChars(ev.data);
         if (this.gemini && ev.data.includes('"usageMetadata"')) this.pendingUsage = ev.data;
         return;
       case 'decode':
         break;
     }
     if (this.gemini) {
-      this.outputChars += deltaChars(ev.data);
+      this.seen.outputChars += deltaChars(ev.data);
       this.pendingUsage = undefined;
     }
     for (const e of this.decoder.push(ev)) {
-      switch (e.type) {
-        case 'start':
-          this.responseId ??= e.id || undefined;
-          this.responseModel ??= e.model || undefined;
-          break;
-        case 'usage':
-          this.usageSeen = e.usage;
-          break;
-        case 'finish':
-          this.finished = true;
-          break;
-        case 'error':
-          this.finished = true;
-          this.failure ??= { status: e.status, type: e.errorType, message: e.message };
-          break;
-        // Only OpenAI decodes chunks that carry content (the one with finish_reason); the
-        // others' decoded events hold none, or repeat it (a Responses terminal snapshot).
-        case 'text_delta':
-        case 'reasoning_delta':
-          if (this.countDecoded) this.outputChars += e.text.length;
-          break;
-        case 'tool_call_delta':
-          if (this.countDecoded) this.outputChars += e.argumentsDelta.length;
-          break;
-        case 'reasoning_signature':
-        case 'tool_call_start':
-        case 'tool_call_end':
-        case 'end':
-          break;
+      if (e.type === 'start') {
+        this.responseId ??= e.id || undefined;
+        this.responseModel ??= e.model || undefined;
       }
+      // Only OpenAI decodes chunks that carry content (the one with finish_reason); the others'
+      // decoded events hold none, or repeat it (a Responses terminal snapshot).
+      this.seen.see(e, this.countDecoded);
     }
   }
 }
@@ -229,4 +215,31 @@ function geminiChunkUsage(data: string): IRUsage | undefined {
 /** A scanner for an upstream stream of `format`. */
 export function createStreamScanner(format: WireFormat, ctx: TranslationContext): StreamScanner {
   return new DecodingScanner(format, ctx);
+}
+
+/** A stream step that reads usage, the end and errors through a scanner of the upstream's format. */
+export abstract class ScanningStep implements StreamStep {
+  protected constructor(protected readonly scanner: StreamScanner) {}
+
+  get usage(): IRUsage | undefined {
+    return this.scanner.usage;
+  }
+
+  get finished(): boolean {
+    return this.scanner.finished;
+  }
+
+  get failure(): StreamFailure | undefined {
+    return this.scanner.failure;
+  }
+
+  get outputChars(): number {
+    return this.scanner.outputChars;
+  }
+
+  abstract readonly ended: boolean;
+  abstract push(text: string, open: boolean): string;
+  abstract flush(): string;
+  abstract end(): string;
+  abstract fail(f: StreamFailure): string;
 }

@@ -1,4 +1,4 @@
-import type { IRUsage } from '@app/llm/ir/types';
+import type { IRStreamEvent, IRUsage } from '@app/llm/ir/types';
 
 /** What ended a stream early (an upstream error event, a cut, a stall), in the gateway's words. */
 export interface StreamFailure {
@@ -44,3 +44,43 @@ export const INCOMPLETE_STREAM: Readonly<StreamFailure> = {
   type: 'api_error',
   message: 'The upstream stream ended before the response was complete',
 };
+
+/**
+ * What a stream said so far, read from its IR events: the last usage, whether it said why it
+ * stopped, the first error it reported, and how much text it generated.
+ */
+export class StreamWatch {
+  usage: IRUsage | undefined;
+  finished = false;
+  failure: StreamFailure | undefined;
+  outputChars = 0;
+
+  /** Note one IR event; generated text counts only with `countText` (else it is counted apart). */
+  see(e: IRStreamEvent, countText: boolean): void {
+    switch (e.type) {
+      case 'usage':
+        this.usage = e.usage;
+        break;
+      case 'finish':
+        this.finished = true;
+        break;
+      case 'error':
+        this.finished = true;
+        this.failure ??= { status: e.status, type: e.errorType, message: e.message };
+        break;
+      case 'text_delta':
+      case 'reasoning_delta':
+        if (countText) this.outputChars += e.text.length;
+        break;
+      case 'tool_call_delta':
+        if (countText) this.outputChars += e.argumentsDelta.length;
+        break;
+      case 'start':
+      case 'reasoning_signature':
+      case 'tool_call_start':
+      case 'tool_call_end':
+      case 'end':
+        break;
+    }
+  }
+}

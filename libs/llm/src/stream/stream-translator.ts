@@ -1,8 +1,8 @@
 import type { StreamDecoder, StreamEncoder, TranslationContext } from '@app/llm/codec';
 import { codecFor } from '@app/llm/formats';
-import type { IRStreamEvent, IRUsage, SSEEvent, WireFormat } from '@app/llm/ir/types';
+import type { IRStreamEvent, SSEEvent, WireFormat } from '@app/llm/ir/types';
 import { SSEParser } from '@app/llm/sse/sse-parser';
-import type { StreamFailure, StreamStep } from '@app/llm/stream/stream-step';
+import { StreamWatch, type StreamFailure, type StreamStep } from '@app/llm/stream/stream-step';
 
 const END: IRStreamEvent = { type: 'end' };
 
@@ -13,17 +13,14 @@ const END: IRStreamEvent = { type: 'end' };
  * usage, the stop reason, errors and the amount of generated text on the way. This is the loop
  * the proxy streams through; specs and the bench drive the same one.
  */
-export class StreamTranslator implements StreamStep {
-  usage: IRUsage | undefined;
-  finished = false;
-  failure: StreamFailure | undefined;
-  outputChars = 0;
+export class StreamTranslator extends StreamWatch implements StreamStep {
   ended = false;
   private readonly parser = new SSEParser();
   private readonly decoder: StreamDecoder;
   private readonly encoder: StreamEncoder;
 
   constructor(upstream: WireFormat, client: WireFormat | StreamEncoder, ctx: TranslationContext) {
+    super();
     this.decoder = codecFor(upstream).createStreamDecoder(ctx);
     this.encoder = typeof client === 'string' ? codecFor(client).createStreamEncoder(ctx) : client;
   }
@@ -65,33 +62,8 @@ export class StreamTranslator implements StreamStep {
     let out = '';
     for (const ev of events) {
       if (this.ended) break;
-      switch (ev.type) {
-        case 'text_delta':
-        case 'reasoning_delta':
-          this.outputChars += ev.text.length;
-          break;
-        case 'tool_call_delta':
-          this.outputChars += ev.argumentsDelta.length;
-          break;
-        case 'usage':
-          this.usage = ev.usage;
-          break;
-        case 'finish':
-          this.finished = true;
-          break;
-        case 'error':
-          this.finished = true;
-          this.failure = { status: ev.status, type: ev.errorType, message: ev.message };
-          break;
-        case 'end':
-          this.ended = true;
-          break;
-        case 'start':
-        case 'reasoning_signature':
-        case 'tool_call_start':
-        case 'tool_call_end':
-          break;
-      }
+      this.see(ev, true);
+      if (ev.type === 'end') this.ended = true;
       for (const chunk of this.encoder.push(ev)) out += chunk;
     }
     return out;
