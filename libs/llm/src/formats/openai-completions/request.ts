@@ -7,7 +7,7 @@ import {
   readCommonSampling,
   writeCommonSampling,
   writeStreamFlags,
-} from '@app/llm/formats/openai/request';
+} from '@app/llm/formats/openai/sampling';
 
 /**
  * ctx.state key: the prompt text to repeat before the completion (`echo: true`), so responses
