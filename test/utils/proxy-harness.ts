@@ -179,7 +179,7 @@ export class ProxyHarness {
   readonly source = new ScriptedSource();
   readonly usage = new MemoryUsageRecorder();
   readonly exchanges: ListRecorder;
-  readonly metrics = new ProxyMetrics(new MetricsService());
+  readonly metrics: ProxyMetrics;
   readonly pause = new PauseService();
   readonly keys: ClientKeyService;
   /** Answers per upstream host (the first label of its URL); unscripted calls get a completion. */
@@ -210,6 +210,7 @@ export class ProxyHarness {
       },
     } as unknown as UpstreamHttp;
     const cfg = { current: configSchema.parse(opts.config ?? {}) } as unknown as ConfigService;
+    this.metrics = new ProxyMetrics(new MetricsService(), cfg);
     const limits = opts.limits ?? ({ enabled: false } as LimitsService);
     // Calls to aistudio relay connections are not scripted here (see relay-hub.spec.ts).
     const relay = {} as RelayHub;

@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ConfigService } from '@app/config';
 import { createContext, parseClientRequest, providerFor, PROVIDERS } from '@app/llm';
@@ -51,7 +51,7 @@ export class CredentialProbe {
     private readonly config: ConfigService,
     private readonly http: UpstreamHttp,
     private readonly source: CandidateSource,
-    @Optional() private readonly tokens?: TokenRefreshService,
+    private readonly tokens: TokenRefreshService,
   ) {}
 
   async test(authIndex: string, wantModel?: string): Promise<ProbeResult> {
@@ -71,7 +71,7 @@ export class CredentialProbe {
       .resolve(clientModel)
       .find((r) => r.credential.authIndex === authIndex);
     if (!route) throw new ProbeRefusedError(400, `${cred.label} does not serve ${clientModel}`);
-    if (this.tokens && needsInlineRefresh(cred, Date.now())) {
+    if (needsInlineRefresh(cred, Date.now())) {
       cred = (await this.tokens.ensureFresh(cred)) ?? cred;
     }
     const cfg = this.config.current;

@@ -26,10 +26,15 @@ const record = (over: Partial<UsageRecord>): UsageRecord => ({
   ...over,
 });
 
+/** The default: no per-client-key series. */
+const LABEL_OFF = {
+  current: { metrics: { enabled: true, 'client-key-label': 'off' } },
+} as ConfigService;
+
 describe(ProxyMetrics.name, () => {
   it('should keep model labels bounded: no thinking suffixes, unrouted for unknown models', async () => {
     const metrics = new MetricsService();
-    const sut = new ProxyMetrics(metrics);
+    const sut = new ProxyMetrics(metrics, LABEL_OFF);
     sut.observe(record({ model: 'gpt-x(8192)' }));
     sut.observe(record({ model: 'gpt-x(high)' }));
     sut.observe(record({ model: 'made-up-1', provider: '', status: 503, failed: true }));
@@ -41,7 +46,7 @@ describe(ProxyMetrics.name, () => {
   });
 
   it('should count tokens by kind', async () => {
-    const sut = new ProxyMetrics(new MetricsService());
+    const sut = new ProxyMetrics(new MetricsService(), LABEL_OFF);
     sut.observe(record({}));
     const kinds = Object.fromEntries(
       (await sut.tokens.get()).values.map((v) => [v.labels.kind, v.value]),
@@ -81,7 +86,7 @@ describe(`${ProxyMetrics.name} per client key`, () => {
 
 describe(`${ProxyMetrics.name} model labels`, () => {
   it('should fold model names past the cap into other', async () => {
-    const sut = new ProxyMetrics(new MetricsService());
+    const sut = new ProxyMetrics(new MetricsService(), LABEL_OFF);
     for (let i = 0; i < MAX_MODEL_LABELS + 10; i++) sut.observe(record({ model: `m-${i}` }));
     sut.observe(record({ model: 'm-0' }));
     const values = (await sut.requests.get()).values;
@@ -201,7 +206,7 @@ describe(`${ProxyMetrics.name} exposition`, () => {
   });
 
   it('should count observe, TTFB, upstream errors and failovers into the series callers read', async () => {
-    const sut = new ProxyMetrics(new MetricsService());
+    const sut = new ProxyMetrics(new MetricsService(), LABEL_OFF);
     sut.observeTtfb('gemini', 0.2);
     sut.observeTtfb('gemini', 0.4);
     sut.countUpstreamError('gemini', 503);
@@ -221,7 +226,7 @@ describe(`${ProxyMetrics.name} exposition`, () => {
   });
 
   it('should label every suffix variant by its served name, however many clients send', async () => {
-    const sut = new ProxyMetrics(new MetricsService());
+    const sut = new ProxyMetrics(new MetricsService(), LABEL_OFF);
     for (let i = 0; i < 2500; i++) sut.observe(record({ model: `gpt-x(${i})` }));
     const values = (await sut.requests.get()).values;
     expect(values.map((v) => [v.labels.model, v.value])).toEqual([['gpt-x', 2500]]);

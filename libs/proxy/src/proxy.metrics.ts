@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ConfigService } from '@app/config';
 import { parseModelSuffix } from '@app/llm';
@@ -93,7 +93,7 @@ export class ProxyMetrics {
 
   constructor(
     metrics: MetricsService,
-    @Optional() private readonly config?: ConfigService,
+    private readonly config: ConfigService,
   ) {
     const registers = [metrics.registry];
     this.requests = new Counter({
@@ -243,7 +243,7 @@ export class ProxyMetrics {
       if (t.reasoning_tokens) ts.reasoning.inc(t.reasoning_tokens);
       if (t.cached_tokens) ts.cached.inc(t.cached_tokens);
     }
-    if (rec.clientKeyId && this.config?.current.metrics['client-key-label'] === 'short-id') {
+    if (rec.clientKeyId && this.config.current.metrics['client-key-label'] === 'short-id') {
       const cs = this.clientSeries.get(rec.clientKeyId);
       cs.requests.get(status_class).inc();
       if (t.total_tokens > 0) {

@@ -6,6 +6,7 @@ import {
   type CredentialService,
   type RouteCandidate,
 } from '@app/routing';
+import type { RelayDirectory } from '@app/proxy/relay/relay-directory';
 import { RoutingCandidateSource } from '@app/proxy/routing-candidate-source';
 
 const NOW = Date.now();
@@ -45,7 +46,8 @@ function setup(creds: Credential[], refreshed: (c: Credential) => Credential | u
   const refreshInBackground = jest.fn();
   const tokens = { ensureFresh, refreshInBackground } as unknown as TokenRefreshService;
   return {
-    sut: new RoutingCandidateSource(routing, config, tokens),
+    // No /v1/ws connections: only the registry's credentials are candidates.
+    sut: new RoutingCandidateSource(routing, config, tokens, { size: 0 } as RelayDirectory),
     ensureFresh,
     refreshInBackground,
   };

@@ -1,4 +1,4 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@app/config';
 import { PROVIDERS, type ProviderId } from '@app/llm';
 import { needsInlineRefresh, TokenRefreshService } from '@app/oauth';
@@ -103,9 +103,9 @@ export class RoutingCandidateSource extends CandidateSource {
   constructor(
     private readonly routing: CredentialService,
     private readonly config: ConfigService,
-    @Optional() private readonly tokens?: TokenRefreshService,
-    /** Live `/v1/ws` connections (aistudio credentials); absent in tests that do not need them. */
-    @Optional() private readonly relays?: RelayDirectory,
+    private readonly tokens: TokenRefreshService,
+    /** Live `/v1/ws` connections (aistudio credentials). */
+    private readonly relays: RelayDirectory,
   ) {
     super();
   }
@@ -126,7 +126,7 @@ export class RoutingCandidateSource extends CandidateSource {
       // Never send a token known to be expired (worker down): the first usable candidate waits
       // for its refresh (shared with the worker through a Redis lock); later failover ones are
       // refreshed in the background and left out of this request.
-      if (this.tokens && needsInlineRefresh(rc.credential, now)) {
+      if (needsInlineRefresh(rc.credential, now)) {
         if (candidates.length > 0) {
           this.tokens.refreshInBackground(rc.credential);
           continue;
@@ -146,7 +146,7 @@ export class RoutingCandidateSource extends CandidateSource {
 
   /** The routing pick, with live relay credentials joining the candidates when there are any. */
   private select(model: string, provider: string | undefined): Promise<SelectionResult> {
-    if (!this.relays || this.relays.size === 0) return this.routing.pick(model, { provider });
+    if (this.relays.size === 0) return this.routing.pick(model, { provider });
     const relayed = this.relays.registry().resolve(model, { provider });
     if (relayed.length === 0) return this.routing.pick(model, { provider });
     const merged = [...this.routing.resolve(model, { provider }), ...relayed];
@@ -155,7 +155,7 @@ export class RoutingCandidateSource extends CandidateSource {
 
   override serves(model: string, opts: { provider?: string }): boolean {
     if (this.routing.resolve(model, opts).length > 0) return true;
-    return !!this.relays && this.relays.size > 0 && this.relays.registry().has(model, opts);
+    return this.relays.size > 0 && this.relays.registry().has(model, opts);
   }
 
   override knows(model: string, opts: { provider?: string }): boolean {
@@ -187,7 +187,7 @@ export class RoutingCandidateSource extends CandidateSource {
 
   listModels(opts: { provider?: string }): ServedModel[] {
     let list = this.routing.listModels({ provider: opts.provider });
-    if (this.relays && this.relays.size > 0) {
+    if (this.relays.size > 0) {
       const seen = new Set(list.map((m) => m.id));
       const extra = this.relays
         .registry()

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigService } from '@app/config';
@@ -59,7 +59,7 @@ export class ProxyRoutes implements OnModuleInit {
     private readonly candidates: CandidateSource,
     private readonly config: ConfigService,
     /** Amp's local-or-upstream choice for provider-pinned model calls. */
-    @Optional() private readonly amp?: AmpFallback,
+    private readonly amp: AmpFallback,
   ) {}
 
   onModuleInit(): void {
@@ -119,7 +119,7 @@ export class ProxyRoutes implements OnModuleInit {
 
   /** Provider-pinned calls go through the Amp integration's choice; the rest straight in. */
   private serve(req: FastifyRequest, reply: FastifyReply, call: ClientCall): Promise<void> {
-    return call.provider !== undefined && this.amp
+    return call.provider !== undefined
       ? this.amp.serve(req, reply, call)
       : this.entry.handle(req, reply, call);
   }
