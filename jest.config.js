@@ -16,12 +16,14 @@ const swc = [
 ];
 
 const moduleNameMapper = {
-  '^@app/(config|storage|metrics|jobs|llm|common|upstream|routing|proxy|usage|management|cluster|logs|oauth|quota)$':
+  '^@app/(config|storage|metrics|jobs|providers|llm|common|upstream|routing|proxy|usage|management|cluster|logs|oauth|quota)$':
     '<rootDir>/libs/$1/src',
-  '^@app/(config|storage|metrics|jobs|llm|common|upstream|routing|proxy|usage|management|cluster|logs|oauth|quota)/(.*)$':
+  '^@app/(config|storage|metrics|jobs|providers|llm|common|upstream|routing|proxy|usage|management|cluster|logs|oauth|quota)/(.*)$':
     '<rootDir>/libs/$1/src/$2',
   '^@app/(gateway|worker)/(.*)$': '<rootDir>/apps/$1/src/$2',
   '^@test/(.*)$': '<rootDir>/test/$1',
+  // The panel's pure modules, for specs that check the gateway and the panel agree.
+  '^@web/(.*)$': '<rootDir>/web/src/$1',
 };
 
 const base = {

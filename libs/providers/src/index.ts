@@ -1,0 +1,2 @@
+export * from '@app/providers/provider.types';
+export * from '@app/providers/provider-registry';
