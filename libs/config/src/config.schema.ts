@@ -2,6 +2,14 @@ import { isIP } from 'node:net';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { isHostName } from '@app/common';
+import {
+  API_KEY_SECTIONS,
+  OAUTH_PROVIDERS,
+  PROVIDER_DESCRIPTORS,
+  PROVIDER_IDS,
+  type ApiKeySection,
+  type ApiKeySpec,
+} from '@app/providers';
 import { filePath, mapMarked, secret, type FieldMark } from '@app/config/config.marks';
 
 export { filePath, secret, type SecretKind } from '@app/config/config.marks';
@@ -83,19 +91,8 @@ const hostPort = () =>
     z.string().trim().refine(isHostPort, 'must be host:port, such as 10.0.0.5:26379'),
   );
 
-/** Providers whose built-in base URL `provider-base-urls` may replace. */
-const BASE_URL_PROVIDERS: readonly string[] = [
-  'gemini',
-  'vertex',
-  'claude',
-  'codex',
-  'openai-compatibility',
-  'gemini-cli',
-  'antigravity',
-  'qwen',
-  'iflow',
-  'kimi',
-];
+/** Providers whose built-in base URL `provider-base-urls` may replace: every HTTP provider. */
+const BASE_URL_PROVIDERS: readonly string[] = PROVIDER_IDS;
 
 function isHttpUrl(url: string): boolean {
   try {
@@ -154,6 +151,28 @@ const claudeKey = z.object({
     })
     .optional(),
 });
+
+/** The API-key lists whose entries also take CLIProxyAPI's `cloak` block (Claude's). */
+type CloakSection = Extract<
+  (typeof PROVIDER_DESCRIPTORS)[number],
+  { apiKeys: { cloak: true } }
+>['apiKeys']['section'];
+const CLOAK_SECTIONS: readonly string[] = PROVIDER_DESCRIPTORS.flatMap((d) => {
+  const keys: ApiKeySpec | undefined = 'apiKeys' in d ? d.apiKeys : undefined;
+  return keys?.cloak ? [keys.section] : [];
+});
+
+/** One list per API-key provider of the registry (`gemini-api-key`…), in registry order. */
+const apiKeySections = Object.fromEntries(
+  API_KEY_SECTIONS.map((section) => [
+    section,
+    z.array(CLOAK_SECTIONS.includes(section) ? claudeKey : providerKey).default([]),
+  ]),
+) as {
+  [S in ApiKeySection]: z.ZodDefault<
+    z.ZodArray<S extends CloakSection ? typeof claudeKey : typeof providerKey>
+  >;
+};
 
 const openAICompatibility = z.object({
   name: name(),
@@ -289,15 +308,7 @@ const clientKeyInfo = z
 export const DEFAULT_LIMITS_KEY = '*';
 
 /** Providers whose OAuth endpoints `oauth-endpoints` may override. */
-const OAUTH_ENDPOINT_PROVIDERS: readonly string[] = [
-  'claude',
-  'codex',
-  'gemini-cli',
-  'antigravity',
-  'qwen',
-  'iflow',
-  'kimi',
-];
+const OAUTH_ENDPOINT_PROVIDERS: readonly string[] = OAUTH_PROVIDERS;
 
 /** An http(s) URL field. */
 const httpUrl = () =>
@@ -393,10 +404,7 @@ export const configSchema = z.object({
     .default({}),
 
   // -- credentials in config.yaml
-  'gemini-api-key': z.array(providerKey).default([]),
-  'claude-api-key': z.array(claudeKey).default([]),
-  'codex-api-key': z.array(providerKey).default([]),
-  'vertex-api-key': z.array(providerKey).default([]),
+  ...apiKeySections,
   'openai-compatibility': z.array(openAICompatibility).default([]),
 
   // -- Amp CLI integration

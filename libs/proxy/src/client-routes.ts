@@ -46,18 +46,4 @@ export function geminiMethodCall(
 }
 
 /** Provider names accepted by /api/provider/:provider (aliases → routing provider ids). */
-export const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
-  openai: 'openai-compatibility',
-  'openai-compatibility': 'openai-compatibility',
-  anthropic: 'claude',
-  claude: 'claude',
-  google: 'gemini',
-  gemini: 'gemini',
-  'gemini-cli': 'gemini-cli',
-  vertex: 'vertex',
-  codex: 'codex',
-  antigravity: 'antigravity',
-  qwen: 'qwen',
-  iflow: 'iflow',
-  kimi: 'kimi',
-};
+export { PROVIDER_ALIASES } from '@app/providers';

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@app/config';
 import { PROVIDERS, type ProviderId } from '@app/llm';
+import { isProviderId, wireOf } from '@app/providers';
 import { needsInlineRefresh, TokenRefreshService } from '@app/oauth';
 import { parseModelSuffix } from '@app/llm/util/thinking';
 import {
@@ -52,15 +53,16 @@ function effectiveProxy(own: string | undefined, global: string): string | undef
 }
 
 /**
- * Where a credential is called: the entry's own `base-url`, else a Qwen account's
- * `resource_url`, else `provider-base-urls`, else the adapter default (undefined).
+ * Where a credential is called: the entry's own `base-url`, else the account's `resource_url`
+ * for providers whose accounts have their own host (Qwen), else `provider-base-urls`, else the
+ * adapter default (undefined).
  */
 export function effectiveBaseUrl(
   c: Credential,
   baseUrls: CandidateSettings['baseUrls'],
 ): string | undefined {
   if (c.baseUrl) return c.baseUrl;
-  if (c.provider === 'qwen') {
+  if (isProviderId(c.provider) && wireOf(c.provider).accountBaseUrl) {
     const own = qwenBaseUrl(c.secret.resourceUrl);
     if (own) return own;
   }

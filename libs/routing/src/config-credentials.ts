@@ -1,4 +1,5 @@
 import { maskKey } from '@app/common/secrets';
+import { API_KEY_SECTIONS, apiKeySectionProvider, type ApiKeySection } from '@app/providers';
 import {
   Credential,
   configIndexSeed,
@@ -6,16 +7,9 @@ import {
 } from '@app/routing/credential.types';
 import type { ApiKeyEntryConfig, RoutingConfig } from '@app/routing/routing-config';
 
-/** config.yaml sections holding one API key per item, and the executor each one feeds. */
-const KEY_SECTIONS: readonly (readonly [
-  keyof RoutingConfig & `${string}-api-key`,
-  CredentialProvider,
-])[] = [
-  ['gemini-api-key', 'gemini'],
-  ['vertex-api-key', 'vertex'],
-  ['claude-api-key', 'claude'],
-  ['codex-api-key', 'codex'],
-];
+/** config.yaml sections holding one API key per item, and the provider each one feeds. */
+const KEY_SECTIONS: readonly (readonly [ApiKeySection, CredentialProvider])[] =
+  API_KEY_SECTIONS.map((section) => [section, apiKeySectionProvider(section)]);
 
 const EDGE_SLASHES = /^\/+|\/+$/g;
 

@@ -1,37 +1,15 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
+import type { CredentialProvider } from '@app/providers';
 
 /**
- * The executor a credential is used with. `openai-compatibility` credentials also carry the
- * entry's name (`compatName`), which is how `/api/provider/<name>/...` pins them.
+ * The provider a credential is used with (every row of the registry in libs/providers).
+ * `openai-compatibility` credentials also carry the entry's name (`compatName`), which is how
+ * `/api/provider/<name>/...` pins them.
  */
-export type CredentialProvider =
-  | 'gemini'
-  | 'vertex'
-  | 'claude'
-  | 'codex'
-  | 'openai-compatibility'
-  | 'gemini-cli'
-  | 'antigravity'
-  | 'qwen'
-  | 'iflow'
-  | 'kimi'
-  | 'aistudio';
-
+export type { CredentialProvider } from '@app/providers';
 /** Every provider id, for validation and listings. */
-export const CREDENTIAL_PROVIDERS: readonly CredentialProvider[] = [
-  'gemini',
-  'vertex',
-  'claude',
-  'codex',
-  'openai-compatibility',
-  'gemini-cli',
-  'antigravity',
-  'qwen',
-  'iflow',
-  'kimi',
-  'aistudio',
-];
+export { CREDENTIAL_PROVIDERS } from '@app/providers';
 
 /** `api-key`: a key from config.yaml; `oauth`: an auth file (tokens or a service account). */
 export type CredentialKind = 'api-key' | 'oauth';

@@ -1,3 +1,4 @@
+import { descriptorOf } from '@app/providers';
 import type { CredentialProvider } from '@app/routing/credential.types';
 import catalogData from './model-catalog.json';
 
@@ -24,23 +25,14 @@ const BUILT_IN: Catalogs = deepFreeze(catalogData);
 let CATALOGS: Catalogs = BUILT_IN;
 
 /**
- * Which catalog a credential serves when config gives it no `models`; openai-compatibility
- * entries serve only their configured models. Names newer than a catalog are covered by the
- * provider's native family (model-family.ts).
+ * Which catalog a credential serves when config gives it no `models` (`models.catalog` of its
+ * registry row); openai-compatibility entries serve only their configured models. Names newer
+ * than a catalog are covered by the provider's native family (model-family.ts). A registry row
+ * naming a catalog model-catalog.json lacks fails to type-check here.
  */
-const CATALOG_OF: Readonly<Record<CredentialProvider, CatalogName | undefined>> = {
-  gemini: 'gemini',
-  vertex: 'vertex',
-  aistudio: 'aistudio',
-  'gemini-cli': 'gemini-cli',
-  antigravity: 'antigravity',
-  claude: 'claude',
-  codex: 'codex',
-  qwen: 'qwen',
-  iflow: 'iflow',
-  kimi: 'kimi',
-  'openai-compatibility': undefined,
-};
+function catalogNameOf(provider: CredentialProvider): CatalogName | null {
+  return descriptorOf(provider).models.catalog satisfies CatalogName | null;
+}
 
 let BY_ID = new Map<string, CatalogModel>();
 let BY_CATALOG = new Map<CatalogName, ReadonlyMap<string, CatalogModel>>();
@@ -112,7 +104,7 @@ export function useCatalogs(catalogs: Catalogs | undefined): void {
 
 /** The built-in models of a provider (empty for openai-compatibility). */
 export function catalogFor(provider: CredentialProvider): readonly CatalogModel[] {
-  const name = CATALOG_OF[provider];
+  const name = catalogNameOf(provider);
   return name ? CATALOGS[name] : [];
 }
 
@@ -126,33 +118,14 @@ export function catalog(name: CatalogName): readonly CatalogModel[] {
  * be listed by several providers with different owners), else from any catalog listing it.
  */
 export function catalogModel(id: string, provider?: CredentialProvider): CatalogModel | undefined {
-  const name = provider && CATALOG_OF[provider];
+  const name = provider && catalogNameOf(provider);
   return (name && BY_CATALOG.get(name)?.get(id)) || BY_ID.get(id);
 }
 
 /** The default `owned_by` for models a provider serves that no catalog knows. */
 export function defaultOwner(provider: CredentialProvider, compatName?: string): string {
-  switch (provider) {
-    case 'gemini':
-    case 'vertex':
-    case 'aistudio':
-    case 'gemini-cli':
-      return 'google';
-    case 'claude':
-      return 'anthropic';
-    case 'codex':
-      return 'openai';
-    case 'qwen':
-      return 'qwen';
-    case 'iflow':
-      return 'iflow';
-    case 'kimi':
-      return 'moonshot';
-    case 'antigravity':
-      return 'antigravity';
-    case 'openai-compatibility':
-      return compatName ?? 'openai-compatibility';
-  }
+  // Only openai-compatibility credentials carry an entry name; it owns their models.
+  return compatName ?? descriptorOf(provider).models.owner;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,43 +1,25 @@
+import { descriptorOf } from '@app/providers';
 import type { Credential, CredentialProvider } from '@app/routing/credential.types';
 import { compileModelPatterns, type ModelMatcher } from '@app/routing/model-pattern';
 
-/**
- * The model names a provider natively owns: the vendor's own API answers for every model of the
- * family, including ones released after any catalog was written (Claude Code's default model
- * usually is one). A credential with such a family and no explicit `models` list serves any name
- * of it that no credential serves explicitly or by catalog, forwarded as sent; the upstream
- * decides whether it exists.
- *
- * Only vendors' own endpoints get a family. Antigravity, Qwen, iFlow and Kimi accounts and the
- * AI Studio relay serve fixed lists under names of their own (or other vendors' names they
- * resell), and openai-compatibility entries serve exactly their configured models: none of them
- * may swallow `claude-*`, `gemini-*` or `gpt-*`.
- */
-const NATIVE_FAMILIES: Readonly<Record<CredentialProvider, readonly string[]>> = {
-  claude: ['claude-*'],
-  gemini: ['gemini-*'],
-  vertex: ['gemini-*'],
-  'gemini-cli': ['gemini-*'],
-  codex: ['gpt-*', 'codex-*'],
-  aistudio: [],
-  antigravity: [],
-  qwen: [],
-  iflow: [],
-  kimi: [],
-  'openai-compatibility': [],
-};
+// The model names a provider natively owns (`models.family` of its registry row): the vendor's
+// own API answers for every model of the family, including ones released after any catalog was
+// written (Claude Code's default model usually is one). A credential with such a family and no
+// explicit `models` list serves any name of it that no credential serves explicitly or by
+// catalog, forwarded as sent; the upstream decides whether it exists. Resellers, relays and
+// openai-compatibility entries have none, so none of them may swallow `claude-*` or `gpt-*`.
 
 const MATCHERS = new Map<CredentialProvider, ModelMatcher | undefined>();
 
 /** The family patterns of a provider (empty when it owns none). */
 export function nativeFamily(provider: CredentialProvider): readonly string[] {
-  return NATIVE_FAMILIES[provider];
+  return descriptorOf(provider).models.family;
 }
 
 /** A matcher for the provider's native family, or undefined when it owns none. */
 export function familyMatcher(provider: CredentialProvider): ModelMatcher | undefined {
   if (!MATCHERS.has(provider)) {
-    const patterns = NATIVE_FAMILIES[provider];
+    const patterns = nativeFamily(provider);
     MATCHERS.set(provider, patterns.length ? compileModelPatterns(patterns) : undefined);
   }
   return MATCHERS.get(provider);

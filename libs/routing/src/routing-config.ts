@@ -1,3 +1,5 @@
+import type { ApiKeySection } from '@app/providers';
+
 /**
  * The part of config.yaml routing reads, keys exactly as in YAML. Every field is optional and
  * read-only so the full `AppConfig` is assignable to it and the pure code can be tested with
@@ -10,7 +12,7 @@ export interface ModelEntryConfig {
   readonly alias?: string;
 }
 
-/** gemini-api-key / claude-api-key / codex-api-key / vertex-api-key items. */
+/** The items of an API-key list (`gemini-api-key`…). */
 export interface ApiKeyEntryConfig {
   readonly 'api-key'?: string;
   readonly 'base-url'?: string;
@@ -48,13 +50,14 @@ export interface OAuthModelAliasConfig {
   readonly fork?: boolean;
 }
 
+/** The API-key lists of config.yaml, one per API-key provider of the registry. */
+export type ApiKeyListsConfig = {
+  readonly [S in ApiKeySection]?: readonly ApiKeyEntryConfig[];
+};
+
 /** The config keys routing depends on. */
-export interface RoutingConfig {
+export interface RoutingConfig extends ApiKeyListsConfig {
   readonly 'auth-dir'?: string;
-  readonly 'gemini-api-key'?: readonly ApiKeyEntryConfig[];
-  readonly 'claude-api-key'?: readonly ApiKeyEntryConfig[];
-  readonly 'codex-api-key'?: readonly ApiKeyEntryConfig[];
-  readonly 'vertex-api-key'?: readonly ApiKeyEntryConfig[];
   readonly 'openai-compatibility'?: readonly OpenAICompatConfig[];
   readonly 'oauth-model-alias'?: Readonly<
     Record<string, readonly OAuthModelAliasConfig[] | undefined>

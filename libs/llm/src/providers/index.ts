@@ -1,28 +1,17 @@
-import type { ProviderAdapter, ProviderId } from '@app/llm/providers/provider.types';
-import { geminiProvider } from '@app/llm/providers/gemini';
-import { vertexProvider } from '@app/llm/providers/vertex';
-import { claudeProvider } from '@app/llm/providers/claude';
-import { codexProvider } from '@app/llm/providers/codex';
-import { openaiCompatibilityProvider } from '@app/llm/providers/openai-compatibility';
-import { geminiCliProvider } from '@app/llm/providers/gemini-cli';
-import { antigravityProvider } from '@app/llm/providers/antigravity';
-import { qwenProvider } from '@app/llm/providers/qwen';
-import { iflowProvider } from '@app/llm/providers/iflow';
-import { kimiProvider } from '@app/llm/providers/kimi';
+import { descriptorOf, PROVIDER_IDS, type ProviderId } from '@app/providers';
+import type { WireFormat } from '@app/llm/ir/types';
+import type { ProviderAdapter } from '@app/llm/providers/provider.types';
+import { wireAdapter } from '@app/llm/providers/wire-adapter';
 
-/** One adapter per upstream; adding a provider means adding a folder and one line here. */
-export const PROVIDERS: Readonly<Record<ProviderId, ProviderAdapter>> = {
-  gemini: geminiProvider,
-  vertex: vertexProvider,
-  claude: claudeProvider,
-  codex: codexProvider,
-  'openai-compatibility': openaiCompatibilityProvider,
-  'gemini-cli': geminiCliProvider,
-  antigravity: antigravityProvider,
-  qwen: qwenProvider,
-  iflow: iflowProvider,
-  kimi: kimiProvider,
-};
+/** The wire format a provider speaks; a registry row naming a format llm lacks fails here. */
+function formatOf(id: ProviderId): WireFormat {
+  return descriptorOf(id).wire.format satisfies WireFormat;
+}
+
+/** One adapter per HTTP provider of the registry (libs/providers). */
+export const PROVIDERS: Readonly<Record<ProviderId, ProviderAdapter>> = Object.fromEntries(
+  PROVIDER_IDS.map((id) => [id, wireAdapter(id, formatOf(id), descriptorOf(id).wire)]),
+) as Record<ProviderId, ProviderAdapter>;
 
 export function providerFor(id: ProviderId): ProviderAdapter {
   return PROVIDERS[id];
@@ -30,3 +19,4 @@ export function providerFor(id: ProviderId): ProviderAdapter {
 
 export * from '@app/llm/providers/provider.types';
 export * from '@app/llm/providers/retry-hints';
+export { joinUrl } from '@app/llm/providers/wire-adapter';

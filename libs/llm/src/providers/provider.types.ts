@@ -1,17 +1,8 @@
+import type { ProviderId } from '@app/providers';
 import type { WireFormat } from '@app/llm/ir/types';
 
-/** Every upstream the gateway can call. */
-export type ProviderId =
-  | 'gemini'
-  | 'vertex'
-  | 'claude'
-  | 'codex'
-  | 'openai-compatibility'
-  | 'gemini-cli'
-  | 'antigravity'
-  | 'qwen'
-  | 'iflow'
-  | 'kimi';
+/** Every upstream the gateway calls over HTTP: derived from the registry in libs/providers. */
+export type { ProviderId } from '@app/providers';
 
 /** What the proxy asks an upstream to do. */
 export type UpstreamAction = 'generate' | 'count_tokens' | 'compact';

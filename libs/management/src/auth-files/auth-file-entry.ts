@@ -156,7 +156,7 @@ export function activeCooldowns(states: StateEntries, now: number): CooldownView
 }
 
 function accountOf(c: Credential): { account_type?: string; account?: string } {
-  if (c.provider === 'vertex') return { account_type: 'service_account', account: c.email };
+  if (c.secret.serviceAccount) return { account_type: 'service_account', account: c.email };
   if (c.email) return { account_type: 'oauth', account: c.email };
   if (c.secret.apiKey) return { account_type: 'api_key', account: maskKey(c.secret.apiKey) };
   return { account_type: 'oauth' };

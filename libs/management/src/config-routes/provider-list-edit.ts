@@ -1,5 +1,6 @@
-// Edits of the credential lists in config.yaml: gemini/claude/codex/vertex-api-key and
+// Edits of the credential lists in config.yaml: the API-key lists (gemini-api-key…) and
 // openai-compatibility (CLIProxyAPI's PATCH by index or match, DELETE by key or index).
+import { API_KEY_SECTIONS, type ApiKeySection } from '@app/providers';
 import {
   badRequest,
   cleanEntry,
@@ -21,16 +22,11 @@ import {
   type Query,
 } from '@app/management/config-routes/list-edit';
 
-/** The config.yaml lists holding one provider API key per entry. */
-export const KEY_LIST_SECTIONS = [
-  'gemini-api-key',
-  'claude-api-key',
-  'codex-api-key',
-  'vertex-api-key',
-] as const;
+/** The config.yaml lists holding one provider API key per entry (one per registry row). */
+export const KEY_LIST_SECTIONS: readonly ApiKeySection[] = API_KEY_SECTIONS;
 
 /** One of KEY_LIST_SECTIONS. */
-export type KeyListSection = (typeof KEY_LIST_SECTIONS)[number];
+export type KeyListSection = ApiKeySection;
 
 /** Text fields of a key entry stored trimmed (CLIProxyAPI trims them too). */
 const KEY_FIELDS = ['api-key', 'base-url', 'proxy-url', 'prefix'] as const;

@@ -1,1 +1,0 @@
-export { antigravityProvider } from '@app/llm/providers/antigravity/api';

@@ -1,1 +1,0 @@
-export { claudeProvider } from '@app/llm/providers/claude/api';

@@ -1,1 +1,0 @@
-export { codexProvider } from '@app/llm/providers/codex/api';

@@ -1,1 +1,0 @@
-export { geminiCliProvider } from '@app/llm/providers/gemini-cli/api';

@@ -1,1 +1,0 @@
-export { geminiProvider } from '@app/llm/providers/gemini/api';

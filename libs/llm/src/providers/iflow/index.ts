@@ -1,1 +1,0 @@
-export { iflowProvider } from '@app/llm/providers/iflow/api';

@@ -1,1 +1,0 @@
-export { kimiProvider } from '@app/llm/providers/kimi/api';

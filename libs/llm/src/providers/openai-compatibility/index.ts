@@ -1,1 +1,0 @@
-export { openaiCompatibilityProvider } from '@app/llm/providers/openai-compatibility/api';

@@ -1,1 +1,0 @@
-export { qwenProvider } from '@app/llm/providers/qwen/api';

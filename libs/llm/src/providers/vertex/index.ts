@@ -1,1 +1,0 @@
-export { vertexProvider } from '@app/llm/providers/vertex/api';
