@@ -8,6 +8,7 @@ import { OAuthHttpRepository } from '@app/oauth';
 import {
   AuthDirSink,
   listenForCallback,
+  LOGIN_PROVIDERS,
   LoginError,
   LoginService,
   loginSpec,
@@ -31,11 +32,17 @@ export interface LoginIo {
   env: NodeJS.ProcessEnv;
 }
 
+/** Every login flow with the other names it accepts, from the provider registry. */
+const LOGIN_NAMES = LOGIN_PROVIDERS.map((p) => {
+  const aliases = loginSpec(p).aliases;
+  return aliases.length ? `${p} (${aliases.join(', ')})` : p;
+}).join(', ');
+
 const USAGE = `Usage: npm run login -- --provider <name> [options]
 
 Sign an account in and save its auth file into auth-dir (as CLIProxyAPI's --login does).
 
-Providers: claude (anthropic), codex, gemini (gemini-cli), antigravity, qwen, kimi, iflow
+Providers (other accepted names in parentheses): ${LOGIN_NAMES}
 
 Options:
   --provider, -p <name>   the account type to sign in (required)

@@ -1,3 +1,4 @@
+import { descriptorOf, oauthOf, type Descriptor } from '@app/providers';
 import type { OAuthProviderId } from '@app/oauth/oauth-endpoints';
 import type { TokenSet } from '@app/oauth/token-client';
 
@@ -58,6 +59,23 @@ function setIf(obj: Json, key: string, value: string | undefined): void {
   if (value) obj[key] = value;
 }
 
+/** TokenSet fields that hold a string. */
+type StringTokenKey = {
+  [K in keyof TokenSet]-?: NonNullable<TokenSet[K]> extends string ? K : never;
+}[keyof TokenSet];
+
+/** The TokenSet fields registry rows name in `oauth.token.refreshWrites`. */
+type RefreshWriteField<D = Descriptor> = D extends {
+  oauth: { token: { refreshWrites: infer W } };
+}
+  ? W[keyof W]
+  : never;
+
+/** A registry row naming a field TokenSet lacks (or one that is not a string) fails here. */
+function tokenKey(field: RefreshWriteField): StringTokenKey {
+  return field;
+}
+
 /**
  * Apply refreshed tokens to an auth file's JSON in CLIProxyAPI's format. Only the token and
  * expiry fields change (plus `last_refresh`); every other field, known or not, is kept as it
@@ -72,7 +90,7 @@ export function applyTokenSet(
   const out: Json = { ...file };
   const expiresAt = tokens.expiresAt;
 
-  if (provider === 'gemini-cli') {
+  if (descriptorOf(provider).authFile.layout === 'google-token') {
     // Gemini CLI files keep the tokens in a Go oauth2.Token object under `token`.
     const token: Json = isObject(out.token) ? { ...out.token } : {};
     token.access_token = tokens.accessToken;
@@ -91,16 +109,11 @@ export function applyTokenSet(
   } else {
     out.access_token = tokens.accessToken;
     setIf(out, 'refresh_token', tokens.refreshToken);
-    if (provider === 'codex' || out.id_token !== undefined) setIf(out, 'id_token', tokens.idToken);
-    if (provider === 'qwen') setIf(out, 'resource_url', tokens.resourceUrl);
-    if (provider === 'iflow') {
-      setIf(out, 'api_key', tokens.apiKey);
-      setIf(out, 'token_type', tokens.tokenType);
-      setIf(out, 'scope', tokens.scope);
-    }
-    if (provider === 'kimi') {
-      setIf(out, 'token_type', tokens.tokenType);
-      setIf(out, 'scope', tokens.scope);
+    if (out.id_token !== undefined) setIf(out, 'id_token', tokens.idToken);
+    // What else the provider's files keep from a token answer (Qwen's host, iFlow's key…).
+    const writes = oauthOf(provider).token?.refreshWrites ?? {};
+    for (const [key, field] of Object.entries(writes)) {
+      setIf(out, key, tokens[tokenKey(field as RefreshWriteField)]);
     }
     if (expiresAt !== undefined) {
       if (!updateExpiryKeys(out, expiresAt)) out.expired = rfc3339(expiresAt);

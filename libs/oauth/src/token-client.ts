@@ -1,3 +1,4 @@
+import { oauthOf, type TokenQuirks } from '@app/providers';
 import type { OAuthEndpoints, OAuthProviderId } from '@app/oauth/oauth-endpoints';
 import type { OAuthHttp, OAuthHttpRequest } from '@app/oauth/oauth-http.repository';
 
@@ -65,7 +66,7 @@ export class OAuthTokenError extends Error {
 export interface TokenCallOptions {
   /** Outbound proxy of the credential. */
   proxyUrl?: string;
-  /** Kimi binds tokens to a device id (`X-Msh-Device-Id`). */
+  /** The login's device id, for providers that bind tokens to one (Kimi). */
   deviceId?: string;
   signal?: AbortSignal;
   /** Clock for `expiresAt` (tests). */
@@ -127,14 +128,11 @@ function parseJson(text: string): Json | undefined {
   }
 }
 
-/** Kimi's token endpoint wants the device headers its CLI sends. */
-function kimiHeaders(deviceId: string | undefined): Record<string, string> {
-  const h: Record<string, string> = {
-    'X-Msh-Platform': 'switchboard',
-    'X-Msh-Version': '1.0.0',
-  };
-  if (deviceId) h['X-Msh-Device-Id'] = deviceId;
-  return h;
+const NO_QUIRKS: TokenQuirks = {};
+
+/** What the provider's token endpoint does differently (registry `oauth.token`). */
+function quirksOf(provider: OAuthProviderId): TokenQuirks {
+  return oauthOf(provider).token ?? NO_QUIRKS;
 }
 
 /** Build the token request in the body format the provider expects. */
@@ -154,10 +152,12 @@ function tokenRequest(
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(present).toString();
   }
-  if (ep.provider === 'iflow' && ep.clientSecret) {
+  const quirks = quirksOf(ep.provider);
+  if (quirks.basicAuth && ep.clientSecret) {
     headers.authorization = `Basic ${Buffer.from(`${ep.clientId}:${ep.clientSecret}`).toString('base64')}`;
   }
-  if (ep.provider === 'kimi') Object.assign(headers, kimiHeaders(opts.deviceId));
+  Object.assign(headers, quirks.headers);
+  if (quirks.deviceIdHeader && opts.deviceId) headers[quirks.deviceIdHeader] = opts.deviceId;
   return {
     method: 'POST',
     url: ep.tokenUrl,
@@ -190,8 +190,9 @@ function oauthError(body: Json | undefined): { code?: string; message?: string }
 
 function classify(status: number, code: string | undefined, provider: OAuthProviderId) {
   if (code && PERMANENT_CODES.has(code)) return 'invalid_grant';
-  // Kimi answers a dead refresh token with a bare 401/403.
-  if (provider === 'kimi' && (status === 401 || status === 403)) return 'invalid_grant';
+  if (quirksOf(provider).unauthorizedIsInvalidGrant && (status === 401 || status === 403)) {
+    return 'invalid_grant';
+  }
   return 'transient';
 }
 
@@ -261,8 +262,8 @@ function toTokenSet(ep: OAuthEndpoints, body: Json, now: number): TokenSet {
   return set;
 }
 
-/** iFlow's chat API takes an API key that comes from the user-info endpoint, not the token. */
-async function iflowUserInfo(
+/** The API key some chat APIs take (iFlow's) comes from the user-info endpoint, not the token. */
+async function userInfoApiKey(
   http: OAuthHttp,
   ep: OAuthEndpoints,
   set: TokenSet,
@@ -316,7 +317,7 @@ async function grant(
     fail(ep, status, body, text, secrets);
   }
   const set = toTokenSet(ep, body, now());
-  if (ep.provider === 'iflow') await iflowUserInfo(http, ep, set, opts);
+  if (quirksOf(ep.provider).apiKeyFromUserInfo) await userInfoApiKey(http, ep, set, opts);
   return set;
 }
 
@@ -335,7 +336,7 @@ export async function exchangeCode(
     client_secret: ep.clientSecret,
     code_verifier: input.codeVerifier,
   };
-  if (ep.provider === 'claude') fields.state = input.state;
+  if (quirksOf(ep.provider).exchangeSendsState) fields.state = input.state;
   return grant(http, ep, fields, [input.code, input.codeVerifier, ep.clientSecret], opts);
 }
 
@@ -352,8 +353,8 @@ export async function refreshToken(
     client_id: ep.clientId,
     client_secret: ep.clientSecret,
   };
-  // Codex asks for the same scopes again so the new id_token still carries the profile claims.
-  if (ep.provider === 'codex') fields.scope = 'openid profile email';
+  const scope = quirksOf(ep.provider).refreshScope;
+  if (scope) fields.scope = scope;
   return grant(http, ep, fields, [token, ep.clientSecret], opts);
 }
 

@@ -74,12 +74,13 @@ export function isRefreshable(c: Credential): boolean {
 }
 
 /**
- * Hot-path check: would the proxy send an expired token with this credential? iFlow is left to
- * the worker because its chat API takes the API key, which outlives the access token.
+ * Hot-path check: would the proxy send an expired token with this credential? One that calls
+ * with an API key (iFlow's chat API takes the key its login yields) is left to the worker: the
+ * key outlives the access token.
  */
 export function needsInlineRefresh(c: Credential, now: number): boolean {
   if (!isRefreshable(c)) return false;
-  if (c.provider === 'iflow' && c.secret.apiKey) return false;
+  if (c.secret.apiKey) return false;
   const s = c.secret;
   if (!s.accessToken) return true;
   return s.expiresAt !== undefined && s.expiresAt <= now + INLINE_EXPIRY_SKEW_MS;

@@ -1,5 +1,6 @@
 import type { OAuthEndpoints, OAuthHttp, OAuthHttpRequest } from '@app/oauth';
-import type { Credential, CredentialProvider } from '@app/routing';
+import { POLLED_QUOTA_ROUTES, quotaRouteOf, type PolledQuotaRoute } from '@app/providers';
+import type { Credential } from '@app/routing';
 import {
   parseAntigravityModels,
   parseClaudeUsage,
@@ -10,25 +11,12 @@ import {
 } from '@app/quota/quota-normalizers';
 import type { QuotaProvider } from '@app/quota/quota.types';
 
-/** The quota API's provider id of each credential provider that has accounts. */
-const QUOTA_PROVIDER_OF: Partial<Record<CredentialProvider, QuotaProvider>> = {
-  antigravity: 'agy',
-  'gemini-cli': 'gemini',
-  codex: 'codex',
-  claude: 'claude',
-  kimi: 'kimi',
-  qwen: 'qwen',
-  iflow: 'iflow',
-};
+/** Providers with a quota endpoint this worker polls (registry `quota.polled`). */
+export const POLLED_QUOTA_PROVIDERS: ReadonlySet<QuotaProvider> = new Set(POLLED_QUOTA_ROUTES);
 
-/** Providers with a quota endpoint this worker polls. */
-export const POLLED_QUOTA_PROVIDERS: ReadonlySet<QuotaProvider> = new Set([
-  'agy',
-  'gemini',
-  'codex',
-  'claude',
-  'kimi',
-]);
+function isPolled(provider: QuotaProvider): provider is PolledQuotaRoute {
+  return POLLED_QUOTA_PROVIDERS.has(provider);
+}
 
 /** The message every provider without a quota endpoint answers with. */
 export function unsupportedQuotaMessage(provider: string): string {
@@ -38,7 +26,7 @@ export function unsupportedQuotaMessage(provider: string): string {
 /** The quota provider id of an OAuth account; undefined for API keys and other kinds. */
 export function quotaProviderOf(c: Credential): QuotaProvider | undefined {
   if (c.kind !== 'oauth' || c.source !== 'file') return undefined;
-  return QUOTA_PROVIDER_OF[c.provider];
+  return quotaRouteOf(c.provider);
 }
 
 const JSON_SUFFIX = /\.json$/i;
@@ -98,6 +86,100 @@ function project(c: Credential): string | undefined {
   return c.secret.projectId?.split(',')[0]?.trim() || undefined;
 }
 
+/** One account's quota call: where its provider API lives and who asks. */
+interface QuotaCall {
+  http: OAuthHttp;
+  /** The provider API (`oauth-endpoints.<provider>.api-base`). */
+  base: string;
+  c: Credential;
+  now: number;
+}
+
+async function antigravityQuota({ http, base, c }: QuotaCall): Promise<QuotaReading> {
+  const body = await call(http, {
+    method: 'POST',
+    url: `${base}/v1internal:fetchAvailableModels`,
+    headers: bearer(c, { 'content-type': 'application/json', 'user-agent': ANTIGRAVITY_UA }),
+    body: JSON.stringify(project(c) ? { project: project(c) } : {}),
+    proxyUrl: c.proxyUrl,
+  });
+  return parseAntigravityModels(body);
+}
+
+async function geminiCliQuota({ http, base, c }: QuotaCall): Promise<QuotaReading> {
+  const headers = bearer(c, { 'content-type': 'application/json', 'user-agent': GEMINI_CLI_UA });
+  const p = project(c);
+  const proxyUrl = c.proxyUrl;
+  const quota = await call(http, {
+    method: 'POST',
+    url: `${base}/v1internal:retrieveUserQuota`,
+    headers,
+    body: JSON.stringify(p ? { project: p } : {}),
+    proxyUrl,
+  });
+  // The tier is a nicety: a failing loadCodeAssist must not lose the quota itself.
+  const tier = await call(http, {
+    method: 'POST',
+    url: `${base}/v1internal:loadCodeAssist`,
+    headers,
+    body: JSON.stringify({
+      cloudaicompanionProject: p,
+      metadata: {
+        ideType: 'IDE_UNSPECIFIED',
+        platform: 'PLATFORM_UNSPECIFIED',
+        pluginType: 'GEMINI',
+        duetProject: p,
+      },
+    }),
+    proxyUrl,
+  }).catch(() => undefined);
+  return parseGeminiCliQuota(quota, tier);
+}
+
+async function claudeQuota({ http, base, c }: QuotaCall): Promise<QuotaReading> {
+  const body = await call(http, {
+    method: 'GET',
+    url: `${base}/api/oauth/usage`,
+    headers: bearer(c, { 'anthropic-beta': CLAUDE_USAGE_BETA }),
+    proxyUrl: c.proxyUrl,
+  });
+  return parseClaudeUsage(body);
+}
+
+async function codexQuota({ http, base, c, now }: QuotaCall): Promise<QuotaReading> {
+  const extra: Record<string, string> = {};
+  if (c.secret.accountId) extra['chatgpt-account-id'] = c.secret.accountId;
+  const body = await call(http, {
+    method: 'GET',
+    url: `${base}/backend-api/wham/usage`,
+    headers: bearer(c, extra),
+    proxyUrl: c.proxyUrl,
+  });
+  return parseCodexUsage(body, now);
+}
+
+async function kimiQuota({ http, base, c }: QuotaCall): Promise<QuotaReading> {
+  const body = await call(http, {
+    method: 'GET',
+    url: `${base}/v1/usages`,
+    headers: bearer(c),
+    proxyUrl: c.proxyUrl,
+  });
+  return parseKimiUsage(body);
+}
+
+/**
+ * The fetcher of every polled quota route, keyed by the registry's derived union: a row with
+ * `quota.polled: true` and no fetcher here fails to type-check.
+ */
+const FETCHERS: Readonly<Record<PolledQuotaRoute, (q: QuotaCall) => Promise<QuotaReading>>> = {
+  agy: antigravityQuota,
+  gemini: geminiCliQuota,
+  claude: claudeQuota,
+  codex: codexQuota,
+  kimi: kimiQuota,
+};
+
 /**
  * Ask a provider's quota endpoint and normalize the answer. `ep.apiBase` is where the
  * endpoints live (Code Assist, api.anthropic.com, chatgpt.com, api.kimi.com/coding).
@@ -109,83 +191,6 @@ export async function fetchQuotaReading(
   c: Credential,
   now: number,
 ): Promise<QuotaReading> {
-  const base = ep.apiBase;
-  const proxyUrl = c.proxyUrl;
-  switch (provider) {
-    case 'agy': {
-      const body = await call(http, {
-        method: 'POST',
-        url: `${base}/v1internal:fetchAvailableModels`,
-        headers: bearer(c, { 'content-type': 'application/json', 'user-agent': ANTIGRAVITY_UA }),
-        body: JSON.stringify(project(c) ? { project: project(c) } : {}),
-        proxyUrl,
-      });
-      return parseAntigravityModels(body);
-    }
-    case 'gemini': {
-      const headers = bearer(c, {
-        'content-type': 'application/json',
-        'user-agent': GEMINI_CLI_UA,
-      });
-      const p = project(c);
-      const quota = await call(http, {
-        method: 'POST',
-        url: `${base}/v1internal:retrieveUserQuota`,
-        headers,
-        body: JSON.stringify(p ? { project: p } : {}),
-        proxyUrl,
-      });
-      // The tier is a nicety: a failing loadCodeAssist must not lose the quota itself.
-      const tier = await call(http, {
-        method: 'POST',
-        url: `${base}/v1internal:loadCodeAssist`,
-        headers,
-        body: JSON.stringify({
-          cloudaicompanionProject: p,
-          metadata: {
-            ideType: 'IDE_UNSPECIFIED',
-            platform: 'PLATFORM_UNSPECIFIED',
-            pluginType: 'GEMINI',
-            duetProject: p,
-          },
-        }),
-        proxyUrl,
-      }).catch(() => undefined);
-      return parseGeminiCliQuota(quota, tier);
-    }
-    case 'claude': {
-      const body = await call(http, {
-        method: 'GET',
-        url: `${base}/api/oauth/usage`,
-        headers: bearer(c, { 'anthropic-beta': CLAUDE_USAGE_BETA }),
-        proxyUrl,
-      });
-      return parseClaudeUsage(body);
-    }
-    case 'codex': {
-      const extra: Record<string, string> = {};
-      if (c.secret.accountId) extra['chatgpt-account-id'] = c.secret.accountId;
-      const body = await call(http, {
-        method: 'GET',
-        url: `${base}/backend-api/wham/usage`,
-        headers: bearer(c, extra),
-        proxyUrl,
-      });
-      return parseCodexUsage(body, now);
-    }
-    case 'kimi': {
-      const body = await call(http, {
-        method: 'GET',
-        url: `${base}/v1/usages`,
-        headers: bearer(c),
-        proxyUrl,
-      });
-      return parseKimiUsage(body);
-    }
-    case 'qwen':
-    case 'iflow':
-    case 'kiro':
-    case 'ghcp':
-      throw new Error(unsupportedQuotaMessage(provider));
-  }
+  if (!isPolled(provider)) throw new Error(unsupportedQuotaMessage(provider));
+  return FETCHERS[provider]({ http, base: ep.apiBase, c, now });
 }

@@ -1,21 +1,14 @@
+import { QUOTA_ROUTES, type QuotaRoute } from '@app/providers';
+
 /**
- * Providers the quota API knows. `agy` is Antigravity and `ghcp` GitHub Copilot, as the control
- * API spells them; the others are the credential provider ids.
+ * Providers the quota API knows: the quota routes of the registry's providers (`agy` is
+ * Antigravity; the others are the credential provider ids), then routes of CLIProxyAPI
+ * providers this gateway has no accounts for (`kiro`, `ghcp` for GitHub Copilot).
  */
-export const QUOTA_PROVIDERS = [
-  'agy',
-  'gemini',
-  'codex',
-  'qwen',
-  'iflow',
-  'kiro',
-  'ghcp',
-  'claude',
-  'kimi',
-] as const;
+export const QUOTA_PROVIDERS: readonly QuotaProvider[] = QUOTA_ROUTES;
 
 /** A provider id as `/api/cliproxy/quota/:provider/:accountId` accepts it. */
-export type QuotaProvider = (typeof QUOTA_PROVIDERS)[number];
+export type QuotaProvider = QuotaRoute;
 
 /** One quota window (Claude `five_hour`, Codex primary) or one model's quota (Antigravity). */
 export interface QuotaWindow {

@@ -1,5 +1,5 @@
 import type { OAuthEndpoints } from '@app/oauth/oauth-endpoints';
-import type { LoginProvider } from '@app/oauth/login/login-provider';
+import { loginSpec, type LoginProvider } from '@app/oauth/login/login-provider';
 
 /** The per-login values that go into an authorize URL. */
 export interface AuthorizeParams {
@@ -9,11 +9,13 @@ export interface AuthorizeParams {
   codeChallenge?: string;
 }
 
+const PLACEHOLDER = /^\{(client_id|redirect_uri|scope|state)\}$/;
+
 /**
  * The browser URL that starts a redirect login, with the parameters each provider's own CLI
- * sends (CLIProxyAPI sends the same): Claude wants `code=true`; Codex the simplified-flow flags;
- * Google offline access with forced consent (so a refresh token comes back every time); iFlow
- * its own `redirect` parameter and phone login.
+ * sends (CLIProxyAPI sends the same), in their order: the registry row's `authorize` template
+ * (Claude wants `code=true`; Codex the simplified-flow flags; Google offline access with forced
+ * consent, so a refresh token comes back every time; iFlow its own `redirect` parameter).
  */
 export function buildAuthorizeUrl(
   provider: LoginProvider,
@@ -21,55 +23,29 @@ export function buildAuthorizeUrl(
   p: AuthorizeParams,
 ): string {
   if (!ep.authorizeUrl) throw new Error(`${provider} has no authorize URL (it uses a device code)`);
-  const q = new URLSearchParams();
-  const scope = ep.scopes.join(' ');
-  const pkce = () => {
-    if (!p.codeChallenge) throw new Error(`${provider} needs a PKCE challenge`);
-    q.set('code_challenge', p.codeChallenge);
-    q.set('code_challenge_method', 'S256');
+  const template = loginSpec(provider).authorize;
+  if (!template) throw new Error(`${provider} uses a device code, not an authorize URL`);
+  const values: Record<string, string> = {
+    client_id: ep.clientId,
+    redirect_uri: p.redirectUri,
+    scope: ep.scopes.join(' '),
+    state: p.state,
   };
-  switch (provider) {
-    case 'anthropic':
-      q.set('code', 'true');
-      q.set('client_id', ep.clientId);
-      q.set('response_type', 'code');
-      q.set('redirect_uri', p.redirectUri);
-      q.set('scope', scope);
-      pkce();
-      q.set('state', p.state);
-      break;
-    case 'codex':
-      q.set('client_id', ep.clientId);
-      q.set('response_type', 'code');
-      q.set('redirect_uri', p.redirectUri);
-      q.set('scope', scope);
-      q.set('state', p.state);
-      pkce();
-      q.set('prompt', 'login');
-      q.set('id_token_add_organizations', 'true');
-      q.set('codex_cli_simplified_flow', 'true');
-      break;
-    case 'gemini':
-    case 'antigravity':
-      q.set('access_type', 'offline');
-      q.set('client_id', ep.clientId);
-      if (p.codeChallenge) pkce();
-      q.set('prompt', 'consent');
-      q.set('redirect_uri', p.redirectUri);
-      q.set('response_type', 'code');
-      q.set('scope', scope);
-      q.set('state', p.state);
-      break;
-    case 'iflow':
-      q.set('loginMethod', 'phone');
-      q.set('type', 'phone');
-      q.set('redirect', p.redirectUri);
-      q.set('state', p.state);
-      q.set('client_id', ep.clientId);
-      break;
-    case 'qwen':
-    case 'kimi':
-      throw new Error(`${provider} uses a device code, not an authorize URL`);
+  const q = new URLSearchParams();
+  for (const item of template) {
+    if (item === '{pkce}' || item === '{pkce?}') {
+      if (!p.codeChallenge) {
+        if (item === '{pkce}') throw new Error(`${provider} needs a PKCE challenge`);
+        continue;
+      }
+      q.set('code_challenge', p.codeChallenge);
+      q.set('code_challenge_method', 'S256');
+      continue;
+    }
+    const eq = item.indexOf('=');
+    const value = item.slice(eq + 1);
+    const name = PLACEHOLDER.exec(value)?.[1];
+    q.set(item.slice(0, eq), name ? values[name] : value);
   }
   const sep = ep.authorizeUrl.includes('?') ? '&' : '?';
   return `${ep.authorizeUrl}${sep}${q.toString()}`;

@@ -1,19 +1,20 @@
-import type { OAuthProviderId } from '@app/oauth/oauth-endpoints';
+import {
+  OAUTH_DESCRIPTORS,
+  type LoginFlow,
+  type LoginProvider,
+  type OAuthProviderId,
+} from '@app/providers';
 
 /**
  * A login flow's name, as CLIProxyAPI's sessions and `oauth-callback` bodies spell it
- * (`anthropic`, not `claude`; `gemini` for the Gemini CLI account).
+ * (`anthropic`, not `claude`; `gemini` for the Gemini CLI account). From the registry.
  */
-export type LoginProvider =
-  'anthropic' | 'codex' | 'gemini' | 'antigravity' | 'qwen' | 'kimi' | 'iflow';
-
-/** Browser redirect with a code, or RFC 8628 device authorization. */
-export type LoginFlow = 'redirect' | 'device';
+export type { LoginFlow, LoginProvider } from '@app/providers';
 
 /** What the gateway, the CLI and the session store need to know about one login flow. */
 export interface LoginProviderSpec {
   readonly id: LoginProvider;
-  /** The OAuth endpoint table (`oauth-endpoints.<key>`) the flow uses. */
+  /** The OAuth endpoint table (`oauth-endpoints.<key>`) the flow uses: the provider's id. */
   readonly oauth: OAuthProviderId;
   /** `GET /v0/management/<route>-auth-url`. */
   readonly route: string;
@@ -24,106 +25,59 @@ export interface LoginProviderSpec {
   readonly pkce: boolean;
   /** For messages and the CLI. */
   readonly label: string;
+  /** How the panel's login menu names it. */
+  readonly title: string;
+  /** Other names the CLI and `oauth-callback` accept. */
+  readonly aliases: readonly string[];
+  /** The login takes a Google Cloud project (`?project_id=`). */
+  readonly asksProject: boolean;
+  /** The authorize URL's query template (redirect flows; see libs/providers). */
+  readonly authorize?: readonly string[];
+  /** The token endpoint binds tokens to a device id the login mints. */
+  readonly mintsDeviceId: boolean;
 }
 
-const SPECS: Readonly<Record<LoginProvider, LoginProviderSpec>> = {
-  anthropic: {
-    id: 'anthropic',
-    oauth: 'claude',
-    route: 'anthropic',
-    flow: 'redirect',
-    callbackPath: '/anthropic/callback',
-    pkce: true,
-    label: 'Claude',
-  },
-  codex: {
-    id: 'codex',
-    oauth: 'codex',
-    route: 'codex',
-    flow: 'redirect',
-    callbackPath: '/codex/callback',
-    pkce: true,
-    label: 'Codex',
-  },
-  gemini: {
-    id: 'gemini',
-    oauth: 'gemini-cli',
-    route: 'gemini-cli',
-    flow: 'redirect',
-    callbackPath: '/google/callback',
-    pkce: false,
-    label: 'Gemini CLI',
-  },
-  antigravity: {
-    id: 'antigravity',
-    oauth: 'antigravity',
-    route: 'antigravity',
-    flow: 'redirect',
-    callbackPath: '/antigravity/callback',
-    // Antigravity's OAuth client requires PKCE; Google accepts it for any client.
-    pkce: true,
-    label: 'Antigravity',
-  },
-  qwen: {
-    id: 'qwen',
-    oauth: 'qwen',
-    route: 'qwen',
-    flow: 'device',
-    // Qwen pairs its device flow with a PKCE verifier.
-    pkce: true,
-    label: 'Qwen',
-  },
-  kimi: {
-    id: 'kimi',
-    oauth: 'kimi',
-    route: 'kimi',
-    flow: 'device',
-    pkce: false,
-    label: 'Kimi',
-  },
-  iflow: {
-    id: 'iflow',
-    oauth: 'iflow',
-    route: 'iflow',
-    flow: 'redirect',
-    callbackPath: '/iflow/callback',
-    pkce: false,
-    label: 'iFlow',
-  },
-};
+const SPECS = new Map<LoginProvider, LoginProviderSpec>(
+  OAUTH_DESCRIPTORS.map((d) => {
+    const login = d.oauth.login;
+    const spec: LoginProviderSpec = {
+      id: login.id,
+      oauth: d.id,
+      route: login.route,
+      flow: login.flow,
+      callbackPath: 'callbackPath' in login ? login.callbackPath : undefined,
+      pkce: login.pkce,
+      label: d.label,
+      title: login.title,
+      aliases: login.aliases,
+      asksProject: 'asksProject' in login && login.asksProject,
+      authorize: 'authorize' in login ? login.authorize : undefined,
+      mintsDeviceId: 'token' in d.oauth && 'deviceIdHeader' in d.oauth.token,
+    };
+    return [login.id, Object.freeze(spec)];
+  }),
+);
 
-/** Every login flow, in the order the routes are listed. */
-export const LOGIN_PROVIDERS: readonly LoginProvider[] = Object.keys(SPECS) as LoginProvider[];
+/** Every login flow, in registry order. */
+export const LOGIN_PROVIDERS: readonly LoginProvider[] = [...SPECS.keys()];
 
 /** The spec of one login flow. */
 export function loginSpec(provider: LoginProvider): LoginProviderSpec {
-  return SPECS[provider];
+  return SPECS.get(provider)!;
 }
 
 // Every spelling CLIProxyAPI's `oauth-callback` and login commands accept, plus our own ids.
-const ALIASES: Readonly<Record<string, LoginProvider>> = {
-  anthropic: 'anthropic',
-  claude: 'anthropic',
-  codex: 'codex',
-  openai: 'codex',
-  gemini: 'gemini',
-  'gemini-cli': 'gemini',
-  google: 'gemini',
-  antigravity: 'antigravity',
-  'anti-gravity': 'antigravity',
-  qwen: 'qwen',
-  kimi: 'kimi',
-  iflow: 'iflow',
-  'i-flow': 'iflow',
-};
+const ALIASES = new Map<string, LoginProvider>(
+  [...SPECS.values()].flatMap((s) => [s.id, ...s.aliases].map((name) => [name, s.id] as const)),
+);
 
 /** The login flow a user-supplied provider name means, or undefined. */
 export function normalizeLoginProvider(name: string | undefined): LoginProvider | undefined {
   if (!name) return undefined;
-  return ALIASES[name.trim().toLowerCase()];
+  return ALIASES.get(name.trim().toLowerCase());
 }
 
 /** The redirect flow whose gateway landing path this is (`/google/callback` → gemini). */
 export function providersForCallbackPath(path: string): LoginProvider[] {
-  return LOGIN_PROVIDERS.filter((p) => SPECS[p].callbackPath === path);
+  return LOGIN_PROVIDERS.filter((p) => loginSpec(p).callbackPath === path);
 }

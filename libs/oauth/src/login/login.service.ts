@@ -12,16 +12,7 @@ import {
   requestDeviceCode,
   type TokenSet,
 } from '@app/oauth/token-client';
-import {
-  AccountCallError,
-  discoverAntigravityProject,
-  extractBxAuth,
-  fetchGoogleEmail,
-  iflowKeyFromCookie,
-  listGcpProjects,
-  setupGeminiProject,
-  type OnboardOptions,
-} from '@app/oauth/login/account.client';
+import { AccountCallError, type OnboardOptions } from '@app/oauth/login/account.client';
 import { buildAuthFile, type LoginAccount } from '@app/oauth/login/auth-file.builder';
 import type { AuthFileSink } from '@app/oauth/login/auth-file.sink';
 import { buildAuthorizeUrl } from '@app/oauth/login/authorize-url';
@@ -41,6 +32,9 @@ import {
   type LoginStatus,
 } from '@app/oauth/login/login-session.types';
 import { createPkce, newLoginState, stateProblem } from '@app/oauth/login/pkce';
+import type { LoginContext } from '@app/oauth/login/login-module';
+import { LOGIN_MODULES } from '@app/oauth/login/providers';
+import { iflowCookieLogin } from '@app/oauth/login/providers/iflow.login';
 
 /** Google Cloud's project list (for Gemini CLI `project_id=ALL`). */
 export const GCP_PROJECTS_URL = 'https://cloudresourcemanager.googleapis.com/v1/projects';
@@ -117,6 +111,8 @@ function describe(err: unknown): string {
 export class LoginService {
   private readonly now: () => number;
   private readonly poller: DevicePoller;
+  /** What login modules may call. */
+  private readonly context: LoginContext;
 
   constructor(
     private readonly config: () => OAuthEndpointsConfig,
@@ -126,6 +122,13 @@ export class LoginService {
     private readonly opts: LoginServiceOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.context = {
+      http,
+      endpoints: (provider) => resolveOAuthEndpoints(this.config(), provider),
+      projectsUrl: opts.projectsUrl ?? GCP_PROJECTS_URL,
+      onboard: opts.onboard,
+      log: opts.log,
+    };
     this.poller = new DevicePoller(store, (state) => this.pollDevice(state), {
       owner: opts.owner ?? randomBytes(6).toString('hex'),
       sweepMs: opts.sweepMs,
@@ -161,7 +164,7 @@ export class LoginService {
     if (pkce) session.codeVerifier = pkce.verifier;
 
     if (spec.flow === 'device') {
-      const deviceId = provider === 'kimi' ? randomUUID() : undefined;
+      const deviceId = spec.mintsDeviceId ? randomUUID() : undefined;
       let dc;
       try {
         dc = await requestDeviceCode(
@@ -201,7 +204,7 @@ export class LoginService {
       throw new LoginError(500, `no redirect-uri for ${spec.oauth} in oauth-endpoints`);
     }
     session.redirectUri = redirectUri;
-    if (provider === 'gemini' && opts.projectId?.trim()) session.projectId = opts.projectId.trim();
+    if (spec.asksProject && opts.projectId?.trim()) session.projectId = opts.projectId.trim();
     const url = buildAuthorizeUrl(provider, ep, {
       state,
       redirectUri,
@@ -317,87 +320,9 @@ export class LoginService {
     return { fileName: draft.name, path, email: draft.email };
   }
 
-  /** Fetch what the auth file needs beyond the tokens (email, project, plan…). */
-  private async enrich(session: LoginSession, token: TokenSet): Promise<LoginAccount> {
-    const provider = session.provider;
-    switch (provider) {
-      case 'anthropic':
-        return { kind: 'anthropic', token };
-      case 'codex':
-        return { kind: 'codex', token };
-      case 'qwen':
-        return { kind: 'qwen', token };
-      case 'kimi':
-        return { kind: 'kimi', token, deviceId: session.device?.deviceId ?? '' };
-      case 'iflow':
-        if (!token.apiKey) throw new Error('iFlow returned no API key for this account');
-        return { kind: 'iflow', token };
-      case 'gemini': {
-        const ep = this.endpoints('gemini');
-        const email = await fetchGoogleEmail(this.http, ep, token.accessToken);
-        const requested = session.projectId;
-        if (requested?.toUpperCase() === 'ALL') {
-          const ids = await listGcpProjects(
-            this.http,
-            this.opts.projectsUrl ?? GCP_PROJECTS_URL,
-            token.accessToken,
-          );
-          if (!ids.length)
-            throw new Error('no Google Cloud projects are available for this account');
-          const projects: string[] = [];
-          for (const id of ids) {
-            const p = await setupGeminiProject(
-              this.http,
-              ep,
-              token.accessToken,
-              id,
-              this.opts.onboard,
-            );
-            if (!projects.includes(p.projectId)) projects.push(p.projectId);
-          }
-          return {
-            kind: 'gemini',
-            token,
-            email,
-            projectId: projects.join(','),
-            auto: false,
-            endpoints: ep,
-          };
-        }
-        const p = await setupGeminiProject(
-          this.http,
-          ep,
-          token.accessToken,
-          requested,
-          this.opts.onboard,
-        );
-        return {
-          kind: 'gemini',
-          token,
-          email,
-          projectId: p.projectId,
-          auto: p.auto,
-          endpoints: ep,
-        };
-      }
-      case 'antigravity': {
-        const ep = this.endpoints('antigravity');
-        const email = await fetchGoogleEmail(this.http, ep, token.accessToken);
-        let projectId: string | undefined;
-        try {
-          projectId = await discoverAntigravityProject(
-            this.http,
-            ep,
-            token.accessToken,
-            this.opts.onboard,
-          );
-        } catch (err) {
-          // CLIProxyAPI saves the login without a project too; requests then fail visibly.
-          this.opts.log?.warn(`antigravity: no Code Assist project for ${email}: ${describe(err)}`);
-        }
-        return { kind: 'antigravity', token, email, projectId };
-      }
-    }
+  /** Fetch what the auth file needs beyond the tokens, through the flow's login module. */
+  private enrich(session: LoginSession, token: TokenSet): Promise<LoginAccount> {
+    return LOGIN_MODULES[session.provider].account(this.context, session, token);
   }
 
   /** One poll of a device login (the DevicePoller's step). */
@@ -455,39 +380,7 @@ export class LoginService {
   async loginWithIflowCookie(
     cookie: string,
   ): Promise<LoginDone & { expired?: string; type: 'iflow' }> {
-    const raw = cookie.trim();
-    if (!raw) throw new LoginError(400, 'cookie is required');
-    const bxAuth = extractBxAuth(raw);
-    if (!bxAuth) throw new LoginError(400, 'cookie must contain BXAuth');
-    const normalized = raw.endsWith(';') ? raw : `${raw};`;
-    for (const file of await this.sink.readAll()) {
-      if (!file.text.includes(bxAuth)) continue;
-      try {
-        const data = JSON.parse(file.text) as { cookie?: unknown };
-        if (typeof data.cookie === 'string' && extractBxAuth(data.cookie) === bxAuth) {
-          throw new LoginError(409, 'duplicate BXAuth found', { existing_file: file.name });
-        }
-      } catch (err) {
-        if (err instanceof LoginError) throw err;
-      }
-    }
-    let key;
-    try {
-      key = await iflowKeyFromCookie(this.http, this.endpoints('iflow'), normalized);
-    } catch (err) {
-      throw new LoginError(400, describe(err));
-    }
-    const draft = buildAuthFile(
-      { kind: 'iflow-cookie', apiKey: key.apiKey, name: key.name, expire: key.expireTime, bxAuth },
-      this.now(),
-    );
-    let path: string;
-    try {
-      path = await this.sink.write(draft.name, draft.json);
-    } catch (err) {
-      throw new LoginError(500, `failed to save authentication tokens: ${describe(err)}`);
-    }
-    return { fileName: draft.name, path, email: key.name, expired: key.expireTime, type: 'iflow' };
+    return iflowCookieLogin(this.context, this.sink, cookie, this.now());
   }
 
   /**
