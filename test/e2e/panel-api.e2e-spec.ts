@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { keyId } from '@app/common';
+import { defaultOAuthEndpoints, OAUTH_PROVIDERS } from '@app/oauth';
+import { CREDENTIAL_PROVIDERS } from '@app/providers';
 import { FakeUpstream } from '@test/fakes';
 import { startGateway, type TestGateway } from '@test/utils/gateway-harness';
 import { uniquePrefix, waitFor } from '@test/utils/env';
 
 // The management routes behind the panel: named client keys (and the 401 for an expired one in
 // every wire format), the traffic summary, the attempt chain in the request log, the attention
-// list, "test this account", and compressed JSON answers.
+// list, "test this account", the provider registry the panel's menus come from, and compressed
+// JSON answers.
 
 const ADMIN = 'panel-api-admin';
 const CLIENT = 'sk-panel-api-client-0001';
@@ -378,6 +381,39 @@ claude-api-key:
       status: 400,
       body: { error: 'auth_index: name the credential to test' },
     });
+  });
+
+  it('should list the provider registry the panel builds its menus from, without secrets', async () => {
+    const res = await mgmt('providers');
+    expect(res.status).toBe(200);
+    const providers = res.body.providers as Json[];
+    expect(providers.map((p) => p.id)).toEqual([...CREDENTIAL_PROVIDERS]);
+    expect(providers.find((p) => p.id === 'claude')).toEqual({
+      id: 'claude',
+      label: 'Claude',
+      aliases: ['anthropic'],
+      http: true,
+      api_keys: { section: 'claude-api-key', label: expect.any(String) },
+      auth_file_types: ['claude'],
+      login: {
+        route: 'anthropic',
+        title: expect.any(String),
+        flow: 'redirect',
+        asks_project: false,
+        aliases: expect.arrayContaining(['anthropic', 'claude']),
+      },
+      quota: { route: 'claude', polled: true },
+    });
+    expect(res.body.foreign_quota_routes).toMatchObject({ kiro: 'kiro', copilot: 'ghcp' });
+    // Built-in OAuth clients stay in the gateway: the answer names routes, not credentials.
+    const text = JSON.stringify(res.body);
+    for (const id of OAUTH_PROVIDERS) {
+      const ep = defaultOAuthEndpoints(id);
+      expect(text).not.toContain(ep.clientId);
+      if (ep.clientSecret) expect(text).not.toContain(ep.clientSecret);
+    }
+    const anonymous = await fetch(`${gw.url}/v0/management/providers`);
+    expect(anonymous.status).toBe(401);
   });
 
   /** A raw GET: the body as it came over the wire, and its headers. */

@@ -4,6 +4,7 @@ import { ApiClient } from './lib/api-client';
 import { formatRelative, formatTime } from './lib/format';
 import { PAGES, pageFromHash, type PageId } from './lib/routes';
 import type { AttentionReport } from './lib/types';
+import type { ProvidersAnswer } from './lib/providers';
 import { clearKey, loadKey, saveKey } from './lib/session';
 import { Cluster } from './pages/cluster';
 import { Credentials } from './pages/credentials';
@@ -83,9 +84,14 @@ function Shell({ api, signOut }: { api: ApiClient; signOut: (m?: string) => void
       gatewayDown: attention.error?.status === 0,
     };
   }, [attention.data, attention.error]);
+  // The provider registry the login menu, key lists and quota links come from.
+  const providers = useResource(
+    (signal) => api.get<ProvidersAnswer>('/v0/management/providers', undefined, signal),
+    [api],
+  ).data;
   const ctx = useMemo<PanelContext>(
-    () => ({ api, notify, signOut, health, attention }),
-    [api, notify, signOut, health, attention],
+    () => ({ api, notify, signOut, health, attention, providers }),
+    [api, notify, signOut, health, attention, providers],
   );
   const title = PAGES.find((p) => p.id === page)?.title ?? '';
   return (

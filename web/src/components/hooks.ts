@@ -3,6 +3,7 @@ import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hoo
 import type { ApiClient } from '../lib/api-client';
 import { queryFromHash } from '../lib/routes';
 import type { AttentionReport, ClientKeyList } from '../lib/types';
+import type { ProvidersAnswer } from '../lib/providers';
 import { ApiError } from '../lib/api-error';
 import { followStream, type StreamState } from '../lib/sse-client';
 import type { SseEvent } from '../lib/sse-parser';
@@ -22,6 +23,8 @@ export interface PanelContext {
   health: PanelHealth;
   /** The latest "needs attention" report (polled every 5 s by the shell). */
   attention: Resource<AttentionReport>;
+  /** The gateway's provider registry (loaded once by the shell; undefined until it arrives). */
+  providers: ProvidersAnswer | undefined;
   /** Announce the outcome of an action in the shared status region. */
   notify: (message: string, kind?: 'ok' | 'error') => void;
   /** The key was refused: back to sign-in with this message. */

@@ -2,9 +2,8 @@
 // provider. Each form reads into the entry config.yaml holds, or into problems that name the
 // setting (`claude-api-key[2].base-url: …`), as the gateway's own validation does.
 
-/** The key-list sections a form edits. */
-export const KEY_SECTIONS = ['claude-api-key', 'gemini-api-key', 'codex-api-key'] as const;
-export type KeySection = (typeof KEY_SECTIONS)[number];
+/** A key-list section a form edits (`claude-api-key`…; the gateway's registry lists them). */
+export type KeySection = string;
 
 /** A `{name, alias}` model of an entry. */
 export interface ModelAlias {

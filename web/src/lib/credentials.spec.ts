@@ -1,6 +1,8 @@
 import { credentialRow, filterRows, quotaBars, quotaWindowName } from './credentials';
 
 const NOW = Date.parse('2025-05-01T10:00:00Z');
+/** Where quotas live, as lib/providers.ts derives it from the gateway's registry. */
+const ROUTES = { claude: 'claude', 'gemini-cli': 'gemini', antigravity: 'agy' };
 
 describe('credentialRow', () => {
   it('should call an enabled file without problems active', () => {
@@ -13,6 +15,7 @@ describe('credentialRow', () => {
         status: 'active',
       },
       NOW,
+      ROUTES,
     );
     expect(row).toMatchObject({
       provider: 'claude',
@@ -28,6 +31,7 @@ describe('credentialRow', () => {
     const row = credentialRow(
       { name: 'x.json', type: 'codex', disabled: true, next_retry_after: '2025-05-01T11:00:00Z' },
       NOW,
+      ROUTES,
     );
     expect(row.state).toBe('disabled');
     expect(row.disabled).toBe(true);
@@ -42,6 +46,7 @@ describe('credentialRow', () => {
         next_retry_after: '2025-05-01T10:30:00Z',
       },
       NOW,
+      ROUTES,
     );
     expect(cooling).toMatchObject({
       state: 'cooling',
@@ -52,6 +57,7 @@ describe('credentialRow', () => {
     const over = credentialRow(
       { name: 'x.json', type: 'gemini-cli', next_retry_after: '2025-05-01T09:00:00Z' },
       NOW,
+      ROUTES,
     );
     expect(over.state).toBe('active');
   });
@@ -71,6 +77,7 @@ describe('credentialRow', () => {
         ],
       },
       NOW,
+      ROUTES,
     );
     expect(row.state).toBe('error');
     expect(row.detail).toBe('invalid_grant');
@@ -91,6 +98,7 @@ describe('credentialRow', () => {
         failed: 2,
       },
       NOW,
+      ROUTES,
     );
     expect(row).toMatchObject({
       state: 'cooling',
@@ -109,6 +117,7 @@ describe('credentialRow', () => {
         cooldowns: [{ model: '*', until: '2025-05-01T10:10:00Z', message: 'HTTP 429' }],
       },
       NOW,
+      ROUTES,
     );
     expect(row).toMatchObject({
       state: 'cooling',
@@ -119,7 +128,11 @@ describe('credentialRow', () => {
   });
 
   it('should not offer file actions or quota for config entries', () => {
-    const row = credentialRow({ name: 'claude-api-key[0]', type: 'claude', source: 'config' }, NOW);
+    const row = credentialRow(
+      { name: 'claude-api-key[0]', type: 'claude', source: 'config' },
+      NOW,
+      ROUTES,
+    );
     expect(row.isFile).toBe(false);
     expect(row.quota).toBeUndefined();
   });

@@ -32,29 +32,21 @@ export interface CredentialRow {
   lastError?: { status: number; message: string; at: string };
 }
 
-/** Credential providers → quota providers of `/api/cliproxy/quota/:provider/:accountId`. */
-const QUOTA_PROVIDER: Readonly<Record<string, string>> = {
-  antigravity: 'agy',
-  'gemini-cli': 'gemini',
-  gemini: 'gemini',
-  codex: 'codex',
-  qwen: 'qwen',
-  iflow: 'iflow',
-  kiro: 'kiro',
-  'github-copilot': 'ghcp',
-  copilot: 'ghcp',
-  claude: 'claude',
-  kimi: 'kimi',
-};
-
 function future(iso: string | undefined, now: number): iso is string {
   if (!iso) return false;
   const t = Date.parse(iso);
   return Number.isFinite(t) && t > now;
 }
 
-/** The table row of an auth-files entry, with its state decided at `now`. */
-export function credentialRow(f: AuthFile, now = Date.now()): CredentialRow {
+/**
+ * The table row of an auth-files entry, with its state decided at `now`. `quotaRoutes` (provider
+ * or auth-file type → quota route, lib/providers.ts) says where its quota lives.
+ */
+export function credentialRow(
+  f: AuthFile,
+  now = Date.now(),
+  quotaRoutes: Readonly<Record<string, string>> = {},
+): CredentialRow {
   const provider = f.provider || f.type || 'unknown';
   const modelCooldowns: { model: string; until: string }[] = [];
   let whole: { until: string; message?: string } | undefined;
@@ -98,7 +90,7 @@ export function credentialRow(f: AuthFile, now = Date.now()): CredentialRow {
   // account_type is the kind of login (oauth, api_key), not a plan
   const plan = f.id_token?.plan_type;
   if (plan) row.plan = plan;
-  const quotaProvider = QUOTA_PROVIDER[provider];
+  const quotaProvider = quotaRoutes[provider];
   if (quotaProvider && row.isFile) {
     // snapshots are per credential: its auth_index names it even when accounts share an email
     row.quota = { provider: quotaProvider, accountId: f.auth_index || f.name };

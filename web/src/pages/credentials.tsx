@@ -12,6 +12,7 @@ import {
 } from '../lib/credentials';
 import { formatCount, formatPercent, formatRelative, formatTime, maskSecret } from '../lib/format';
 import type { AuthFile, AuthStatus, AuthUrl, ProbeResult, QuotaSnapshot } from '../lib/types';
+import { keySections, loginOptions, quotaRoutes, type LoginOption } from '../lib/providers';
 
 const STATE_TONE: Record<CredentialState, Tone> = {
   active: 'ok',
@@ -249,17 +250,6 @@ function UploadForm({ onUploaded }: { onUploaded: () => void }) {
   );
 }
 
-/** OAuth logins the gateway can start, with the route segment of each. */
-const LOGINS = [
-  { id: 'anthropic', label: 'Claude (Anthropic)' },
-  { id: 'codex', label: 'Codex (ChatGPT)' },
-  { id: 'gemini-cli', label: 'Gemini CLI (Google)', project: true },
-  { id: 'antigravity', label: 'Antigravity (Google)' },
-  { id: 'qwen', label: 'Qwen (device code)' },
-  { id: 'kimi', label: 'Kimi (device code)' },
-  { id: 'iflow', label: 'iFlow' },
-] as const;
-
 type LoginState =
   | { kind: 'idle' }
   | {
@@ -276,12 +266,14 @@ type LoginState =
 
 /** Start an OAuth login and poll its status until the account file is written. */
 function OAuthLogin({ onDone }: { onDone: () => void }) {
-  const { api } = usePanel();
-  const [provider, setProvider] = useState<string>(LOGINS[0].id);
+  const { api, providers } = usePanel();
+  // The logins the gateway can start, from its provider registry.
+  const logins = useMemo(() => loginOptions(providers), [providers]);
+  const [provider, setProvider] = useState<string>('');
   const [project, setProject] = useState('');
   const [login, setLogin] = useState<LoginState>({ kind: 'idle' });
   const { busy, run } = useAction();
-  const selected = LOGINS.find((l) => l.id === provider) ?? LOGINS[0];
+  const selected: LoginOption | undefined = logins.find((l) => l.id === provider) ?? logins[0];
 
   useEffect(() => {
     if (login.kind !== 'waiting') return;
@@ -324,9 +316,10 @@ function OAuthLogin({ onDone }: { onDone: () => void }) {
 
   const start = (e: Event) => {
     e.preventDefault();
+    if (!selected) return;
     void run(async () => {
       const query =
-        'project' in selected && project.trim()
+        selected.project && project.trim()
           ? { project_id: project.trim(), is_webui: true }
           : { is_webui: true };
       const r = await api.get<AuthUrl>(`/v0/management/${selected.id}-auth-url`, query);
@@ -349,16 +342,16 @@ function OAuthLogin({ onDone }: { onDone: () => void }) {
         <label for="oauth-provider">Provider</label>
         <select
           id="oauth-provider"
-          value={provider}
+          value={selected?.id ?? ''}
           onChange={(e) => setProvider(e.currentTarget.value)}
         >
-          {LOGINS.map((l) => (
+          {logins.map((l) => (
             <option key={l.id} value={l.id}>
               {l.label}
             </option>
           ))}
         </select>
-        {'project' in selected && (
+        {selected?.project && (
           <>
             <label for="oauth-project">
               Google Cloud project (optional, ALL for every project)
@@ -370,7 +363,11 @@ function OAuthLogin({ onDone }: { onDone: () => void }) {
             />
           </>
         )}
-        <button type="submit" class="primary" disabled={busy || login.kind === 'waiting'}>
+        <button
+          type="submit"
+          class="primary"
+          disabled={busy || !selected || login.kind === 'waiting'}
+        >
           Start login
         </button>
       </form>
@@ -515,16 +512,13 @@ interface KeyEntry {
   'api-key-entries'?: { 'api-key'?: string }[];
 }
 
-const KEY_SECTIONS = [
-  'gemini-api-key',
-  'claude-api-key',
-  'codex-api-key',
-  'vertex-api-key',
-  'openai-compatibility',
-] as const;
-
 function ConfigKeys() {
-  const { api } = usePanel();
+  const { api, providers } = usePanel();
+  // The API-key lists of the gateway's provider registry, then the OpenAI-compatible entries.
+  const sections = useMemo(
+    () => [...keySections(providers).map((k) => k.section), 'openai-compatibility'],
+    [providers],
+  );
   const config = useResource(
     (signal) => api.get<Record<string, unknown>>('/v0/management/config', undefined, signal),
     [api],
@@ -533,7 +527,7 @@ function ConfigKeys() {
   const rows = useMemo(() => {
     const out: { section: string; key: string; baseUrl: string; models: string; prefix: string }[] =
       [];
-    for (const section of KEY_SECTIONS) {
+    for (const section of sections) {
       const list = config.data?.[section];
       if (!Array.isArray(list)) continue;
       for (const raw of list as KeyEntry[]) {
@@ -557,7 +551,7 @@ function ConfigKeys() {
       }
     }
     return out;
-  }, [config.data]);
+  }, [config.data, sections]);
   return (
     <Loadable data={config.data} error={config.error} what="Config API keys">
       {() =>
@@ -672,7 +666,7 @@ function AccountFilters({
 
 /** Accounts (auth files) with state, counters, quota and tests; uploads; OAuth logins; config keys. */
 export function Credentials() {
-  const { api } = usePanel();
+  const { api, providers: registry } = usePanel();
   const hashQuery = useHashQuery();
   const files = useResource(
     (signal) => api.get<{ files: AuthFile[] }>('/v0/management/auth-files', undefined, signal),
@@ -692,7 +686,11 @@ export function Credentials() {
       status: hashQuery.status ?? '',
     });
   }, [hashQuery]);
-  const rows = useMemo(() => (files.data?.files ?? []).map((f) => credentialRow(f)), [files.data]);
+  const routes = useMemo(() => quotaRoutes(registry), [registry]);
+  const rows = useMemo(
+    () => (files.data?.files ?? []).map((f) => credentialRow(f, Date.now(), routes)),
+    [files.data, routes],
+  );
   const providers = useMemo(() => [...new Set(rows.map((r) => r.provider))].sort(), [rows]);
   const shown = useMemo(() => filterRows(rows, filter), [rows, filter]);
   return (

@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { asApiError, useAction, usePanel, useResource } from '../components/hooks';
 import { Loadable } from '../components/ui';
 import {
   compatEntry,
-  KEY_SECTIONS,
   modelsText,
   upstreamKeyEntry,
   type CompatForm as CompatFields,
@@ -13,14 +12,12 @@ import {
   type UpstreamKeyForm as KeyFields,
 } from '../lib/config-forms';
 import { maskSecret } from '../lib/format';
+import { keySections } from '../lib/providers';
 
 type Entry = Record<string, unknown>;
 
-const SECTION_LABEL: Record<KeySection, string> = {
-  'claude-api-key': 'Claude (claude-api-key)',
-  'gemini-api-key': 'Gemini (gemini-api-key)',
-  'codex-api-key': 'Codex / OpenAI Responses (codex-api-key)',
-};
+/** The section the form opens on (most teams start with Claude keys). */
+const FIRST_SECTION = 'claude-api-key';
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
@@ -104,10 +101,11 @@ const EMPTY_KEY: KeyFields = {
   models: '',
 };
 
-/** Add or edit one API-key entry of claude-api-key, gemini-api-key or codex-api-key. */
+/** Add or edit one entry of an API-key list of config.yaml (the gateway's registry names them). */
 export function UpstreamKeyForm({ revision, onSaved }: { revision: number; onSaved: () => void }) {
-  const { api } = usePanel();
-  const [section, setSection] = useState<KeySection>('claude-api-key');
+  const { api, providers } = usePanel();
+  const sections = useMemo(() => keySections(providers), [providers]);
+  const [section, setSection] = useState<KeySection>(FIRST_SECTION);
   const list = useResource(
     async (signal) => {
       const r = await api.get<Record<string, Entry[] | undefined>>(
@@ -182,14 +180,10 @@ export function UpstreamKeyForm({ revision, onSaved }: { revision: number; onSav
     <form class="filters" onSubmit={save} aria-label="Upstream API key entry">
       <div class="field">
         <label for="uk-section">Provider</label>
-        <select
-          id="uk-section"
-          value={section}
-          onChange={(e) => setSection(e.currentTarget.value as KeySection)}
-        >
-          {KEY_SECTIONS.map((s) => (
-            <option key={s} value={s}>
-              {SECTION_LABEL[s]}
+        <select id="uk-section" value={section} onChange={(e) => setSection(e.currentTarget.value)}>
+          {sections.map((s) => (
+            <option key={s.section} value={s.section}>
+              {`${s.label} (${s.section})`}
             </option>
           ))}
         </select>

@@ -10,11 +10,12 @@ import {
   type TrafficSummary,
 } from '@app/usage';
 import { AttentionService, type AttentionReport } from '@app/gateway/panel/attention.service';
+import { providersAnswer, type ProvidersAnswer } from '@app/gateway/panel/provider-view';
 
 /**
  * The panel's own management routes (Switchboard extensions, docs/panel.md): the traffic summary
- * of a time range (instead of downloading every usage detail), the "needs attention" list, and
- * "test this account".
+ * of a time range (instead of downloading every usage detail), the "needs attention" list,
+ * "test this account", and the provider registry its lists come from.
  */
 @Controller('v0/management')
 @ManagementRoute()
@@ -44,6 +45,12 @@ export class PanelApiController {
   @Get('attention')
   report(): Promise<AttentionReport> {
     return this.attention.report();
+  }
+
+  /** The providers this gateway knows: logins, config-key lists, quota routes. */
+  @Get('providers')
+  providers(): ProvidersAnswer {
+    return providersAnswer();
   }
 
   /** `{"auth_index": "…", "model"?: "…"}`: one tiny request through that credential. */
