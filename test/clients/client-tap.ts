@@ -80,14 +80,14 @@ export class ClientTap {
           ex.responseHeaders = up.headers;
           res.writeHead(ex.status, up.headers);
           const got: Buffer[] = [];
+          // Kept as it passes, not at the end: a CLI may hang up as soon as it has the last
+          // event (Codex CLI does), and the tap then never sees the gateway's end.
           up.on('data', (c: Buffer) => {
             got.push(c);
+            ex.responseBody = Buffer.concat(got);
             res.write(c);
           });
-          up.on('end', () => {
-            ex.responseBody = Buffer.concat(got);
-            res.end();
-          });
+          up.on('end', () => res.end());
           up.on('error', () => res.destroy());
         },
       );

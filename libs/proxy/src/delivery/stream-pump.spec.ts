@@ -348,4 +348,62 @@ describe(`${pumpStream.name} relaying`, () => {
     expect(sut.outcome).toBe('client_abort');
     expect(sut.usage?.inputTokens).toBeGreaterThan(0);
   });
+
+  /** An upstream that sent `text`, then a client that hangs up before the upstream's end. */
+  async function* thenHangUp(text: string, sink: { closed: boolean }): AsyncIterable<Buffer> {
+    yield Buffer.from(text);
+    sink.closed = true;
+    yield Buffer.from('');
+  }
+
+  it.each<[WireFormat, string]>([
+    ['codex', 'codex/stream-reasoning-text-tool.sse'],
+    ['claude', 'claude/stream-text.sse'],
+  ])(
+    'should count a %s stream as completed when the client hangs up after its terminal event',
+    async (format, path) => {
+      // Codex CLI closes its connection once it has response.completed.
+      const text = relayed(capture(path));
+      const o = relayOptions(format, bytes(''));
+      o.body = thenHangUp(text, o.sink);
+      const sut = await pumpStream(o);
+      expect(sut.outcome).toBe('completed');
+      expect(o.sink.written).toBe(text);
+      expect(sut.usage?.inputTokens).toBeGreaterThan(0);
+    },
+  );
+
+  it('should count a hang-up before the terminal event as the client leaving', async () => {
+    const text = relayed(capture('claude/stream-text.sse'));
+    const o = relayOptions('claude', bytes(''));
+    o.body = thenHangUp(text.slice(0, text.indexOf('event: message_stop')), o.sink);
+    const sut = await pumpStream(o);
+    expect(sut.outcome).toBe('client_abort');
+  });
+});
+
+describe(`${pumpStream.name} when a client hangs up at the end`, () => {
+  it('should count a translated stream as completed once the client had its last event', async () => {
+    const o = options(body([]), 'openai-responses');
+    o.body = (async function* () {
+      yield Buffer.from(COMPLETE.join(''));
+      o.sink.closed = true;
+      yield Buffer.from('');
+    })();
+    const sut = await pumpStream(o);
+    expect(sut.outcome).toBe('completed');
+    expect(o.sink.written).toContain('response.completed');
+    expect(sut.usage?.outputTokens).toBe(2);
+  });
+
+  it('should not when the hang-up came before the usage and [DONE]', async () => {
+    const o = options(body([]), 'openai');
+    o.body = (async function* () {
+      yield Buffer.from(COMPLETE.slice(0, 2).join(''));
+      o.sink.closed = true;
+      yield Buffer.from(COMPLETE.slice(2).join(''));
+    })();
+    const sut = await pumpStream(o);
+    expect(sut.outcome).toBe('client_abort');
+  });
 });

@@ -126,15 +126,23 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     outputChars: step.outputChars,
   });
 
+  // The client left. A client may hang up as soon as it has the terminal event (Codex CLI does),
+  // before the upstream's own end reaches us: if the upstream had finished and nothing was left
+  // to send, the client holds the whole answer, and the exchange completed.
+  const left = (): PumpResult =>
+    step.finished && !step.failure && step.flush() + step.end() === ''
+      ? result('completed')
+      : result('client_abort');
+
   try {
     if (!holding) sink.open();
     for await (const raw of o.body) {
-      if (sink.closed || o.signal.aborted) return result('client_abort');
+      if (sink.closed || o.signal.aborted) return left();
       await write(
         step.push(typeof raw === 'string' ? raw : utf8.decode(raw, { stream: true }), !holding),
       );
     }
-    if (sink.closed || o.signal.aborted) return result('client_abort');
+    if (sink.closed || o.signal.aborted) return left();
     await write(step.flush());
     if (!step.finished) {
       await fail(INCOMPLETE_STREAM);
@@ -144,7 +152,7 @@ export async function pumpStream(o: PumpOptions): Promise<PumpResult> {
     return result(step.failure ? 'upstream_error' : 'completed');
   } catch (err) {
     if (err instanceof EarlyFailure) return result('failed_before_first_byte', err.failure);
-    if (sink.closed || o.signal.aborted) return result('client_abort');
+    if (sink.closed || o.signal.aborted) return left();
     try {
       await fail(classify(err));
     } catch (inner) {
