@@ -1,6 +1,6 @@
 // Small helpers shared by the proxy-*.e2e-spec.ts files.
 import { CredentialService } from '@app/routing';
-import { UsageRecorder, type UsageRecord } from '@app/proxy';
+import { UsageRecorder, type UsageRecord } from '@app/usage';
 import type { TestGateway } from '@test/utils/gateway-harness';
 
 /** A response read whole. */

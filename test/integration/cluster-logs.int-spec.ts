@@ -16,7 +16,7 @@ import {
   type RequestLogEntry,
 } from '@app/logs';
 import { MetricsService } from '@app/metrics';
-import type { UsageRecord } from '@app/proxy';
+import type { UsageRecord } from '@app/usage';
 import { RedisService } from '@app/storage';
 import { uniquePrefix, waitFor, testRedisSettings } from '@test/utils/env';
 

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigService } from '@app/config';
 import { MetricsService } from '@app/metrics';
-import type { UsageRecord } from '@app/proxy/usage.types';
+import { type UsageRecord, RedisUsageRecorder, UsageMetrics, UsageRepository } from '@app/usage';
 import { RedisService } from '@app/storage';
-import { RedisUsageRecorder, UsageMetrics, UsageRepository } from '@app/usage';
 import { freePort, uniquePrefix, waitFor } from '@test/utils/env';
 
 // A Redis of our own (the shared test one must stay up): stopped and restarted on the same port

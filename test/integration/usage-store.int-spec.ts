@@ -1,8 +1,7 @@
 import type { ConfigService } from '@app/config';
 import { MetricsService } from '@app/metrics';
-import type { UsageRecord } from '@app/proxy/usage.types';
-import { RedisService } from '@app/storage';
 import {
+  type UsageRecord,
   RedisUsageRecorder,
   UsageMetrics,
   UsageRepository,
@@ -11,6 +10,7 @@ import {
   parseImportPayload,
   type UsageSnapshot,
 } from '@app/usage';
+import { RedisService } from '@app/storage';
 import { uniquePrefix, testRedisSettings } from '@test/utils/env';
 
 interface Retention {

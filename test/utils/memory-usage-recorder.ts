@@ -1,4 +1,4 @@
-import { UsageRecorder, type UsageRecord } from '@app/proxy';
+import { UsageRecorder, type UsageRecord } from '@app/usage';
 
 /** A usage recorder for specs: totals and the last records (bounded). */
 export class MemoryUsageRecorder extends UsageRecorder {

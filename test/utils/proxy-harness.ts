@@ -10,7 +10,6 @@ import {
   AdmissionService,
   CandidateSource,
   ClientKeyService,
-  ExchangeRecorder,
   PauseService,
   ProxyMetrics,
   ProxyService,
@@ -19,8 +18,8 @@ import {
   type ClientRequest,
   type LimitsService,
   type Plan,
-  type ProxyExchange,
 } from '@app/proxy';
+import { ExchangeRecorder, type ProxyExchange } from '@app/logs';
 import { Delivery } from '@app/proxy/delivery/delivery.service';
 import { Accounting } from '@app/proxy/pipeline/accounting.service';
 import { AttemptReport } from '@app/proxy/pipeline/attempt-report';

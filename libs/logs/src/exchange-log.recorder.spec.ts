@@ -1,5 +1,5 @@
 import type { ConfigService } from '@app/config';
-import type { ProxyExchange } from '@app/proxy';
+import type { ProxyExchange } from '@app/logs/exchange.types';
 import type { ErrorLogInput } from '@app/logs/error-log.format';
 import { ExchangeLogRecorder, exchangeLogInput } from '@app/logs/exchange-log.recorder';
 import type { ErrorLogRecorder } from '@app/logs/error-log.recorder';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@app/config';
-import type { ExchangeRecorder, ProxyExchange } from '@app/proxy';
+import type { ExchangeRecorder, ProxyExchange } from '@app/logs/exchange.types';
 import type { ErrorLogInput, LogBody } from '@app/logs/error-log.format';
 import { ErrorLogRecorder } from '@app/logs/error-log.recorder';
 import { RequestDetailRecorder } from '@app/logs/request-detail.recorder';

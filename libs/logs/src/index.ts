@@ -1,3 +1,4 @@
+export * from '@app/logs/exchange.types';
 export * from '@app/logs/secret-mask';
 export * from '@app/logs/stream-entry';
 export * from '@app/logs/capped-stream.writer';

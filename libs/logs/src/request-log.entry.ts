@@ -1,4 +1,4 @@
-import type { AttemptNote, UsageRecord, UsageTokens } from '@app/proxy';
+import type { AttemptNote, UsageRecord, UsageTokens } from '@app/usage';
 import { maskSecrets } from '@app/logs/secret-mask';
 import { numAt, readEntry, strAt } from '@app/logs/stream-entry';
 

@@ -1,5 +1,5 @@
 import { keyId } from '@app/common';
-import type { UsageRecord } from '@app/proxy';
+import type { UsageRecord } from '@app/usage';
 import { decodeRequestLog, encodeRequestLog } from '@app/logs/request-log.entry';
 import {
   DEFAULT_REQUEST_LIMIT,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@app/config';
-import type { UsageRecord } from '@app/proxy';
+import type { UsageRecord } from '@app/usage';
 import { PROCESS_NAME, RedisService } from '@app/storage';
 import { CappedStreamWriter } from '@app/logs/capped-stream.writer';
 import { LogsMetrics } from '@app/logs/logs.metrics';

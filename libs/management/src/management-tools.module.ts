@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ProxyModule } from '@app/proxy';
+import { RoutingModule } from '@app/routing';
+import { UpstreamModule } from '@app/upstream';
 import { UsageModule } from '@app/usage';
 import { ApiCallService } from '@app/management/api-call/api-call.service';
 import { AuthFileStore } from '@app/management/auth-files/auth-file.store';
@@ -8,11 +9,11 @@ import { ReleaseFeedService } from '@app/management/release-feed/release-feed.se
 
 /**
  * Management tools beyond config edits: auth files, `api-call` and the release feed. Shares the
- * proxy's upstream HTTP pools and routing's credentials (ProxyModule exports both), and the
- * per-credential counters of UsageModule.
+ * process's upstream HTTP pools (UpstreamModule), routing's credentials and the per-credential
+ * counters of UsageModule, without depending on the proxy pipeline.
  */
 @Module({
-  imports: [ProxyModule, UsageModule],
+  imports: [RoutingModule, UpstreamModule, UsageModule],
   providers: [AuthFileStore, AuthFilesService, ApiCallService, ReleaseFeedService],
   exports: [AuthFilesService, ApiCallService, ReleaseFeedService],
 })

@@ -8,7 +8,6 @@ export * from '@app/proxy/admission';
 export * from '@app/proxy/pipeline/exchange';
 export * from '@app/proxy/pipeline/response-sink';
 export * from '@app/proxy/upstream-request';
-export * from '@app/proxy/usage.types';
 export * from '@app/proxy/exchange-capture';
 export * from '@app/proxy/gateway-error-log';
 export * from '@app/proxy/routing-candidate-source';

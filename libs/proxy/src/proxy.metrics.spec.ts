@@ -2,7 +2,7 @@ import type { ConfigService } from '@app/config';
 import { parseModelSuffix } from '@app/llm';
 import { MetricsService } from '@app/metrics';
 import { MAX_MODEL_LABELS, ProxyMetrics, statusClass } from '@app/proxy/proxy.metrics';
-import { ZERO_TOKENS, type UsageRecord } from '@app/proxy/usage.types';
+import { ZERO_TOKENS, type UsageRecord } from '@app/usage';
 
 const record = (over: Partial<UsageRecord>): UsageRecord => ({
   requestId: 'r',

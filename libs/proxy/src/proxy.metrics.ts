@@ -9,7 +9,7 @@ import {
   METRIC_PREFIX,
   MetricsService,
 } from '@app/metrics';
-import type { UsageRecord } from '@app/proxy/usage.types';
+import type { UsageRecord } from '@app/usage';
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@app/config';
 import { OAuthModule } from '@app/oauth';
 import { RoutingModule } from '@app/routing';
-import { DEFAULT_UPSTREAM_HTTP, UpstreamHttp } from '@app/upstream';
+import { UpstreamModule } from '@app/upstream';
 import { CandidateSource } from '@app/proxy/candidate-source';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
 import { ProxyService } from '@app/proxy/proxy.service';
@@ -14,14 +13,18 @@ import { UpstreamAttempt } from '@app/proxy/pipeline/attempt.service';
 import { Failover } from '@app/proxy/pipeline/failover.service';
 import { CredentialProbe } from '@app/proxy/credential-probe';
 import { RoutingCandidateSource } from '@app/proxy/routing-candidate-source';
-import { FanOutUsageRecorder, UsageRecorder } from '@app/proxy/usage.types';
-import { ExchangeRecorder } from '@app/proxy/exchange-capture';
+import {
+  FanOutUsageRecorder,
+  UsageRecorder,
+  RedisUsageRecorder,
+  TrafficService,
+  UsageModule,
+} from '@app/usage';
+import { ExchangeRecorder, ExchangeLogRecorder, LogsModule, RequestLogRecorder } from '@app/logs';
 import { RelayChannels } from '@app/proxy/relay/relay-channels';
 import { RelayDirectory } from '@app/proxy/relay/relay-directory';
 import { RelayHub } from '@app/proxy/relay/relay-hub';
 import { LimitsMetrics, LimitsRepository, LimitsService } from '@app/proxy/limits';
-import { ExchangeLogRecorder, LogsModule, RequestLogRecorder } from '@app/logs';
-import { RedisUsageRecorder, TrafficService, UsageModule } from '@app/usage';
 
 /**
  * The proxy pipeline. Each finished request's usage record goes to the shared usage store and
@@ -29,7 +32,7 @@ import { RedisUsageRecorder, TrafficService, UsageModule } from '@app/usage';
  * to the full request log or, when it failed, to the error logs.
  */
 @Module({
-  imports: [RoutingModule, UsageModule, LogsModule, OAuthModule],
+  imports: [RoutingModule, UpstreamModule, UsageModule, LogsModule, OAuthModule],
   providers: [
     // The pipeline, seam by seam (docs/architecture.md, "One request").
     ProxyService,
@@ -44,20 +47,6 @@ import { RedisUsageRecorder, TrafficService, UsageModule } from '@app/usage';
     CredentialProbe,
     ProxyMetrics,
     { provide: CandidateSource, useClass: RoutingCandidateSource },
-    {
-      provide: UpstreamHttp,
-      inject: [ConfigService],
-      // Pool timeouts are fixed when the pools are made; header-seconds is also applied per call.
-      useFactory: (config: ConfigService) => {
-        const t = config.current['upstream-timeouts'];
-        return new UpstreamHttp({
-          ...DEFAULT_UPSTREAM_HTTP,
-          connectTimeoutMs: t['connect-seconds'] * 1000,
-          headersTimeoutMs: t['header-seconds'] * 1000,
-          bodyTimeoutMs: t['idle-seconds'] * 1000,
-        });
-      },
-    },
     {
       provide: UsageRecorder,
       inject: [RedisUsageRecorder, RequestLogRecorder, LimitsService, TrafficService],
@@ -89,7 +78,7 @@ import { RedisUsageRecorder, TrafficService, UsageModule } from '@app/usage';
     CandidateSource,
     UsageRecorder,
     ProxyMetrics,
-    UpstreamHttp,
+    UpstreamModule,
     RoutingModule,
     RelayHub,
     LimitsService,

@@ -16,6 +16,7 @@ import type { Candidate } from '@app/proxy/candidate-source';
 import { countTokensBody } from '@app/proxy/count-tokens';
 import type { ClientCall } from '@app/proxy/client-routes';
 import type { PayloadRules } from '@app/proxy/payload-rules';
+import type { UpstreamRequest } from '@app/upstream';
 
 /** An attempt that failed before anything reached the client: what to report and relay. */
 export interface AttemptFailure {
@@ -33,15 +34,6 @@ export interface AttemptFailure {
    * `request_id`) reach them.
    */
   relayBody?: string;
-}
-
-/** One upstream call, ready to send. */
-export interface UpstreamRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-  /** The upstream answers with SSE. */
-  streams: boolean;
 }
 
 /** Max bytes of an upstream error body read (the rest is dropped). */

@@ -1,3 +1,4 @@
+export * from '@app/usage/usage-record';
 export * from '@app/usage/usage-snapshot.types';
 export * from '@app/usage/usage-time';
 export * from '@app/usage/usage-entry';

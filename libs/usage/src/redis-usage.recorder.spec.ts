@@ -1,6 +1,6 @@
 import type { ConfigService } from '@app/config';
 import { MetricsService } from '@app/metrics';
-import type { UsageRecord } from '@app/proxy/usage.types';
+import type { UsageRecord } from '@app/usage/usage-record';
 import { RedisUsageRecorder, type UsageRecorderOptions } from '@app/usage/redis-usage.recorder';
 import type { UsageEntry } from '@app/usage/usage-entry';
 import { UsageMetrics } from '@app/usage/usage.metrics';

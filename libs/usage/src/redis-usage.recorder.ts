@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ConfigService } from '@app/config';
-import { UsageRecorder, type UsageRecord } from '@app/proxy/usage.types';
+import { UsageRecorder, type UsageRecord } from '@app/usage/usage-record';
 import { PROCESS_NAME } from '@app/storage/process-name';
 import { RingBuffer } from '@app/common';
 import { entryFromRecord, type UsageEntry } from '@app/usage/usage-entry';

@@ -1,4 +1,4 @@
-import type { UsageRecord } from '@app/proxy/usage.types';
+import type { UsageRecord } from '@app/usage/usage-record';
 import { MAX_ZADD_MEMBERS, sumLiveBatch } from '@app/usage/usage-batch';
 import { SEP, entryFromRecord, type UsageEntry } from '@app/usage/usage-entry';
 

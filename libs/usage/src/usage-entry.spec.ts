@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { UsageRecord } from '@app/proxy/usage.types';
+import type { UsageRecord } from '@app/usage/usage-record';
 import {
   HASH_LEN,
   SEP,

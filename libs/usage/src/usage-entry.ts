@@ -1,5 +1,5 @@
 import { hash as digest } from 'node:crypto';
-import type { UsageRecord, UsageTokens } from '@app/proxy/usage.types';
+import type { UsageRecord, UsageTokens } from '@app/usage/usage-record';
 import type { UsageDetail } from '@app/usage/usage-snapshot.types';
 import { dayOf, hourOf, instantFromMs, parseInstant, type Instant } from '@app/usage/usage-time';
 

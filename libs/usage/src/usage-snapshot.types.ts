@@ -1,4 +1,4 @@
-import type { UsageTokens } from '@app/proxy/usage.types';
+import type { UsageTokens } from '@app/usage/usage-record';
 
 /** One request in a model's detail list (CLIProxyAPI's `RequestDetail` JSON shape). */
 export interface UsageDetail {

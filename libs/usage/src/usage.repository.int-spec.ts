@@ -1,4 +1,4 @@
-import type { UsageRecord } from '@app/proxy/usage.types';
+import type { UsageRecord } from '@app/usage/usage-record';
 import { RedisService } from '@app/storage';
 import { MAX_ZADD_MEMBERS } from '@app/usage/usage-batch';
 import { entryFromRecord, pairId, type UsageEntry } from '@app/usage/usage-entry';

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ExchangeRecorder, pipelineRequests, type ProxyExchange } from '@app/proxy';
+import { pipelineRequests } from '@app/proxy';
+import { ExchangeRecorder, type ProxyExchange } from '@app/logs';
 import { installRefusalCapture } from '@app/gateway/proxy/refusal-capture';
 
 class ListRecorder extends ExchangeRecorder {

@@ -2,14 +2,13 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  ExchangeRecorder,
   isLoggedPath,
   logGatewayError,
   pipelineRequests,
   type GatewayErrorLine,
   type InfoWarnLogger,
-  type ProxyExchange,
 } from '@app/proxy';
+import { ExchangeRecorder, type ProxyExchange } from '@app/logs';
 
 /**
  * The exchange of a request answered with an error before the proxy pipeline took it: a body

@@ -4,7 +4,7 @@ import { MetricsService } from '@app/metrics';
 import { LimitsMetrics } from '@app/proxy/limits/limits.metrics';
 import type { LimitKeys, LimitsRepository } from '@app/proxy/limits/limits.repository';
 import { LimitsService } from '@app/proxy/limits/limits.service';
-import { ZERO_TOKENS, type UsageRecord } from '@app/proxy/usage.types';
+import { ZERO_TOKENS, type UsageRecord } from '@app/usage';
 
 const KEY = 'sk-limited-client-0001';
 const FREE = 'sk-free-client-0002';

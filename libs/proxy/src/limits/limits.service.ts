@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AppError } from '@app/common';
 import { ConfigService, type AppConfig } from '@app/config';
-import type { UsageRecord, UsageSink } from '@app/proxy/usage.types';
+import type { UsageRecord, UsageSink } from '@app/usage';
 import { LimitsMetrics } from '@app/proxy/limits/limits.metrics';
 import {
   admitArgs,

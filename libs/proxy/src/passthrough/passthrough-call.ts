@@ -23,7 +23,7 @@ import type {
 } from '@app/proxy/delivery/answer-strategy';
 import type { PayloadRules } from '@app/proxy/payload-rules';
 import type { Exchange } from '@app/proxy/pipeline/exchange';
-import type { UpstreamRequest } from '@app/proxy/upstream-request';
+import type { UpstreamRequest } from '@app/upstream';
 
 /**
  * Whether a call goes to this upstream as the client sent it (same wire format, a generation

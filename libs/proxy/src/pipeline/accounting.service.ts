@@ -3,18 +3,13 @@ import { ConfigService } from '@app/config';
 import type { ClientIdentity } from '@app/proxy/admission/client-key.service';
 import { upstreamName } from '@app/proxy/candidate-source';
 import type { ClientCall } from '@app/proxy/client-routes';
-import { ExchangeRecorder, type ProxyExchange } from '@app/proxy/exchange-capture';
+import { ExchangeRecorder, type ProxyExchange } from '@app/logs';
 import type { ClientRequest } from '@app/proxy/pipeline/exchange';
 import type { Outcome } from '@app/proxy/pipeline/outcome';
 import type { ResponseSink } from '@app/proxy/pipeline/response-sink';
 import { ProxyMetrics } from '@app/proxy/proxy.metrics';
 import { loggedUrl, remoteAddress } from '@app/proxy/request-origin';
-import {
-  nanoTimestamp,
-  tokensFromUsage,
-  UsageRecorder,
-  type UsageRecord,
-} from '@app/proxy/usage.types';
+import { nanoTimestamp, tokensFromUsage, UsageRecorder, type UsageRecord } from '@app/usage';
 
 /**
  * Accounting: exactly one usage record per admitted request whatever happened (tokens read on

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import { providerFor, TranslationError, type WireFormat } from '@app/llm';
-import { UpstreamHttp } from '@app/upstream';
+import { UpstreamHttp, type UpstreamRequest } from '@app/upstream';
 import { upstreamName, type Candidate } from '@app/proxy/candidate-source';
 import { upstreamCountsTokens } from '@app/proxy/count-tokens';
 import { TRANSLATED, type AnswerStrategy } from '@app/proxy/delivery/answer-strategy';
@@ -26,7 +26,6 @@ import {
   timeoutsOf,
   transportFailure,
   upstreamFailure,
-  type UpstreamRequest,
 } from '@app/proxy/upstream-request';
 
 /**

@@ -1,7 +1,7 @@
 import type { AppConfig } from '@app/config';
 import type { IRRequest, TranslationContext, TranslationError } from '@app/llm';
 import type { ClientCall } from '@app/proxy/client-routes';
-import type { RequestHeaders } from '@app/proxy/exchange-capture';
+import type { RequestHeaders } from '@app/logs';
 import type { Outcome } from '@app/proxy/pipeline/outcome';
 import type { ResponseSink } from '@app/proxy/pipeline/response-sink';
 import type { AttemptFailure } from '@app/proxy/upstream-request';

@@ -1,9 +1,11 @@
 import { estimateTokens, type IRRequest, type IRUsage } from '@app/llm';
 import { upstreamName, type Candidate } from '@app/proxy/candidate-source';
 import type { ClientCall } from '@app/proxy/client-routes';
-import type { FailedUpstreamAttempt, StreamCapture } from '@app/proxy/exchange-capture';
-import type { AttemptFailure, UpstreamRequest } from '@app/proxy/upstream-request';
-import type { AttemptNote } from '@app/proxy/usage.types';
+import type { StreamCapture } from '@app/proxy/exchange-capture';
+import type { FailedUpstreamAttempt } from '@app/logs';
+import type { AttemptFailure } from '@app/proxy/upstream-request';
+import type { UpstreamRequest } from '@app/upstream';
+import type { AttemptNote } from '@app/usage';
 
 /** The outcome of one request, collected on the way for its usage record and the logs. */
 export interface Outcome {

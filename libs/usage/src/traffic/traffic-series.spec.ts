@@ -1,4 +1,4 @@
-import type { UsageRecord } from '@app/proxy';
+import type { UsageRecord } from '@app/usage/usage-record';
 import {
   failureSpike,
   keyHashes,

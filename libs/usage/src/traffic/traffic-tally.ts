@@ -1,4 +1,4 @@
-import type { UsageRecord } from '@app/proxy/usage.types';
+import type { UsageRecord } from '@app/usage/usage-record';
 import { cleanLabel, SEP } from '@app/usage/usage-entry';
 
 // Traffic counters for the panel: requests, failures (by status and error class), tokens,

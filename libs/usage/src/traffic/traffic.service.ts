@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { UsageRecord, UsageSink } from '@app/proxy/usage.types';
+import type { UsageRecord, UsageSink } from '@app/usage/usage-record';
 import { PROCESS_NAME } from '@app/storage/process-name';
 import { TrafficRepository } from '@app/usage/traffic/traffic.repository';
 import {

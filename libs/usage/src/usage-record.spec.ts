@@ -1,4 +1,4 @@
-import { nanoTimestamp } from '@app/proxy/usage.types';
+import { nanoTimestamp } from '@app/usage/usage-record';
 
 /** The plain formula: the Date's text with the six sub-millisecond digits spliced in. */
 function reference(nowMs: number, nanos: number): string {
