@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { RelayDirectory } from '@app/proxy/relay/relay-directory';
+import { RelayDirectory } from '@app/proxy';
 import { startGateway, type TestGateway } from '@test/utils/gateway-harness';
 import { uniquePrefix, waitFor } from '@test/utils/env';
 import { postJson, sseEvents } from './proxy-e2e.helpers';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { createGatewayApp } from '@app/gateway/app.factory';
-import { isAmpNamespacePath } from '@app/proxy/amp/amp-upstream';
+import { isAmpNamespacePath } from '@app/proxy';
 import { RedisService } from '@app/storage';
 import { FakeUpstream } from '@test/fakes';
 import { tempConfigDir, testRedisUrl, uniquePrefix, waitFor } from '@test/utils/env';

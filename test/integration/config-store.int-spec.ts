@@ -13,7 +13,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigRepository, ConfigService, parseConfig } from '@app/config';
-import { ConfigEditService } from '@app/management/config-edit.service';
+import { ConfigEditService } from '@app/management';
 import { AuthDirRepository } from '@app/routing';
 import {
   ConfigStoreRepository,

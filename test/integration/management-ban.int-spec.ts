@@ -1,4 +1,4 @@
-import { ManagementBanRepository } from '@app/management/management-ban.repository';
+import { ManagementBanRepository } from '@app/management';
 import { RedisService } from '@app/storage';
 import { keysMatching } from '@test/utils/redis-keys';
 import { uniquePrefix, testRedisSettings } from '@test/utils/env';

@@ -18,14 +18,14 @@ import {
   type ClientRequest,
   type LimitsService,
   type Plan,
+  Delivery,
+  Accounting,
+  AttemptReport,
+  UpstreamAttempt,
+  Failover,
+  type RelayHub,
 } from '@app/proxy';
 import { ExchangeRecorder, type ProxyExchange } from '@app/logs';
-import { Delivery } from '@app/proxy/delivery/delivery.service';
-import { Accounting } from '@app/proxy/pipeline/accounting.service';
-import { AttemptReport } from '@app/proxy/pipeline/attempt-report';
-import { UpstreamAttempt } from '@app/proxy/pipeline/attempt.service';
-import { Failover } from '@app/proxy/pipeline/failover.service';
-import type { RelayHub } from '@app/proxy/relay/relay-hub';
 import { MemoryResponse } from '@test/utils/memory-response';
 import { MemoryUsageRecorder } from '@test/utils/memory-usage-recorder';
 

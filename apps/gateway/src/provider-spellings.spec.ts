@@ -8,7 +8,7 @@ import {
   loginSpec,
   normalizeLoginProvider,
   providersForCallbackPath,
-} from '@app/oauth/login';
+} from '@app/oauth';
 import {
   QUOTA_PROVIDERS,
   POLLED_QUOTA_PROVIDERS,

@@ -3,21 +3,19 @@
 // and the panel. A row added to libs/providers passes here only when the whole path works.
 import { configSchema } from '@app/config';
 import { PROVIDERS, providerFor } from '@app/llm';
-import { KEY_LIST_SECTIONS } from '@app/management/config-routes';
+import { KEY_LIST_SECTIONS } from '@app/management';
 import {
   applyTokenSet,
   defaultOAuthEndpoints,
   isRefreshable,
   resolveOAuthEndpoints,
   type OAuthHttpRequest,
-} from '@app/oauth';
-import {
   buildAuthorizeUrl,
   loginSpec,
   normalizeLoginProvider,
   providersForCallbackPath,
-} from '@app/oauth/login';
-import { LOGIN_MODULES } from '@app/oauth/login/providers';
+  LOGIN_MODULES,
+} from '@app/oauth';
 import {
   PROVIDER_DESCRIPTORS,
   type AuthFileLayout,

@@ -4,8 +4,8 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ConfigRepository, ConfigService } from '@app/config';
-import { OAuthHttpRepository } from '@app/oauth';
 import {
+  OAuthHttpRepository,
   AuthDirSink,
   listenForCallback,
   LOGIN_PROVIDERS,
@@ -20,7 +20,7 @@ import {
   type LocalCallbackServer,
   type LoginSessionStore,
   type LoginStatusView,
-} from '@app/oauth/login';
+} from '@app/oauth';
 import { AUTH_DIR_CHANNEL, AuthDirRepository } from '@app/routing';
 import { ConfigStoreService, RedisService, settingsFromConfig } from '@app/storage';
 

@@ -13,3 +13,6 @@ export * from '@app/llm/ir/collect';
 export * from '@app/llm/util/token-estimate';
 export * from '@app/llm/passthrough';
 export * from '@app/llm/stream';
+export * from '@app/llm/formats/openai-responses';
+export * from '@app/llm/formats/claude';
+export * from '@app/llm/formats/gemini';

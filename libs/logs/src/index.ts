@@ -23,3 +23,4 @@ export * from '@app/logs/exchange-log.recorder';
 export * from '@app/logs/stream-tailer';
 export * from '@app/logs/live-logs.service';
 export * from '@app/logs/logs.module';
+export * from '@app/logs/access-line';

@@ -10,3 +10,7 @@ export * from '@app/management/management.decorators';
 export * from '@app/management/yaml-edit';
 export * from '@app/management/config-edit.service';
 export * from '@app/management/management.module';
+export * from '@app/management/config-routes';
+export * from '@app/management/tools';
+export * from '@app/management/client-keys';
+export * from '@app/management/attention';

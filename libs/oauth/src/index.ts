@@ -5,3 +5,5 @@ export * from '@app/oauth/auth-file-update';
 export * from '@app/oauth/refresh-schedule';
 export * from '@app/oauth/token-refresh.service';
 export * from '@app/oauth/oauth.module';
+export * from '@app/oauth/login';
+export * from '@app/oauth/login/providers';

@@ -1,5 +1,4 @@
-import type { ProviderId } from '@app/llm';
-import { parseModelSuffix } from '@app/llm/util/thinking';
+import { type ProviderId, parseModelSuffix } from '@app/llm';
 
 /** One credential the proxy may try, with everything needed to call it. */
 export interface Candidate {

@@ -1,14 +1,15 @@
-import type { IRRequest, ProviderAdapter, TranslationContext, WireFormat } from '@app/llm';
 import {
+  type IRRequest,
+  type ProviderAdapter,
+  type TranslationContext,
+  type WireFormat,
   buildClaudeCountTokensRequest,
   buildClaudeCountTokensResponse,
   parseClaudeCountTokensResponse,
-} from '@app/llm/formats/claude';
-import {
   buildGeminiCountTokensRequest,
   buildGeminiCountTokensResponse,
   parseGeminiCountTokensResponse,
-} from '@app/llm/formats/gemini';
+} from '@app/llm';
 
 /**
  * Response header of a token count the gateway made up itself (`estimate`): the upstream serving

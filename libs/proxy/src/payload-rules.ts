@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@app/config';
-import type { WireFormat } from '@app/llm';
-import { parseModelSuffix } from '@app/llm/util/thinking';
-import { compileModelPatterns, type ModelMatcher } from '@app/routing/model-pattern';
+import { type WireFormat, parseModelSuffix } from '@app/llm';
+import { compileModelPatterns, type ModelMatcher } from '@app/routing';
 import {
   deleteJsonPath,
   hasJsonPath,

@@ -1,6 +1,6 @@
 import { renderError, type ErrorFormat, type RenderableError } from '@app/common';
 import { codecFor, type WireError, type WireFormat } from '@app/llm';
-import { maskSecrets } from '@app/logs/secret-mask';
+import { maskSecrets } from '@app/logs';
 
 /** The error envelope of each client wire format. */
 export function errorFormatOf(format: WireFormat): ErrorFormat {

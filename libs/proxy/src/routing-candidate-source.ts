@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@app/config';
-import { PROVIDERS, type ProviderId } from '@app/llm';
+import { PROVIDERS, type ProviderId, parseModelSuffix } from '@app/llm';
 import { isProviderId, wireOf } from '@app/providers';
 import { needsInlineRefresh, TokenRefreshService } from '@app/oauth';
-import { parseModelSuffix } from '@app/llm/util/thinking';
 import {
   CredentialService,
   type Credential,

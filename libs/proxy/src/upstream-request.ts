@@ -10,8 +10,8 @@ import {
   type UpstreamCall,
   type WireError,
   type WireFormat,
+  buildCompactRequest,
 } from '@app/llm';
-import { buildCompactRequest } from '@app/llm/formats/openai-responses';
 import type { Candidate } from '@app/proxy/candidate-source';
 import { countTokensBody } from '@app/proxy/count-tokens';
 import type { ClientCall } from '@app/proxy/client-routes';

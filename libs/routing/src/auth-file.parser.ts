@@ -1,4 +1,4 @@
-import { maskKey } from '@app/common/secrets';
+import { maskKey } from '@app/common';
 import { authFileProviderOf, descriptorOf } from '@app/providers';
 import { Credential, type CredentialInit } from '@app/routing/credential.types';
 import { AuthFileError, FileFields, isObject } from '@app/routing/auth-file.fields';

@@ -1,4 +1,4 @@
-import { maskKey } from '@app/common/secrets';
+import { maskKey } from '@app/common';
 import { API_KEY_SECTIONS, apiKeySectionProvider, type ApiKeySection } from '@app/providers';
 import {
   Credential,

@@ -1,4 +1,4 @@
-import type { RedisService } from '@app/storage/redis.service';
+import type { RedisService } from '@app/storage';
 import { ALL_MODELS, CredentialStateRepository } from '@app/routing/credential-state.repository';
 import { Credential } from '@app/routing/credential.types';
 import { Selector } from '@app/routing/selector';

@@ -1,4 +1,4 @@
-import type { RedisService } from '@app/storage/redis.service';
+import type { RedisService } from '@app/storage';
 import { cooldownFor } from '@app/routing/cooldown.policy';
 import { ALL_MODELS, CredentialStateRepository } from '@app/routing/credential-state.repository';
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { RedisService } from '@app/storage/redis.service';
+import type { RedisService } from '@app/storage';
 import type { CooldownDecision } from '@app/routing/cooldown.policy';
 
 /** Runtime state of one credential for one model (model `*` = the whole credential). */

@@ -3,7 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppConfig, ConfigService } from '@app/config';
-import type { RedisService } from '@app/storage/redis.service';
+import type { RedisService } from '@app/storage';
 import { AUTH_DIR_CHANNEL, CredentialService } from '@app/routing/credential.service';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'auth-files');

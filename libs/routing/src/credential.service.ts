@@ -7,9 +7,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService, type AppConfig } from '@app/config';
-import { parseModelSuffix } from '@app/llm/util/thinking';
-import { RedisService } from '@app/storage/redis.service';
-import { ConfigStoreService } from '@app/storage/config-store/config-store.service';
+import { parseModelSuffix } from '@app/llm';
+import { RedisService, ConfigStoreService } from '@app/storage';
 import { AuthDirRepository, type AuthDirOptions } from '@app/routing/auth-dir.repository';
 import { parseAuthFiles, type AuthFileError } from '@app/routing/auth-file.parser';
 import { credentialsFromConfig } from '@app/routing/config-credentials';

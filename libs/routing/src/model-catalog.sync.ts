@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { RedisService } from '@app/storage/redis.service';
+import { RedisService } from '@app/storage';
 import { CredentialService } from '@app/routing/credential.service';
 import { parseCatalogs, useCatalogs } from '@app/routing/model-catalog';
 

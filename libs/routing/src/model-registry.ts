@@ -1,4 +1,4 @@
-import { parseModelSuffix } from '@app/llm/util/thinking';
+import { parseModelSuffix } from '@app/llm';
 import type { Credential } from '@app/routing/credential.types';
 import { catalogFor, catalogModel, defaultOwner } from '@app/routing/model-catalog';
 import { credentialFamily } from '@app/routing/model-family';

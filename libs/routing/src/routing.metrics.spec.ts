@@ -1,6 +1,6 @@
 import type { AppConfig, ConfigService } from '@app/config';
 import { MetricsService } from '@app/metrics';
-import type { RedisService } from '@app/storage/redis.service';
+import type { RedisService } from '@app/storage';
 import { CredentialService } from '@app/routing/credential.service';
 import type { Credential } from '@app/routing/credential.types';
 import { countCredentialStates, RoutingMetrics } from '@app/routing/routing.metrics';

@@ -5,7 +5,7 @@ import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConfigService } from '@app/config';
 import { MetricsService } from '@app/metrics';
-import { RedisService } from '@app/storage/redis.service';
+import { RedisService } from '@app/storage';
 import { CredentialService } from '@app/routing/credential.service';
 import { RoutingModule } from '@app/routing/routing.module';
 

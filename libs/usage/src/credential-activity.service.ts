@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { CredentialService, type Credential } from '@app/routing';
-import { PROCESS_NAME } from '@app/storage/process-name';
+import { PROCESS_NAME } from '@app/storage';
 import {
   ActivityTally,
   activityOf,

@@ -9,7 +9,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { ConfigService } from '@app/config';
 import { UsageRecorder, type UsageRecord } from '@app/usage/usage-record';
-import { PROCESS_NAME } from '@app/storage/process-name';
+import { PROCESS_NAME } from '@app/storage';
 import { RingBuffer } from '@app/common';
 import { entryFromRecord, type UsageEntry } from '@app/usage/usage-entry';
 import { UsageMetrics } from '@app/usage/usage.metrics';

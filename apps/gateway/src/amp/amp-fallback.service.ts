@@ -9,9 +9,9 @@ import {
   errorFormatOf,
   renderGatewayError,
   type ClientCall,
+  ampModelMapperFor,
+  decideAmpRoute,
 } from '@app/proxy';
-import { ampModelMapperFor } from '@app/proxy/amp/amp-model-mapper';
-import { decideAmpRoute } from '@app/proxy/amp/amp-route';
 import { AmpProxy, type AmpBody } from '@app/gateway/amp/amp-proxy.service';
 import { ProxyEntry } from '@app/gateway/proxy/proxy-entry';
 

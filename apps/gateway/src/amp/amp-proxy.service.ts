@@ -12,7 +12,7 @@ import {
   ampTargetUrl,
   ampUpstreamKey,
   isGzipMagic,
-} from '@app/proxy/amp/amp-upstream';
+} from '@app/proxy';
 import { AbortEmitter, UpstreamHttp } from '@app/upstream';
 
 /** What goes upstream as the request body. */

@@ -21,7 +21,7 @@ import {
   isKnownAmpApiPath,
   isUnder,
   pathOfUrl,
-} from '@app/proxy/amp/amp-upstream';
+} from '@app/proxy';
 import { UpstreamHttp } from '@app/upstream';
 import { AMP_UNAVAILABLE } from '@app/gateway/amp/amp-proxy.service';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';

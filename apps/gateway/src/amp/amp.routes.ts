@@ -3,9 +3,10 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gunzipSync } from 'node:zlib';
 import { ConfigService } from '@app/config';
-import { ClientKeyService, geminiMethodCall, splitModelAction } from '@app/proxy';
-import { AppError, extractClientKey, renderError } from '@app/common';
 import {
+  ClientKeyService,
+  geminiMethodCall,
+  splitModelAction,
   AMP_ACTORS_PREFIX,
   AMP_LOCALHOST_ONLY,
   AMP_ROOT_PAGES,
@@ -13,7 +14,8 @@ import {
   isKeylessAmpPath,
   isKnownAmpApiPath,
   pathOfUrl,
-} from '@app/proxy/amp/amp-upstream';
+} from '@app/proxy';
+import { AppError, extractClientKey, renderError } from '@app/common';
 import { AmpFallback } from '@app/gateway/amp/amp-fallback.service';
 import { AMP_UNAVAILABLE, AmpProxy } from '@app/gateway/amp/amp-proxy.service';
 import { PeerService } from '@app/gateway/http/peer.service';

@@ -8,7 +8,7 @@ import {
   summarizeErrorLog,
   type AuthFileBrief,
   type ErrorLogSummary,
-} from '@app/management/tools';
+} from '@app/management';
 import {
   findQuotaAccount,
   isQuotaProvider,

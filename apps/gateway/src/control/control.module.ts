@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MEMBER_SESSIONS, MembershipRepository, type SessionCounter } from '@app/cluster';
 import { LogsModule } from '@app/logs';
-import { ManagementModule } from '@app/management';
-import { ManagementToolsModule } from '@app/management/tools';
+import { ManagementModule, ManagementToolsModule } from '@app/management';
 import { ProxyModule } from '@app/proxy';
 import { QuotaModule } from '@app/quota';
 import { ControlAuthGuard } from '@app/gateway/control/control-auth.guard';

@@ -9,7 +9,7 @@ import {
   ReleaseFeedError,
   ReleaseFeedService,
   type ModelGroups,
-} from '@app/management/tools';
+} from '@app/management';
 import { PauseService } from '@app/proxy';
 import { CredentialService, type ModelListEntry } from '@app/routing';
 import { ControlError } from '@app/gateway/control/control.errors';

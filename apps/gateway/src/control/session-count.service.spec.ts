@@ -1,6 +1,5 @@
 import type { MemberRecord, MemberState, MembershipRepository } from '@app/cluster';
-import type { ProxyMetrics } from '@app/proxy';
-import type { RelayHub } from '@app/proxy/relay/relay-hub';
+import type { ProxyMetrics, RelayHub } from '@app/proxy';
 import { SessionCountService } from '@app/gateway/control/session-count.service';
 
 function member(

@@ -6,8 +6,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { MembershipRepository } from '@app/cluster';
-import { ProxyMetrics } from '@app/proxy';
-import { RelayHub } from '@app/proxy/relay/relay-hub';
+import { ProxyMetrics, RelayHub } from '@app/proxy';
 import { PROCESS_NAME } from '@app/storage';
 
 /** How often this gateway looks at its own count and publishes it when it changed. */

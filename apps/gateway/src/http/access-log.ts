@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { LogFields } from '@app/logs';
-import { formatAccessLine } from '@app/logs/access-line';
+import { type LogFields, formatAccessLine } from '@app/logs';
 
 /**
  * Paths polled by machines, not people: probes, scrapes and the Management Center's own log

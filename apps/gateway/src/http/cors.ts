@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isAmpNamespacePath } from '@app/proxy/amp/amp-upstream';
+import { isAmpNamespacePath } from '@app/proxy';
 
 /**
  * Response headers a browser page may read cross-origin: CLIProxyAPI's list (its Management

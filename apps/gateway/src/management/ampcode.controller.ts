@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Patch, Put } from '@nestjs/common';
 import { ConfigService, type AppConfig } from '@app/config';
-import { ManagementRoute } from '@app/management';
 import {
+  ManagementRoute,
   ConfigRoutesService,
   ok,
   readDeleteKeys,
@@ -10,7 +10,7 @@ import {
   removeBy,
   upsertBy,
   valueOrThrow,
-} from '@app/management/config-routes';
+} from '@app/management';
 
 const OK = { status: 'ok' } as const;
 type Ok = typeof OK;

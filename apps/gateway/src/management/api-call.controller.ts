@@ -1,6 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ManagementRoute } from '@app/management';
-import { ApiCallService, type ApiCallResult } from '@app/management/tools';
+import { ManagementRoute, ApiCallService, type ApiCallResult } from '@app/management';
 
 /**
  * `POST /v0/management/api-call` `{auth_index, method, url, header, data}`: an HTTP request made

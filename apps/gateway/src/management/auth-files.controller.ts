@@ -12,8 +12,9 @@ import {
   Res,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ManagementError, ManagementRoute } from '@app/management';
 import {
+  ManagementError,
+  ManagementRoute,
   AuthFilesService,
   deleteTargets,
   isMultipart,
@@ -24,7 +25,7 @@ import {
   type BatchOutcome,
   type ModelDefinition,
   type UploadedFile,
-} from '@app/management/tools';
+} from '@app/management';
 
 type Ok = { status: 'ok' };
 

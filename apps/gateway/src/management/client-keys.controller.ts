@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ManagementRoute } from '@app/management';
 import {
+  ManagementRoute,
   ClientKeysService,
   type ClientKeyList,
   type ClientKeyView,
-} from '@app/management/client-keys';
+} from '@app/management';
 
 const OK = { status: 'ok' } as const;
 

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Patch, Put, Query } from '@nestjs/common';
 import { ConfigService } from '@app/config';
-import { ManagementRoute } from '@app/management';
 import {
+  ManagementRoute,
   compatListView,
   ConfigRoutesService,
   deleteExcludedModels,
@@ -28,7 +28,7 @@ import {
   type Entry,
   type KeyListSection,
   type ModelAlias,
-} from '@app/management/config-routes';
+} from '@app/management';
 import { addRoute } from '@app/gateway/management/generated-routes';
 
 const OK = { status: 'ok' } as const;

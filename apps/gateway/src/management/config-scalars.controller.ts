@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { ConfigService } from '@app/config';
-import { ManagementRoute } from '@app/management';
 import {
+  ManagementRoute,
   ConfigRoutesService,
   readScalarValue,
   responseKeyOf,
@@ -9,7 +9,7 @@ import {
   scalarValue,
   yamlPathOf,
   type ScalarRoute,
-} from '@app/management/config-routes';
+} from '@app/management';
 import { addRoute } from '@app/gateway/management/generated-routes';
 
 const OK = { status: 'ok' } as const;

@@ -1,8 +1,7 @@
 import { Body, Controller, Get, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ConfigIssue } from '@app/config';
-import { ManagementError, ManagementRoute } from '@app/management';
-import { ConfigRoutesService } from '@app/management/config-routes';
+import { ManagementError, ManagementRoute, ConfigRoutesService } from '@app/management';
 
 /** A refused config.yaml: CLIProxyAPI's error code and message, plus each problem located. */
 interface RefusedYaml {

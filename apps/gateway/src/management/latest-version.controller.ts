@@ -1,6 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { ManagementError, ManagementRoute } from '@app/management';
-import { ReleaseFeedError, ReleaseFeedService } from '@app/management/tools';
+import {
+  ManagementError,
+  ManagementRoute,
+  ReleaseFeedError,
+  ReleaseFeedService,
+} from '@app/management';
 
 /** `GET /v0/management/latest-version` → `{"latest-version": "v6.9.2"}` from `release-feed-url`. */
 @Controller('v0/management/latest-version')

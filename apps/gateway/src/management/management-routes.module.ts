@@ -1,9 +1,12 @@
 import { Module } from '@nestjs/common';
-import { ManagementModule } from '@app/management';
-import { ConfigRoutesModule } from '@app/management/config-routes';
+import {
+  ManagementModule,
+  ConfigRoutesModule,
+  ManagementToolsModule,
+  ClientKeysModule,
+} from '@app/management';
 import { UsageModule } from '@app/usage';
 import { LogsModule } from '@app/logs';
-import { ManagementToolsModule } from '@app/management/tools';
 import { ApiCallController } from '@app/gateway/management/api-call.controller';
 import { AuthFilesController } from '@app/gateway/management/auth-files.controller';
 import { LatestVersionController } from '@app/gateway/management/latest-version.controller';
@@ -16,7 +19,6 @@ import { UsageController } from '@app/gateway/management/usage.controller';
 import { ApiKeyUsageController } from '@app/gateway/management/api-key-usage.controller';
 import { UnsupportedController } from '@app/gateway/management/unsupported.controller';
 import { ClientKeysController } from '@app/gateway/management/client-keys.controller';
-import { ClientKeysModule } from '@app/management/client-keys';
 
 /** The `/v0/management/*` routes (wiring only; the decisions live in libs/management, libs/usage). */
 @Module({

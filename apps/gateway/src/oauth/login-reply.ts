@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { LoginError } from '@app/oauth/login';
+import { LoginError } from '@app/oauth';
 
 /** CLIProxyAPI's error body on its OAuth routes. */
 export interface LoginErrorBody {

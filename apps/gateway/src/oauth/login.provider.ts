@@ -6,8 +6,7 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { ConfigService } from '@app/config';
-import { OAuthHttpRepository } from '@app/oauth';
-import { AuthDirSink, LoginService, RedisLoginSessionStore } from '@app/oauth/login';
+import { OAuthHttpRepository, AuthDirSink, LoginService, RedisLoginSessionStore } from '@app/oauth';
 import { CredentialService } from '@app/routing';
 import { PROCESS_NAME, RedisService } from '@app/storage';
 

@@ -8,7 +8,7 @@ import {
   loginSpec,
   providersForCallbackPath,
   renderCallbackPage,
-} from '@app/oauth/login';
+} from '@app/oauth';
 
 /** The gateway landing paths of the redirect flows (`/anthropic/callback`, `/google/callback`…). */
 const CALLBACK_PATHS = [

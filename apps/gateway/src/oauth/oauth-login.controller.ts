@@ -9,7 +9,7 @@ import {
   parsePastedCallback,
   type CallbackParams,
   type LoginProvider,
-} from '@app/oauth/login';
+} from '@app/oauth';
 import { loginReply, type LoginErrorBody } from '@app/gateway/oauth/login-reply';
 
 const PREFIX = 'v0/management';

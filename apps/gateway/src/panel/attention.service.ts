@@ -6,7 +6,7 @@ import {
   type AttentionItem,
   type KeyExpiry,
   type QuotaStatus,
-} from '@app/management/attention';
+} from '@app/management';
 import { QuotaSnapshotRepository } from '@app/quota';
 import { CredentialService } from '@app/routing';
 import { routingHealth } from '@app/gateway/panel/routing-health';

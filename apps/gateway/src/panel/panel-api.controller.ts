@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ManagementError, ManagementRoute } from '@app/management';
-import { isEntry } from '@app/management/config-routes';
+import { ManagementError, ManagementRoute, isEntry } from '@app/management';
 import { CredentialProbe, ProbeRefusedError, type ProbeResult } from '@app/proxy';
 import {
   isTrafficRange,

@@ -1,5 +1,4 @@
-import { credentialErrorOf } from '@app/management/tools';
-import { type CredentialStatus } from '@app/management/attention';
+import { credentialErrorOf, type CredentialStatus } from '@app/management';
 import { ALL_MODELS, CredentialService, unservedModels, type ModelState } from '@app/routing';
 
 /** Cooling credentials and models nothing can serve, for health checks and the panel. */

@@ -10,8 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { ConfigService } from '@app/config';
 import { acceptsClientKey, extractClientKey } from '@app/common';
-import { RelayHub } from '@app/proxy/relay/relay-hub';
-import type { RelaySocket } from '@app/proxy/relay/relay-session';
+import { RelayHub, type RelaySocket } from '@app/proxy';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 
 /** The relay's path (CLIProxyAPI's). */

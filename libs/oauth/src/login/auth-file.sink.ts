@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AuthDirRepository, AuthFileText } from '@app/routing/auth-dir.repository';
+import type { AuthDirRepository, AuthFileText } from '@app/routing';
 
 /** Where a login's auth file goes, and how the rest of the cluster learns about it. */
 export interface AuthFileSink {

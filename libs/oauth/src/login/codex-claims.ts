@@ -1,4 +1,4 @@
-import { decodeJwtClaims } from '@app/routing/auth-file.parser';
+import { decodeJwtClaims } from '@app/routing';
 
 /** The ChatGPT claims CLIProxyAPI reads from a Codex id_token. */
 export interface CodexClaims {

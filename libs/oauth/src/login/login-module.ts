@@ -7,6 +7,7 @@ import type { OAuthHttp } from '@app/oauth/oauth-http.repository';
 import type { TokenSet } from '@app/oauth/token-client';
 import type { OnboardOptions } from '@app/oauth/login/account.client';
 import type { LoginSession } from '@app/oauth/login/login-session.types';
+import { rfc3339 } from '@app/oauth/auth-file-update';
 
 /** An auth file ready to write: its name in auth-dir and its JSON. */
 export interface AuthFileDraft {
@@ -52,10 +53,8 @@ export function safeNamePart(value: string): string {
   return value.trim().replace(UNSAFE_NAME_CHARS, '_').replace(DOT_RUNS, '.').slice(0, MAX_PART);
 }
 
-/** RFC 3339 in UTC without milliseconds, as CLIProxyAPI's Go code writes times. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+// One RFC 3339 formatter for refreshed and newly logged-in auth files alike.
+export { rfc3339 };
 
 /** The token's expiry as the files write it. */
 export function expiryOf(token: TokenSet): string | undefined {

@@ -1,5 +1,4 @@
-import { hashTag } from '@app/storage/redis.options';
-import type { RedisService } from '@app/storage/redis.service';
+import { hashTag, type RedisService } from '@app/storage';
 import {
   FINISHED_SESSION_KEEP_MS,
   type ClaimResult,

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { RE2JS } from 're2js';
 import type { AppConfig } from '@app/config';
-import { parseModelSuffix } from '@app/llm/util/thinking';
+import { parseModelSuffix } from '@app/llm';
 
 /** `ampcode.model-mappings` as config.yaml gives them. */
 export type AmpModelMappings = AppConfig['ampcode']['model-mappings'];

@@ -7,8 +7,8 @@ import {
   StreamCollectError,
   type StreamFailure,
   type WireFormat,
+  compactResponseUsage,
 } from '@app/llm';
-import { compactResponseUsage } from '@app/llm/formats/openai-responses';
 import { upstreamName, type Candidate } from '@app/proxy/candidate-source';
 import { countTokensResponse, TOKEN_COUNT_HEADER, translateCount } from '@app/proxy/count-tokens';
 import type { AnswerStrategy, StreamFraming } from '@app/proxy/delivery/answer-strategy';

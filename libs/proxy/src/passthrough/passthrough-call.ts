@@ -13,7 +13,7 @@ import {
   type UpstreamCall,
   type WireFormat,
 } from '@app/llm';
-import { maskSecrets } from '@app/logs/secret-mask';
+import { maskSecrets } from '@app/logs';
 import type { Candidate } from '@app/proxy/candidate-source';
 import type { ClientCall } from '@app/proxy/client-routes';
 import type {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
-import { providerFor } from '@app/llm';
-import { canCompact } from '@app/llm/formats/openai-responses';
+import { providerFor, canCompact } from '@app/llm';
 import { isRetryable, isRoundRetryable } from '@app/routing';
 import { onAbort, type AbortSource } from '@app/upstream';
 import {

@@ -10,9 +10,9 @@ import {
   type IRRequest,
   type IRUsage,
   type TranslationContext,
+  parseClaudeCountTokensRequest,
+  parseGeminiCountTokensRequest,
 } from '@app/llm';
-import { parseClaudeCountTokensRequest } from '@app/llm/formats/claude';
-import { parseGeminiCountTokensRequest } from '@app/llm/formats/gemini';
 import type { CandidateSource } from '@app/proxy/candidate-source';
 import type { ClientCall } from '@app/proxy/client-routes';
 import { refuse } from '@app/proxy/pipeline/error-answers';

@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { RedisClient } from '@app/storage/redis.connection';
-import { RedisService } from '@app/storage/redis.service';
+import { type RedisClient, RedisService } from '@app/storage';
 
 type Handler = (message: string) => void;
 

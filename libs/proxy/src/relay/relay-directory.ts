@@ -2,8 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { randomBytes } from 'node:crypto';
 import { ConfigService } from '@app/config';
 import { Credential, ModelRegistry, type RouteCandidate } from '@app/routing';
-import { hashTag } from '@app/storage/redis.options';
-import { RedisService } from '@app/storage/redis.service';
+import { hashTag, RedisService } from '@app/storage';
 import type { Candidate } from '@app/proxy/candidate-source';
 import { RelayChannels } from '@app/proxy/relay/relay-channels';
 

@@ -7,7 +7,7 @@ import {
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { AbortSource } from '@app/upstream';
-import { RedisService } from '@app/storage/redis.service';
+import { RedisService } from '@app/storage';
 import { RelayChannels } from '@app/proxy/relay/relay-channels';
 import { RelayDirectory } from '@app/proxy/relay/relay-directory';
 import {

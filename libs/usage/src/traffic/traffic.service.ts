@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { UsageRecord, UsageSink } from '@app/usage/usage-record';
-import { PROCESS_NAME } from '@app/storage/process-name';
+import { PROCESS_NAME } from '@app/storage';
 import { TrafficRepository } from '@app/usage/traffic/traffic.repository';
 import {
   failureSpike,
