@@ -2,6 +2,62 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { readFileSync } from 'node:fs';
+
+// Which lib may import which (docs/architecture.md, "Layers"): a lib imports only libs of lower
+// layers, through their barrel. libs/layers.spec.ts checks the same file against every import.
+const { layers, only } = JSON.parse(readFileSync(new URL('./libs/layers.json', import.meta.url)));
+const LIBS = layers.flat();
+const layerOf = new Map(layers.flatMap((libs, i) => libs.map((lib) => [lib, i])));
+
+/** Patterns every TypeScript file obeys: aliases, not deep relative paths or `libs/...`. */
+const SHALLOW = [
+  {
+    group: ['../../*'],
+    message: 'Use a path alias (@app/...) instead of a deep relative import.',
+  },
+  { group: ['@app/*/src/*', 'libs/*'], message: 'Import a lib through its public alias.' },
+];
+
+/** Another lib's files are reached through its barrel (`@app/<lib>`), never `@app/<lib>/<file>`. */
+const barrelOnly = (except) =>
+  LIBS.filter((lib) => lib !== except).map((lib) => ({
+    group: [`@app/${lib}/*`],
+    message: `Import @app/${lib} through its barrel ('@app/${lib}'), not a file inside it.`,
+  }));
+
+/** The layer rule for one lib: the libs it may not import at all. */
+function forbiddenFor(lib) {
+  const allowed = only[lib] ?? LIBS.filter((other) => layerOf.get(other) < layerOf.get(lib));
+  const forbidden = LIBS.filter((other) => other !== lib && !allowed.includes(other));
+  return [
+    ...forbidden.map((other) => ({
+      group: [`@app/${other}`, `@app/${other}/*`],
+      message: `libs/${lib} may not import @app/${other}: dependencies run down the layers in libs/layers.json (docs/architecture.md).`,
+    })),
+    {
+      group: ['@app/gateway/*', '@app/worker/*'],
+      message: 'Libs never import the apps.',
+    },
+  ];
+}
+
+const libRules = LIBS.map((lib) => {
+  const forbidden = forbiddenFor(lib);
+  const layered = new Set(forbidden.flatMap((p) => p.group));
+  const patterns = [
+    ...SHALLOW,
+    ...forbidden,
+    ...barrelOnly(lib).filter((p) => !layered.has(p.group[0])),
+    ...(lib === 'llm'
+      ? [{ group: ['@nestjs/*'], message: 'libs/llm is framework-free: no @nestjs imports.' }]
+      : []),
+  ];
+  return {
+    files: [`libs/${lib}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns }] },
+  };
+});
 
 export default tseslint.config(
   {
@@ -33,37 +89,10 @@ export default tseslint.config(
       ],
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-extraneous-class': 'off',
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['../../*'],
-              message: 'Use a path alias (@app/...) instead of a deep relative import.',
-            },
-            {
-              group: ['@app/*/src/*', 'libs/*'],
-              message: 'Import a lib through its public alias.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: [...SHALLOW, ...barrelOnly()] }],
     },
   },
-  {
-    files: ['libs/llm/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['@nestjs/*'], message: 'libs/llm is framework-free: no @nestjs imports.' },
-            { group: ['../../*'], message: 'Use a path alias instead of a deep relative import.' },
-          ],
-        },
-      ],
-    },
-  },
+  ...libRules,
   {
     // The web panel runs in the browser: its own tsconfig (DOM lib, Preact JSX, no node types)
     // supplies the browser globals, and no server code may be imported into it.
