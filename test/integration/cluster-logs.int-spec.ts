@@ -137,6 +137,42 @@ describe('shared logs (real Redis)', () => {
     }
   });
 
+  it('should never count fewer entries than the page lists, even while replicas write', async () => {
+    const prefix3 = uniquePrefix('logs-race');
+    const r3 = new RedisService(testRedisSettings(prefix3), 'logs-race-test');
+    r3.connect();
+    await r3.waitReady(5000);
+    const repo = new RequestLogRepository(r3);
+    const write = (id: string) =>
+      r3.command.xadd(
+        repo.key,
+        '*',
+        'j',
+        encodeRequestLog(usage(0, { requestId: id, timestamp: new Date().toISOString() }), 'gw'),
+      );
+    const xrevrange = r3.command.xrevrange.bind(r3.command);
+    try {
+      await write('first');
+      // Another replica's batch lands while this one reads the stream.
+      let raced = false;
+      (r3.command as { xrevrange: unknown }).xrevrange = async (...args: unknown[]) => {
+        if (!raced) {
+          raced = true;
+          await write('during-1');
+          await write('during-2');
+        }
+        return (xrevrange as (...a: unknown[]) => Promise<unknown>)(...args);
+      };
+      const page = await repo.query(parseRequestQuery({}));
+      expect(page.requests).toHaveLength(3);
+      expect(page.total_count).toBeGreaterThanOrEqual(page.requests.length);
+    } finally {
+      (r3.command as { xrevrange: unknown }).xrevrange = xrevrange;
+      await r3.command.del(repo.key);
+      await r3.close();
+    }
+  });
+
   it('should filter the request log server-side and count the matches', async () => {
     const repo = new RequestLogRepository(redis);
     const page = await repo.query(

@@ -68,7 +68,6 @@ export class RequestLogRepository {
    * picked, then sorts.
    */
   async query(q: RequestLogQuery): Promise<RequestLogPage> {
-    const total = await this.redis.command.xlen(this.key);
     let picked: [number, RequestLogEntry][] = [];
     let end = '+';
     for (let scanned = 0; scanned < MAX_SCAN;) {
@@ -98,6 +97,13 @@ export class RequestLogRepository {
       .sort(newestFirst)
       .slice(0, q.limit)
       .map(([, e]) => e);
-    return { requests, filtered_count: requests.length, total_count: total };
+    // Counted after the scan: entries written meanwhile are in the page, so they are in the
+    // total too (a total read first could be smaller than the page it describes).
+    const total = await this.redis.command.xlen(this.key);
+    return {
+      requests,
+      filtered_count: requests.length,
+      total_count: Math.max(total, requests.length),
+    };
   }
 }
