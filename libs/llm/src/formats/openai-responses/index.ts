@@ -8,10 +8,8 @@ import {
   buildResponsesResponse,
   parseResponsesResponse,
 } from '@app/llm/formats/openai-responses/response';
-import {
-  ResponsesStreamDecoder,
-  ResponsesStreamEncoder,
-} from '@app/llm/formats/openai-responses/stream';
+import { ResponsesStreamDecoder } from '@app/llm/formats/openai-responses/stream';
+import { ResponsesStreamEncoder } from '@app/llm/formats/openai-responses/stream-encoder';
 
 export {
   COMPACT_UPSTREAM_FORMATS,

@@ -4,10 +4,8 @@ import { createContext, type TranslationContext } from '@app/llm/codec';
 import type { IRStreamEvent, IRUsage } from '@app/llm/ir/types';
 import { SSEParser } from '@app/llm/sse/sse-parser';
 import { shortenToolName } from '@app/llm/util/tool-names';
-import {
-  ResponsesStreamDecoder,
-  ResponsesStreamEncoder,
-} from '@app/llm/formats/openai-responses/stream';
+import { ResponsesStreamDecoder } from '@app/llm/formats/openai-responses/stream';
+import { ResponsesStreamEncoder } from '@app/llm/formats/openai-responses/stream-encoder';
 
 const FIXTURES = join(__dirname, '../../../../../test/fixtures');
 
