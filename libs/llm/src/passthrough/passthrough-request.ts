@@ -1,5 +1,5 @@
 import type { IRReasoning, WireFormat } from '@app/llm/ir/types';
-import { applyClaudeThinkingSuffix } from '@app/llm/formats/claude/request';
+import { applyClaudeThinkingSuffix } from '@app/llm/formats/claude/sampling';
 import { applyCodexRules } from '@app/llm/formats/codex/request';
 import { buildThinkingConfig } from '@app/llm/formats/gemini/request';
 import { isRecord } from '@app/llm/util/json';
