@@ -130,14 +130,7 @@ export function parseResponseFormat(format: unknown): IRResponseFormat | undefin
       if (!isRecord(spec)) {
         throw new TranslationError('json_schema is required', 'response_format.json_schema');
       }
-      const out: IRResponseFormat = {
-        type: 'json_schema',
-        schema: isRecord(spec.schema) ? spec.schema : {},
-      };
-      const name = str(spec.name);
-      if (name !== undefined) out.name = name;
-      if (typeof spec.strict === 'boolean') out.strict = spec.strict;
-      return out;
+      return readJsonSchemaSpec(spec);
     }
     default:
       return undefined;
@@ -147,7 +140,29 @@ export function parseResponseFormat(format: unknown): IRResponseFormat | undefin
 /** The IR response format → `response_format`. */
 export function buildResponseFormat(format: IRResponseFormat): Record<string, unknown> {
   if (format.type !== 'json_schema') return { type: format.type };
+  return { type: 'json_schema', json_schema: writeJsonSchemaSpec(format) };
+}
+
+/**
+ * A json_schema spec (`name`, `schema`, `strict`) → the IR. Chat Completions nests the spec in
+ * `response_format.json_schema`; the Responses API spreads it into `text.format`.
+ */
+export function readJsonSchemaSpec(spec: Record<string, unknown>): IRResponseFormat {
+  const out: IRResponseFormat = {
+    type: 'json_schema',
+    schema: isRecord(spec.schema) ? spec.schema : {},
+  };
+  const name = str(spec.name);
+  if (name !== undefined) out.name = name;
+  if (typeof spec.strict === 'boolean') out.strict = spec.strict;
+  return out;
+}
+
+/** The IR json_schema format → its spec, in the field order OpenAI sends: name, schema, strict. */
+export function writeJsonSchemaSpec(
+  format: IRResponseFormat & { type: 'json_schema' },
+): Record<string, unknown> {
   const spec: Record<string, unknown> = { name: format.name ?? 'response', schema: format.schema };
   if (format.strict !== undefined) spec.strict = format.strict;
-  return { type: 'json_schema', json_schema: spec };
+  return spec;
 }
