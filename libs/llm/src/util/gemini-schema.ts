@@ -1,4 +1,18 @@
+// JSON Schema ↔ Gemini Schema: the cleaning walk and the reverse conversion.
 import { isRecord } from '@app/llm/util/json';
+import {
+  GEMINI_KEYWORDS,
+  NOTED_KEYWORDS,
+  NUMERIC_KEYWORDS,
+  appendNotes,
+  applyEnum,
+  applyFormat,
+  applyType,
+  describe,
+  finishObject,
+  noteFor,
+} from '@app/llm/util/gemini-schema-keywords';
+import { type CleanState, mergeAllOf, refName } from '@app/llm/util/gemini-schema-refs';
 
 /**
  * JSON Schema ↔ Gemini `Schema` (the OpenAPI 3.0 subset used by function declarations and
@@ -8,103 +22,14 @@ import { isRecord } from '@app/llm/util/json';
  * for OpenAI or Claude are cleaned before they go upstream: `$ref` is inlined, `const` becomes a
  * one-value `enum`, type arrays and `anyOf`/`oneOf` are simplified, and validation keywords Gemini
  * does not know are removed with a note in `description` so the model still sees the constraint.
+ * The keyword tables and per-keyword steps live in gemini-schema-keywords.ts, `$ref` and `allOf`
+ * handling in gemini-schema-refs.ts.
  */
-
-/** Keywords of Gemini's Schema object (ai.google.dev `Schema`, Vertex AI `Schema`). */
-const GEMINI_KEYWORDS: ReadonlySet<string> = new Set([
-  'type',
-  'format',
-  'title',
-  'description',
-  'nullable',
-  'enum',
-  'maxItems',
-  'minItems',
-  'properties',
-  'required',
-  'minProperties',
-  'maxProperties',
-  'minLength',
-  'maxLength',
-  'pattern',
-  'example',
-  'anyOf',
-  'propertyOrdering',
-  'default',
-  'items',
-  'minimum',
-  'maximum',
-]);
-
-/** Validation keywords Gemini lacks; their value is kept as a note in `description`. */
-const NOTED_KEYWORDS: ReadonlySet<string> = new Set([
-  'exclusiveMinimum',
-  'exclusiveMaximum',
-  'multipleOf',
-  'uniqueItems',
-  'patternProperties',
-  'propertyNames',
-  'contains',
-  'minContains',
-  'maxContains',
-  'prefixItems',
-  'dependentRequired',
-  'dependentSchemas',
-  'dependencies',
-  'contentEncoding',
-  'contentMediaType',
-  'not',
-  'if',
-  'then',
-  'else',
-  'deprecated',
-]);
-
-/** `format` values Gemini accepts per type; others move into the description. */
-const FORMATS_BY_TYPE: Readonly<Record<string, ReadonlySet<string>>> = {
-  string: new Set(['enum', 'date-time']),
-  number: new Set(['float', 'double']),
-  integer: new Set(['int32', 'int64']),
-};
-
-/** Keywords that only make sense for one JSON type (used when a type array is split). */
-const TYPE_OF_KEYWORD: Readonly<Record<string, string>> = {
-  items: 'array',
-  minItems: 'array',
-  maxItems: 'array',
-  properties: 'object',
-  required: 'object',
-  minProperties: 'object',
-  maxProperties: 'object',
-  propertyOrdering: 'object',
-  minLength: 'string',
-  maxLength: 'string',
-  pattern: 'string',
-  minimum: 'number',
-  maximum: 'number',
-};
-
-const NUMERIC_KEYWORDS = [
-  'minItems',
-  'maxItems',
-  'minLength',
-  'maxLength',
-  'minProperties',
-  'maxProperties',
-] as const;
 
 /** Deeper schemas are cut rather than walked (protects against pathological input). */
 const MAX_DEPTH = 48;
 
-const REF_PREFIXES = ['#/$defs/', '#/definitions/'] as const;
-
 type Schema = Record<string, unknown>;
-
-interface CleanState {
-  defs: Schema;
-  /** Refs being inlined right now (cycle detection). */
-  resolving: string[];
-}
 
 /**
  * Clean a JSON Schema into Gemini's Schema subset. Never mutates the input; returns a new object.
@@ -253,75 +178,6 @@ function cleanRef(ref: string, input: Schema, state: CleanState, depth: number):
   return { ...resolved, ...extra };
 }
 
-function refName(ref: string): string | undefined {
-  for (const prefix of REF_PREFIXES) {
-    if (ref.startsWith(prefix)) {
-      const raw = ref.slice(prefix.length);
-      if (raw.includes('/')) return undefined; // nested pointers are not supported
-      return decodePointer(raw);
-    }
-  }
-  return undefined;
-}
-
-const ESCAPED_SLASH = /~1/g;
-const ESCAPED_TILDE = /~0/g;
-
-function decodePointer(token: string): string {
-  let out = token;
-  if (out.includes('%')) {
-    try {
-      out = decodeURIComponent(out);
-    } catch {
-      // keep the raw token
-    }
-  }
-  return out.includes('~') ? out.replace(ESCAPED_SLASH, '/').replace(ESCAPED_TILDE, '~') : out;
-}
-
-/** Nested allOf chains deeper than this are left unmerged. */
-const MAX_ALLOF_LEVEL = 8;
-
-/**
- * Shallow-merge allOf branches into their parent (properties and required are unioned). `$ref`
- * branches are expanded first, since `allOf: [{$ref: Base}, {…}]` is how schemas say "extends".
- */
-function mergeAllOf(node: Schema, state: CleanState, level: number): Schema {
-  const { allOf, ...rest } = node;
-  const merged: Schema = { ...rest };
-  const props: Schema = isRecord(rest.properties) ? { ...rest.properties } : {};
-  const required = new Set<string>(stringArray(rest.required));
-  let sawProps = isRecord(rest.properties);
-  for (const raw of allOf as unknown[]) {
-    if (!isRecord(raw)) continue;
-    let branch = raw;
-    if (typeof branch.$ref === 'string') {
-      const name = refName(branch.$ref);
-      const target = name === undefined ? undefined : state.defs[name];
-      const usable = isRecord(target) && name !== undefined && !state.resolving.includes(name);
-      const { $ref: _ref, ...siblings } = branch;
-      branch = usable ? { ...target, ...siblings } : siblings;
-    }
-    if (Array.isArray(branch.allOf) && level < MAX_ALLOF_LEVEL) {
-      branch = mergeAllOf(branch, state, level + 1);
-    }
-    for (const key in branch) {
-      const value = branch[key];
-      if (key === 'properties' && isRecord(value)) {
-        Object.assign(props, value);
-        sawProps = true;
-      } else if (key === 'required') {
-        for (const r of stringArray(value)) required.add(r);
-      } else if (merged[key] === undefined) {
-        merged[key] = value;
-      }
-    }
-  }
-  if (sawProps) merged.properties = props;
-  if (required.size > 0) merged.required = [...required];
-  return merged;
-}
-
 interface SimplifiedUnion {
   nullable: boolean;
   /** One remaining branch, merged into the parent. */
@@ -350,117 +206,6 @@ function simplifyUnion(union: unknown[], state: CleanState, depth: number): Simp
     for (const v of b.enum as unknown[]) values.push(String(v));
   }
   return { nullable, single: { type: 'string', enum: [...new Set(values)] } };
-}
-
-/** Resolve `type` (string or array) into Gemini's single type + nullable, or anyOf branches. */
-function applyType(node: Schema, out: Schema): void {
-  const type = node.type;
-  if (typeof type === 'string') {
-    if (type === 'null') out.nullable = true;
-    else out.type = type;
-    return;
-  }
-  if (!Array.isArray(type)) {
-    if (out.type === undefined && !out.anyOf) {
-      if (out.properties !== undefined) out.type = 'object';
-      else if (out.items !== undefined) out.type = 'array';
-    }
-    return;
-  }
-  const types: string[] = [];
-  for (const t of type) {
-    if (t === 'null') out.nullable = true;
-    else if (typeof t === 'string' && !types.includes(t)) types.push(t);
-  }
-  if (types.length === 1) {
-    out.type = types[0];
-    return;
-  }
-  if (types.length === 0) return;
-  // Several real types: split keywords by the type they belong to.
-  const branches: Schema[] = types.map((t) => ({ type: t }));
-  for (const key of Object.keys(out)) {
-    const owner = TYPE_OF_KEYWORD[key];
-    if (owner === undefined) continue;
-    const target = branches.find(
-      (b) => b.type === owner || (owner === 'number' && b.type === 'integer'),
-    );
-    if (target) target[key] = out[key];
-    delete out[key];
-  }
-  for (const b of branches) finishObject(b);
-  out.anyOf = branches;
-}
-
-function applyEnum(node: Schema, out: Schema, notes: string[]): void {
-  let values: unknown[] | undefined;
-  if (node.const !== undefined) values = [node.const];
-  else if (Array.isArray(node.enum)) values = node.enum;
-  if (!values) return;
-  const nonNull = values.filter((v) => v !== null);
-  if (nonNull.length < values.length) out.nullable = true;
-  if (nonNull.length === 0) return;
-  const allStrings = nonNull.every((v) => typeof v === 'string');
-  if (out.type === undefined && !out.anyOf && allStrings) out.type = 'string';
-  if (out.type === 'string') {
-    out.enum = nonNull.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-  } else {
-    // Gemini enums hold strings only; for other types the allowed values become a note.
-    notes.push(`allowed values: ${nonNull.map((v) => JSON.stringify(v)).join(', ')}`);
-  }
-}
-
-function applyFormat(node: Schema, out: Schema, notes: string[]): void {
-  const format = node.format;
-  if (typeof format !== 'string') return;
-  const allowed = typeof out.type === 'string' ? FORMATS_BY_TYPE[out.type] : undefined;
-  if (allowed?.has(format)) out.format = format;
-  else notes.push(`format: ${format}`);
-}
-
-/** Drop an empty `properties` and required names that do not exist. */
-function finishObject(out: Schema): void {
-  const props = out.properties;
-  if (isRecord(props)) {
-    let empty = true;
-    for (const _ in props) {
-      empty = false;
-      break;
-    }
-    if (empty) {
-      delete out.properties;
-      delete out.required;
-      delete out.propertyOrdering;
-      return;
-    }
-    if (out.required !== undefined) {
-      const required = stringArray(out.required).filter((r) => r in props);
-      if (required.length > 0) out.required = required;
-      else delete out.required;
-    }
-  } else if (out.required !== undefined) {
-    delete out.required;
-  }
-}
-
-function appendNotes(out: Schema, notes: string[]): void {
-  const text = notes.join('; ');
-  const desc = out.description;
-  out.description = typeof desc === 'string' && desc !== '' ? `${desc} (${text})` : text;
-}
-
-function noteFor(key: string, value: unknown): string {
-  return `${key}: ${isRecord(value) ? describe(value) : JSON.stringify(value)}`;
-}
-
-/** Short human text for a sub-schema inside a note. */
-function describe(schema: Schema): string {
-  const text = JSON.stringify(schema);
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
-}
-
-function stringArray(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 /**
