@@ -2,10 +2,8 @@ import type { Codec } from '@app/llm/codec';
 import { buildClaudeError, parseClaudeError } from '@app/llm/formats/claude/error';
 import { buildClaudeRequest, parseClaudeRequest } from '@app/llm/formats/claude/request';
 import { buildClaudeResponse, parseClaudeResponse } from '@app/llm/formats/claude/response';
-import {
-  createClaudeStreamDecoder,
-  createClaudeStreamEncoder,
-} from '@app/llm/formats/claude/stream';
+import { createClaudeStreamDecoder } from '@app/llm/formats/claude/stream';
+import { createClaudeStreamEncoder } from '@app/llm/formats/claude/stream-encoder';
 
 export {
   buildClaudeCountTokensRequest,

@@ -5,10 +5,8 @@ import { createContext, type TranslationContext } from '@app/llm/codec';
 import type { IRStreamEvent, IRUsage } from '@app/llm/ir/types';
 import { SSEParser } from '@app/llm/sse/sse-parser';
 import { geminiCodec } from '@app/llm/formats/gemini';
-import {
-  createClaudeStreamDecoder,
-  createClaudeStreamEncoder,
-} from '@app/llm/formats/claude/stream';
+import { createClaudeStreamDecoder } from '@app/llm/formats/claude/stream';
+import { createClaudeStreamEncoder } from '@app/llm/formats/claude/stream-encoder';
 
 type Loose = ReturnType<typeof JSON.parse>;
 
