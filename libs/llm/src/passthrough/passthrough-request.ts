@@ -1,7 +1,7 @@
 import type { IRReasoning, WireFormat } from '@app/llm/ir/types';
 import { applyClaudeThinkingSuffix } from '@app/llm/formats/claude/sampling';
 import { applyCodexRules } from '@app/llm/formats/codex/request';
-import { buildThinkingConfig } from '@app/llm/formats/gemini/request';
+import { buildThinkingConfig } from '@app/llm/formats/gemini/config';
 import { isRecord } from '@app/llm/util/json';
 import { reasoningLevel } from '@app/llm/util/thinking';
 
