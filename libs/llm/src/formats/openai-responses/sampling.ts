@@ -2,7 +2,7 @@
 import type { IRReasoning, IRResponseFormat } from '@app/llm/ir/types';
 import { isRecord } from '@app/llm/util/json';
 import { isReasoningLevel } from '@app/llm/util/thinking';
-import { readJsonSchemaSpec, writeJsonSchemaSpec } from '@app/llm/formats/openai/sampling';
+import { readFormat, writeJsonSchemaSpec } from '@app/llm/formats/openai/sampling';
 
 type Json = Record<string, unknown>;
 
@@ -23,16 +23,7 @@ export function parseTextFormat(value: unknown, extra: Json): IRResponseFormat |
   const { format, ...rest } = value;
   if (Object.keys(rest).length > 0) extra.text = rest; // verbosity …
   if (!isRecord(format)) return undefined;
-  switch (format.type) {
-    case 'text':
-      return { type: 'text' };
-    case 'json_object':
-      return { type: 'json_object' };
-    case 'json_schema':
-      return readJsonSchemaSpec(format);
-    default:
-      return undefined;
-  }
+  return readFormat(format, () => format);
 }
 
 export function buildTextFormat(rf: IRResponseFormat): Json {

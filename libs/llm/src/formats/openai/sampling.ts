@@ -120,18 +120,32 @@ export function reasoningEffort(ir: IRRequest): string | undefined {
 /** `response_format` → the IR (text, json_object, json_schema). */
 export function parseResponseFormat(format: unknown): IRResponseFormat | undefined {
   if (!isRecord(format)) return undefined;
+  return readFormat(format, () => {
+    const spec = format.json_schema;
+    if (!isRecord(spec)) {
+      throw new TranslationError('json_schema is required', 'response_format.json_schema');
+    }
+    return spec;
+  });
+}
+
+/**
+ * A format object (`type` text, json_object or json_schema) → the IR; other types have no IR
+ * slot. `jsonSchemaSpec` finds the json_schema spec (`name`, `schema`, `strict`): Chat
+ * Completions nests it in `response_format.json_schema`, the Responses API spreads it into
+ * `text.format` itself.
+ */
+export function readFormat(
+  format: Record<string, unknown>,
+  jsonSchemaSpec: () => Record<string, unknown>,
+): IRResponseFormat | undefined {
   switch (format.type) {
     case 'text':
       return { type: 'text' };
     case 'json_object':
       return { type: 'json_object' };
-    case 'json_schema': {
-      const spec = format.json_schema;
-      if (!isRecord(spec)) {
-        throw new TranslationError('json_schema is required', 'response_format.json_schema');
-      }
-      return readJsonSchemaSpec(spec);
-    }
+    case 'json_schema':
+      return readJsonSchemaSpec(jsonSchemaSpec());
     default:
       return undefined;
   }
@@ -143,11 +157,8 @@ export function buildResponseFormat(format: IRResponseFormat): Record<string, un
   return { type: 'json_schema', json_schema: writeJsonSchemaSpec(format) };
 }
 
-/**
- * A json_schema spec (`name`, `schema`, `strict`) → the IR. Chat Completions nests the spec in
- * `response_format.json_schema`; the Responses API spreads it into `text.format`.
- */
-export function readJsonSchemaSpec(spec: Record<string, unknown>): IRResponseFormat {
+/** A json_schema spec (`name`, `schema`, `strict`) → the IR. */
+function readJsonSchemaSpec(spec: Record<string, unknown>): IRResponseFormat {
   const out: IRResponseFormat = {
     type: 'json_schema',
     schema: isRecord(spec.schema) ? spec.schema : {},
