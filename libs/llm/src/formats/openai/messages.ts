@@ -12,7 +12,7 @@ import { newId } from '@app/llm/util/ids';
 import { isRecord, stringifyArguments } from '@app/llm/util/json';
 import { shortenToolName } from '@app/llm/util/tool-names';
 import { buildUserPart, readTextContent, readUserContent } from '@app/llm/formats/openai/content';
-import { str } from '@app/llm/formats/openai/wire';
+import { assistantParts, str } from '@app/llm/formats/openai/wire';
 
 // ---------------------------------------------------------------------------------------------
 // Reading: `messages` → IR system and messages
@@ -229,32 +229,16 @@ export function buildMessages(
 }
 
 function buildAssistantMessage(msg: IRMessage, ctx: TranslationContext, out: WireMessage[]): void {
-  let text: string | undefined;
-  let reasoning: string | undefined;
-  let toolCalls: Record<string, unknown>[] | undefined;
-  for (const part of msg.content) {
-    switch (part.type) {
-      case 'text':
-        // Some OpenAI-compatible hosts only take string content for assistant turns.
-        text = text === undefined ? part.text : `${text}\n\n${part.text}`;
-        break;
-      case 'reasoning':
-        if (part.text !== '')
-          reasoning = reasoning === undefined ? part.text : reasoning + part.text;
-        break;
-      case 'tool_call':
-        (toolCalls ??= []).push({
+  // Some OpenAI-compatible hosts only take string content for assistant turns.
+  const { text, reasoning, calls } = assistantParts(msg.content, '\n\n');
+  const toolCalls =
+    calls.length > 0
+      ? calls.map((part) => ({
           id: part.id,
           type: 'function',
           function: { name: shortenToolName(part.name, ctx), arguments: part.arguments || '{}' },
-        });
-        break;
-      case 'image':
-      case 'file':
-      case 'tool_result':
-        break; // not expressible in an assistant turn
-    }
-  }
+        }))
+      : undefined;
   if (text === undefined && toolCalls === undefined && reasoning === undefined) return;
   const wire: WireMessage = { role: 'assistant', content: text ?? null };
   // Reasoning hosts (DeepSeek, Kimi, Qwen) want their reasoning back with tool-call turns.

@@ -11,7 +11,13 @@ import { TranslationError } from '@app/llm/util/errors';
 import { newId, nowSeconds } from '@app/llm/util/ids';
 import { isRecord, stringifyArguments } from '@app/llm/util/json';
 import { restoreToolName } from '@app/llm/util/tool-names';
-import { STATE_LEGACY_FUNCTIONS, idWithPrefix, num, str } from '@app/llm/formats/openai/wire';
+import {
+  STATE_LEGACY_FUNCTIONS,
+  assistantParts,
+  idWithPrefix,
+  num,
+  str,
+} from '@app/llm/formats/openai/wire';
 
 /** Top-level response fields the IR models; the rest (system_fingerprint, service_tier…) is extra. */
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([
@@ -219,35 +225,20 @@ export function buildOpenAIResponse(
 }
 
 function buildChoice(c: IRCandidate, legacy: boolean): Record<string, unknown> {
-  let text: string | undefined;
-  let reasoning: string | undefined;
+  const { text, reasoning, calls } = assistantParts(c.content, '');
   const toolCalls: Record<string, unknown>[] = [];
   let functionCall: Record<string, unknown> | undefined;
-  for (const part of c.content) {
-    switch (part.type) {
-      case 'text':
-        text = text === undefined ? part.text : text + part.text;
-        break;
-      case 'reasoning':
-        if (part.text !== '')
-          reasoning = reasoning === undefined ? part.text : reasoning + part.text;
-        break;
-      case 'tool_call':
-        if (legacy) {
-          // The legacy API returns a single function call.
-          functionCall ??= { name: part.name, arguments: part.arguments || '{}' };
-        } else {
-          toolCalls.push({
-            id: part.id,
-            type: 'function',
-            function: { name: part.name, arguments: part.arguments || '{}' },
-          });
-        }
-        break;
-      case 'image':
-      case 'file':
-      case 'tool_result':
-        break; // Chat Completions has no slot for these in a response
+  if (legacy) {
+    // The legacy API returns a single function call.
+    if (calls.length > 0)
+      functionCall = { name: calls[0].name, arguments: calls[0].arguments || '{}' };
+  } else {
+    for (const part of calls) {
+      toolCalls.push({
+        id: part.id,
+        type: 'function',
+        function: { name: part.name, arguments: part.arguments || '{}' },
+      });
     }
   }
   const hasCalls = toolCalls.length > 0 || functionCall !== undefined;

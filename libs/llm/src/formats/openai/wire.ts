@@ -1,4 +1,4 @@
-import type { WireFormat } from '@app/llm/ir/types';
+import type { IRPart, IRToolCallPart, WireFormat } from '@app/llm/ir/types';
 import { newId } from '@app/llm/util/ids';
 
 /**
@@ -57,4 +57,39 @@ export function parseDataUri(uri: string): { mediaType: string; data: string } |
 /** Render a base64 source as a data URI. */
 export function toDataUri(mediaType: string, data: string): string {
   return `data:${mediaType};base64,${data}`;
+}
+
+/** What a Chat Completions assistant message carries of an IR turn. */
+export interface AssistantParts {
+  text?: string;
+  reasoning?: string;
+  calls: IRToolCallPart[];
+}
+
+/**
+ * The text, reasoning and tool calls of an assistant turn (request history or response choice),
+ * in order; images, files and tool results have no slot there. Text parts are joined with
+ * `textSeparator`, reasoning parts run on.
+ */
+export function assistantParts(parts: IRPart[], textSeparator: string): AssistantParts {
+  const out: AssistantParts = { calls: [] };
+  for (const part of parts) {
+    switch (part.type) {
+      case 'text':
+        out.text = out.text === undefined ? part.text : out.text + textSeparator + part.text;
+        break;
+      case 'reasoning':
+        if (part.text !== '')
+          out.reasoning = out.reasoning === undefined ? part.text : out.reasoning + part.text;
+        break;
+      case 'tool_call':
+        out.calls.push(part);
+        break;
+      case 'image':
+      case 'file':
+      case 'tool_result':
+        break;
+    }
+  }
+  return out;
 }
