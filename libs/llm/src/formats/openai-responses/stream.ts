@@ -44,10 +44,6 @@ function errorEvent(code: string, message: string): IRStreamEvent {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Decoder: Responses SSE events → IR
-// ---------------------------------------------------------------------------------------------
-
 interface CallState {
   callIndex: number;
   argsSeen: boolean;
