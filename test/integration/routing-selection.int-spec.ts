@@ -2,6 +2,7 @@ import { RedisService } from '@app/storage';
 import {
   Credential,
   CredentialStateRepository,
+  RoundRobinCursorRepository,
   Selector,
   STATE_CHANNEL,
   cooldownFor,
@@ -54,7 +55,11 @@ async function replica(url: string, prefix: string, name: string, wait = true): 
   if (wait) expect(await redis.waitReady(5000)).toBe(true);
   const state = new CredentialStateRepository(redis, { refreshMs: 1000 });
   state.start();
-  return { redis, state, selector: new Selector(state, () => 'round-robin') };
+  return {
+    redis,
+    state,
+    selector: new Selector(state, new RoundRobinCursorRepository(redis), () => 'round-robin'),
+  };
 }
 
 async function close(r: Replica): Promise<void> {

@@ -1,5 +1,6 @@
 import type { RedisService } from '@app/storage';
-import { ALL_MODELS, CredentialStateRepository } from '@app/routing/credential-state.repository';
+import { ALL_MODELS } from '@app/routing/credential-state.policy';
+import { CredentialStateRepository } from '@app/routing/credential-state.repository';
 import { Credential } from '@app/routing/credential.types';
 import { Selector } from '@app/routing/selector';
 
@@ -75,6 +76,7 @@ describe(`${Selector.name} with errored credentials`, () => {
     await state.markError(credential.authIndex, { message: 'revoked' });
     const sut = new Selector(
       state,
+      { next: () => Promise.resolve(1) },
       () => 'round-robin',
       () => NOW,
     );

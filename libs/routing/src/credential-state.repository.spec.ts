@@ -1,11 +1,11 @@
 import type { RedisService } from '@app/storage';
 import { cooldownFor } from '@app/routing/cooldown.policy';
-import { ALL_MODELS, CredentialStateRepository } from '@app/routing/credential-state.repository';
+import { ALL_MODELS } from '@app/routing/credential-state.policy';
+import { CredentialStateRepository } from '@app/routing/credential-state.repository';
 
 /** One in-memory "Redis server" shared by several fake connections. */
 class FakeServer {
   readonly hashes = new Map<string, Map<string, string>>();
-  readonly counters = new Map<string, number>();
   readonly subscribers = new Map<string, Set<(m: string) => void>>();
   up = true;
 }
@@ -27,13 +27,6 @@ class FakeRedis {
   }
 
   readonly command = {
-    incr: async (k: string) => {
-      this.check();
-      const n = (this.server.counters.get(k) ?? 0) + 1;
-      this.server.counters.set(k, n);
-      return n;
-    },
-    expire: async () => 1,
     hset: async (k: string, f: string, v: string) => {
       this.check();
       const h = this.server.hashes.get(k) ?? new Map<string, string>();
@@ -151,17 +144,11 @@ describe(CredentialStateRepository.name, () => {
     });
   });
 
-  it('should share one round-robin cursor between replicas', async () => {
-    const seen = [await sut.nextCursor('b'), await peer.nextCursor('b'), await sut.nextCursor('b')];
-    expect(seen).toEqual([1, 2, 3]);
-  });
-
   it('should keep working from local state while Redis is down, and push it once Redis is back', async () => {
     server.up = false;
     await sut.recordFailure('i', 'm', cooldownFor({ status: 403, level: 0 }), { status: 403 });
     expect(sut.availability('i', 'm').available).toBe(false);
     expect(peer.availability('i', 'm').available).toBe(true);
-    expect([await sut.nextCursor('b'), await sut.nextCursor('b')]).toEqual([1, 2]);
 
     server.up = true;
     expect(await sut.refresh()).toBe(true);

@@ -13,11 +13,12 @@ import { AuthDirRepository, type AuthDirOptions } from '@app/routing/auth-dir.re
 import { parseAuthFiles, type AuthFileError } from '@app/routing/auth-file.parser';
 import { credentialsFromConfig } from '@app/routing/config-credentials';
 import { cooldownFor, type CooldownReason } from '@app/routing/cooldown.policy';
+import type { ModelState } from '@app/routing/credential-state.policy';
 import {
   CredentialStateRepository,
   type CredentialStateOptions,
-  type ModelState,
 } from '@app/routing/credential-state.repository';
+import { RoundRobinCursorRepository } from '@app/routing/round-robin-cursor.repository';
 import type { Credential } from '@app/routing/credential.types';
 import {
   ModelRegistry,
@@ -95,8 +96,10 @@ const EMPTY_SNAPSHOT: RoutingSnapshot = Object.freeze({
 @Injectable()
 export class CredentialService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Credentials');
-  /** Cooldowns, quota, last errors and round-robin cursors (shared through Redis). */
+  /** Cooldowns, quota and last errors (shared through Redis). */
   readonly state: CredentialStateRepository;
+  /** Round-robin cursors (shared through Redis). */
+  readonly cursors: RoundRobinCursorRepository;
   /** Orders candidates for a request. */
   readonly selector: Selector;
   private current: RoutingSnapshot = EMPTY_SNAPSHOT;
@@ -119,7 +122,10 @@ export class CredentialService implements OnModuleInit, OnApplicationShutdown {
     @Optional() private readonly store?: ConfigStoreService,
   ) {
     this.state = new CredentialStateRepository(redis, options.state);
-    this.selector = new Selector(this.state, () => routingStrategy(this.routingConfig()));
+    this.cursors = new RoundRobinCursorRepository(redis);
+    this.selector = new Selector(this.state, this.cursors, () =>
+      routingStrategy(this.routingConfig()),
+    );
   }
 
   async onModuleInit(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Availability } from '@app/routing/credential-state.repository';
+import type { Availability } from '@app/routing/credential-state.policy';
 import type { ModelRegistry } from '@app/routing/model-registry';
 
 /** Why nothing can serve a model right now. */

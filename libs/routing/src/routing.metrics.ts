@@ -2,7 +2,7 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { METRIC_PREFIX, MetricsService } from '@app/metrics';
 import type { CooldownReason } from '@app/routing/cooldown.policy';
-import type { ModelState } from '@app/routing/credential-state.repository';
+import type { ModelState } from '@app/routing/credential-state.policy';
 import { CredentialService } from '@app/routing/credential.service';
 import type { Credential } from '@app/routing/credential.types';
 

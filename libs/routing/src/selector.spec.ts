@@ -1,8 +1,8 @@
 import { Credential } from '@app/routing/credential.types';
-import type { Availability } from '@app/routing/credential-state.repository';
+import type { Availability } from '@app/routing/credential-state.policy';
 import type { RouteCandidate } from '@app/routing/model-registry';
 import type { RoutingStrategy } from '@app/routing/routing-config';
-import { Selector, type SelectionState } from '@app/routing/selector';
+import { Selector, type AvailabilitySource, type CursorSource } from '@app/routing/selector';
 
 const NOW = 1_000_000;
 
@@ -22,7 +22,7 @@ function candidate(name: string, priority = 0): RouteCandidate {
 }
 
 /** In-memory state: a shared cursor per bucket and cooldowns by auth index. */
-class FakeState implements SelectionState {
+class FakeState implements AvailabilitySource, CursorSource {
   readonly cursors = new Map<string, number>();
   readonly cooling = new Map<string, number>();
   readonly buckets: string[] = [];
@@ -36,7 +36,7 @@ class FakeState implements SelectionState {
     this.cooling.set(c.credential.authIndex, until);
   }
 
-  async nextCursor(bucket: string): Promise<number> {
+  async next(bucket: string): Promise<number> {
     this.buckets.push(bucket);
     const n = (this.cursors.get(bucket) ?? 0) + 1;
     this.cursors.set(bucket, n);
@@ -63,6 +63,7 @@ describe(Selector.name, () => {
     state = new FakeState();
     strategy = 'round-robin';
     sut = new Selector(
+      state,
       state,
       () => strategy,
       () => NOW,

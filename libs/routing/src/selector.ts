@@ -1,11 +1,15 @@
-import type { Availability } from '@app/routing/credential-state.repository';
+import type { Availability } from '@app/routing/credential-state.policy';
 import type { RouteCandidate } from '@app/routing/model-registry';
 import type { RoutingStrategy } from '@app/routing/routing-config';
 
-/** What the selector needs from the runtime state (CredentialStateRepository in production). */
-export interface SelectionState {
+/** Where the selector reads availability (CredentialStateRepository in production). */
+export interface AvailabilitySource {
   availability(authIndex: string, model: string, now: number): Availability;
-  nextCursor(bucket: string): Promise<number>;
+}
+
+/** Where the selector takes round-robin turns (RoundRobinCursorRepository in production). */
+export interface CursorSource {
+  next(bucket: string): Promise<number>;
 }
 
 /** The order to try credentials in, or why there is none. */
@@ -27,7 +31,8 @@ const NONE: SelectionResult = Object.freeze({ kind: 'none' });
  */
 export class Selector {
   constructor(
-    private readonly state: SelectionState,
+    private readonly state: AvailabilitySource,
+    private readonly cursors: CursorSource,
     private readonly strategy: () => RoutingStrategy,
     private readonly now: () => number = Date.now,
   ) {}
@@ -64,7 +69,7 @@ export class Selector {
     if (bucketSize === 1 || this.strategy() === 'fill-first')
       return { kind: 'ok', candidates: available };
 
-    const cursor = await this.state.nextCursor(`${model}|${top}`);
+    const cursor = await this.cursors.next(`${model}|${top}`);
     const offset = (((cursor - 1) % bucketSize) + bucketSize) % bucketSize;
     if (offset === 0) return { kind: 'ok', candidates: available };
     const ordered = [

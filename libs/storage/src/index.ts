@@ -14,3 +14,4 @@ export * from '@app/storage/config-store/config-diff';
 export * from '@app/storage/redis-outage';
 export * from '@app/storage/key-layout';
 export * from '@app/storage/key-layout.migration';
+export * from '@app/storage/replicated/replicated-hash';
