@@ -20,7 +20,7 @@ import {
   type AuthFileUpdate,
   type Credential,
 } from '@app/routing';
-import { ConfigStoreUnavailableError, RedisService } from '@app/storage';
+import { ConfigStoreUnavailableError, LeaseRepository, RedisService } from '@app/storage';
 
 /**
  * How a refresh decides whether it is still needed once it holds the lock:
@@ -55,12 +55,6 @@ const WAIT_STEP_MS = 100;
 /** How long a refreshed token waits for an unreachable config store before giving up. */
 const PERSIST_WAIT_MS = 30_000;
 const PERSIST_RETRY_MS = 1_000;
-
-// Compare-and-delete: only the holder releases the lock (an expired holder must not free a
-// lock someone else took since).
-const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
-// Compare-and-extend: only the holder renews its lease.
-const RENEW_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /** True when the credential can be refreshed here (an OAuth auth file with a refresh token). */
 export function isRefreshable(c: Credential): boolean {
@@ -98,6 +92,7 @@ export class TokenRefreshService {
   private readonly logger = new Logger('TokenRefresh');
   private readonly inflight = new Map<string, Promise<RefreshOutcome>>();
   private readonly results: Counter<'provider' | 'result' | 'origin'>;
+  private readonly leases: LeaseRepository;
 
   constructor(
     private readonly credentials: CredentialService,
@@ -106,6 +101,7 @@ export class TokenRefreshService {
     private readonly http: OAuthHttpRepository,
     metrics: MetricsService,
   ) {
+    this.leases = new LeaseRepository(redis);
     this.results = new Counter({
       name: `${METRIC_PREFIX}oauth_refresh_total`,
       help: 'OAuth token refreshes by provider, result (success, invalid_grant, failure) and origin',
@@ -334,8 +330,7 @@ export class TokenRefreshService {
   private async acquire(key: string): Promise<string | undefined> {
     const value = randomBytes(8).toString('hex');
     try {
-      const ok = await this.redis.command.set(key, value, 'PX', LOCK_TTL_MS, 'NX');
-      return ok === 'OK' ? value : undefined;
+      return (await this.leases.acquire(key, value, LOCK_TTL_MS)) ? value : undefined;
     } catch {
       // Redis unreachable: refresh without the cluster lock (this process still runs one at a
       // time); a request must not fail only because the lock store is down.
@@ -345,7 +340,7 @@ export class TokenRefreshService {
 
   private async renew(key: string, value: string): Promise<void> {
     try {
-      await this.redis.command.eval(RENEW_LOCK, 1, key, value, String(LOCK_TTL_MS));
+      await this.leases.renew(key, value, LOCK_TTL_MS);
     } catch {
       // Redis unreachable: the lease lapses and another process may refresh; nothing to do here.
     }
@@ -353,7 +348,7 @@ export class TokenRefreshService {
 
   private async release(key: string, value: string): Promise<void> {
     try {
-      await this.redis.command.eval(RELEASE_LOCK, 1, key, value);
+      await this.leases.release(key, value);
     } catch {
       // expires on its own
     }
@@ -362,7 +357,7 @@ export class TokenRefreshService {
   private async waitUnlocked(key: string, deadline: number): Promise<void> {
     while (Date.now() < deadline) {
       try {
-        if ((await this.redis.command.exists(key)) === 0) return;
+        if (!(await this.leases.isHeld(key))) return;
       } catch {
         return;
       }

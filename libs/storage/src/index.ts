@@ -15,3 +15,4 @@ export * from '@app/storage/redis-outage';
 export * from '@app/storage/key-layout';
 export * from '@app/storage/key-layout.migration';
 export * from '@app/storage/replicated/replicated-hash';
+export * from '@app/storage/lease/lease.repository';

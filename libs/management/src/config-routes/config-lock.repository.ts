@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { RedisService } from '@app/storage';
+import { LeaseRepository, RedisService } from '@app/storage';
 
 /** A held lock. */
 export interface ConfigLock {
@@ -19,21 +19,12 @@ export interface ConfigLockOptions {
 
 const DEFAULTS: ConfigLockOptions = { ttlMs: 10_000, waitMs: 5_000 };
 
-// Delete the key only while it still holds our token: a holder whose lock expired must not
-// release the next holder's lock.
-const RELEASE_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-`;
-
 const UNLOCKED: ConfigLock = { held: false, release: () => Promise.resolve() };
 
 /**
  * The cluster-wide lock around a config.yaml read-modify-write, so two replicas editing the
- * shared file at once cannot each write their own edit over the other's (SET NX PX with a
- * random token). When Redis is unreachable edits go ahead unlocked: each process still
+ * shared file at once cannot each write their own edit over the other's (a lease with a
+ * random owner per edit). When Redis is unreachable edits go ahead unlocked: each process still
  * serializes its own edits, and the management API stays usable.
  */
 @Injectable()
@@ -41,7 +32,11 @@ export class ConfigLockRepository {
   private readonly logger = new Logger('ConfigLock');
   private lastWarn = 0;
 
-  constructor(private readonly redis: RedisService) {}
+  private readonly leases: LeaseRepository;
+
+  constructor(private readonly redis: RedisService) {
+    this.leases = new LeaseRepository(redis);
+  }
 
   /** Wait for the lock; 'busy' when another holder kept it past `waitMs`. */
   async acquire(options: Partial<ConfigLockOptions> = {}): Promise<ConfigLock | 'busy'> {
@@ -50,14 +45,14 @@ export class ConfigLockRepository {
     const token = randomBytes(12).toString('hex');
     const deadline = Date.now() + waitMs;
     for (;;) {
-      let reply: string | null;
+      let held: boolean;
       try {
-        reply = await this.redis.command.set(key, token, 'PX', ttlMs, 'NX');
+        held = await this.leases.acquire(key, token, ttlMs);
       } catch (err) {
         this.warn(err);
         return UNLOCKED;
       }
-      if (reply === 'OK') return { held: true, release: () => this.release(key, token) };
+      if (held) return { held: true, release: () => this.release(key, token) };
       if (Date.now() >= deadline) return 'busy';
       // Edits take milliseconds; a short random pause keeps waiters from retrying in step.
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
@@ -66,7 +61,7 @@ export class ConfigLockRepository {
 
   private async release(key: string, token: string): Promise<void> {
     try {
-      await this.redis.command.eval(RELEASE_SCRIPT, 1, key, token);
+      await this.leases.release(key, token);
     } catch (err) {
       // The lock then expires after its TTL.
       this.warn(err);

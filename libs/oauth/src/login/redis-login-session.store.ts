@@ -1,4 +1,4 @@
-import { hashTag, type RedisService } from '@app/storage';
+import { hashTag, LeaseRepository, type RedisService } from '@app/storage';
 import {
   FINISHED_SESSION_KEEP_MS,
   type ClaimResult,
@@ -31,19 +31,6 @@ redis.call('ZREM', KEYS[2], ARGV[5])
 return 1
 `;
 
-// Take the lease when free, renew it when ours.
-const LEASE = `
-local owner = redis.call('GET', KEYS[1])
-if not owner then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
-if owner == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-return 0
-`;
-
-const RELEASE = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
 // Only rewrite the session data while the session still exists (never resurrect it without TTL).
 const UPDATE_DATA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -66,7 +53,11 @@ const LOGIN = hashTag('login');
  * expiry) and a poll lease per device login.
  */
 export class RedisLoginSessionStore implements LoginSessionStore {
-  constructor(private readonly redis: RedisService) {}
+  private readonly leases: LeaseRepository;
+
+  constructor(private readonly redis: RedisService) {
+    this.leases = new LeaseRepository(redis);
+  }
 
   private sessionKey(state: string): string {
     return this.redis.key('oauth', LOGIN, state);
@@ -153,11 +144,10 @@ export class RedisLoginSessionStore implements LoginSessionStore {
   }
 
   async leasePoll(state: string, owner: string, ttlMs: number): Promise<boolean> {
-    const ok = await this.redis.command.eval(LEASE, 1, this.leaseKey(state), owner, ttlMs);
-    return ok === 1;
+    return this.leases.acquire(this.leaseKey(state), owner, ttlMs);
   }
 
   async releasePoll(state: string, owner: string): Promise<void> {
-    await this.redis.command.eval(RELEASE, 1, this.leaseKey(state), owner);
+    await this.leases.release(this.leaseKey(state), owner);
   }
 }
