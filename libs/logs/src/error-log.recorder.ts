@@ -1,11 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { buildInfo } from '@app/common';
 import { ConfigService } from '@app/config';
 import { RedisService } from '@app/storage';
 import { errorLogName, formatErrorLog, type ErrorLogInput } from '@app/logs/error-log.format';
 import { ErrorLogRepository } from '@app/logs/error-log.repository';
 import { LogsMetrics } from '@app/logs/logs.metrics';
-import { QueuedLogWriter } from '@app/logs/queued-log.writer';
+import { BatchedLogWriter, countedDrops } from '@app/logs/batched-log.writer';
 
 /** True when a request counts as failed for error logging (status ≥ 400 or an upstream error). */
 export function isFailedRequest(input: ErrorLogInput): boolean {
@@ -24,29 +24,41 @@ export function isFailedRequest(input: ErrorLogInput): boolean {
  * caller must not mutate what it handed over.
  */
 @Injectable()
-export class ErrorLogRecorder extends QueuedLogWriter<{ input: ErrorLogInput; at: Date }> {
+export class ErrorLogRecorder implements BeforeApplicationShutdown {
+  private readonly writer: BatchedLogWriter<{ input: ErrorLogInput; at: Date }>;
+
   constructor(
     private readonly config: ConfigService,
     redis: RedisService,
     private readonly repo: ErrorLogRepository,
     metrics: LogsMetrics,
   ) {
-    // Failed requests waiting to be written (each can carry bodies, so few), one per write.
-    super(redis, metrics, new Logger('ErrorLogs'), {
-      stream: 'errors',
-      queueMax: 200,
-      batch: 1,
-      what: 'an error log',
-    });
+    this.writer = new BatchedLogWriter(
+      redis,
+      // Failed requests waiting to be written (each can carry bodies, so few), one per write;
+      // lost while Redis is down (diagnostics, not accounting).
+      { bufferMax: 200, batchSize: 1, flushDelayMs: 0, whenDown: 'drop' },
+      (items) => this.write(items),
+      countedDrops(metrics, 'errors', new Logger('ErrorLogs'), 'an error log'),
+    );
   }
 
   /** Queue an error log for a finished request; ignored for successes or with `request-log` on. */
   record(input: ErrorLogInput): void {
     if (this.config.current['request-log'] || !isFailedRequest(input)) return;
-    this.enqueue({ input, at: input.timestamp ?? new Date() });
+    this.writer.push({ input, at: input.timestamp ?? new Date() });
   }
 
-  protected async write(items: { input: ErrorLogInput; at: Date }[]): Promise<void> {
+  /** Resolves when everything queued so far has been written (or given up on). */
+  settled(): Promise<void> {
+    return this.writer.settled();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.writer.close(2000);
+  }
+
+  private async write(items: { input: ErrorLogInput; at: Date }[]): Promise<void> {
     for (const { input, at } of items) {
       try {
         const text = formatErrorLog({
@@ -60,7 +72,7 @@ export class ErrorLogRecorder extends QueuedLogWriter<{ input: ErrorLogInput; at
           this.config.current['error-logs-max-files'],
         );
       } catch (err) {
-        this.fail(1, err);
+        this.writer.reject(1, err);
       }
     }
   }

@@ -1,9 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { buildInfo } from '@app/common';
 import { RedisService } from '@app/storage';
 import { formatErrorLog, type ErrorLogInput } from '@app/logs/error-log.format';
+import { BatchedLogWriter, countedDrops } from '@app/logs/batched-log.writer';
 import { LogsMetrics } from '@app/logs/logs.metrics';
-import { QueuedLogWriter } from '@app/logs/queued-log.writer';
 import { RequestDetailRepository, type RequestDetail } from '@app/logs/request-detail.repository';
 
 /**
@@ -12,29 +12,46 @@ import { RequestDetailRepository, type RequestDetail } from '@app/logs/request-d
  * capping, formatting and the Redis write happen off the request path, in small batches.
  */
 @Injectable()
-export class RequestDetailRecorder extends QueuedLogWriter<ErrorLogInput> {
+export class RequestDetailRecorder implements BeforeApplicationShutdown {
+  private readonly writer: BatchedLogWriter<ErrorLogInput>;
+
   constructor(
     redis: RedisService,
     private readonly repo: RequestDetailRepository,
     metrics: LogsMetrics,
   ) {
-    super(redis, metrics, new Logger('RequestLog'), {
-      stream: 'bodies',
-      // Requests waiting to be formatted and written (each holds references to its bodies).
-      queueMax: 500,
-      // Small: formatting masks up to four 64 KiB bodies per log, and the event loop should get
-      // back between batches.
-      batch: 16,
-      what: 'a request log',
-    });
+    this.writer = new BatchedLogWriter(
+      redis,
+      {
+        // Requests waiting to be formatted and written (each holds references to its bodies).
+        bufferMax: 500,
+        // Small: formatting masks up to four 64 KiB bodies per log, and the event loop should
+        // get back between batches.
+        batchSize: 16,
+        flushDelayMs: 0,
+        // Lost while Redis is down (diagnostics, not accounting).
+        whenDown: 'drop',
+      },
+      (inputs) => this.write(inputs),
+      countedDrops(metrics, 'bodies', new Logger('RequestLog'), 'a request log'),
+    );
   }
 
   /** Queue one finished request. Never throws, never waits. */
   record(input: ErrorLogInput): void {
-    this.enqueue(input);
+    this.writer.push(input);
   }
 
-  protected async write(inputs: ErrorLogInput[]): Promise<void> {
+  /** Resolves when everything queued so far has been written (or given up on). */
+  settled(): Promise<void> {
+    return this.writer.settled();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.writer.close(2000);
+  }
+
+  private async write(inputs: ErrorLogInput[]): Promise<void> {
     const version = buildInfo().version;
     const batch: RequestDetail[] = [];
     for (const input of inputs) {
@@ -43,13 +60,13 @@ export class RequestDetailRecorder extends QueuedLogWriter<ErrorLogInput> {
         const text = formatErrorLog({ ...input, timestamp: at, version: input.version ?? version });
         batch.push({ id: input.requestId, at: at.getTime(), text });
       } catch (err) {
-        this.fail(1, err);
+        this.writer.reject(1, err);
       }
     }
     try {
       await this.repo.addMany(batch);
     } catch (err) {
-      this.fail(batch.length, err);
+      this.writer.reject(batch.length, err);
     }
   }
 }
