@@ -7,7 +7,7 @@ import { MembershipService } from '@app/cluster';
 import { buildInfo } from '@app/common';
 import { SessionCountService } from '@app/gateway/control/session-count.service';
 import { errorLogName, ErrorLogRepository, formatErrorLog } from '@app/logs';
-import { JobRepository, QueueName } from '@app/jobs';
+import { JobRepository, QueueName, quotaPollNowJobId } from '@app/jobs';
 import { QuotaSnapshotRepository, QUOTA_PROVIDERS } from '@app/quota';
 import { CredentialService } from '@app/routing';
 import { FakeUpstream } from '@test/fakes';
@@ -450,7 +450,7 @@ ${
         .credentials.find((c) => c.email === 'poll@example.com');
       expect(cred).toBeDefined();
       const jobs = b.app.get(JobRepository);
-      const jobId = `quota-now-${cred?.authIndex ?? ''}`;
+      const jobId = quotaPollNowJobId(cred?.authIndex ?? '');
       await jobs.remove(QueueName.Quota, jobId);
       expect(await call(b, 'GET', '/api/cliproxy/quota/codex/poll@example.com')).toMatchObject({
         status: 404,

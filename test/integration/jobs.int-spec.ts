@@ -106,11 +106,18 @@ describe(JobRepository.name, () => {
       providers: [],
     }).compile();
     const sut = mod.get(JobRepository);
-    await sut.add(JobName.Heartbeat, { scheduledBy: 'a' }, 'same-id');
-    await sut.add(JobName.Heartbeat, { scheduledBy: 'b' }, 'same-id');
-    const counts = await sut.counts(QueueName.Maintenance);
-    expect(counts.waiting).toBe(1);
-    await sut.queue(QueueName.Maintenance).obliterate({ force: true });
+    // Two replicas scheduling the same token state: the catalogue gives both the same id.
+    await sut.add(JobName.TokenRefresh, { authIndex: 'a1', expectedExpiresAt: 5 });
+    await sut.add(JobName.TokenRefresh, { authIndex: 'a1', expectedExpiresAt: 5 });
+    await sut.add(JobName.TokenRefresh, { authIndex: 'a1', expectedExpiresAt: 6 });
+    expect(await sut.counts(QueueName.OAuth)).toMatchObject({ waiting: 2 });
+    const job = await sut.queue(QueueName.OAuth).getJob('refresh-a1-5');
+    expect(job?.opts).toMatchObject({
+      attempts: 9,
+      backoff: { type: 'exponential', delay: 30_000 },
+      removeOnFail: true,
+    });
+    await sut.queue(QueueName.OAuth).obliterate({ force: true });
     await sut.close();
     await mod.close();
   });

@@ -8,20 +8,14 @@ import {
   type JobPayloads,
   type JobStatus,
 } from '@app/jobs/job.types';
+import { jobOptions, type JobOptions } from '@app/jobs/job.options';
 
 export type JobHandler = (data: unknown, job: Job) => Promise<JobStatus>;
 
-/** Per-job options beyond the defaults of `add`. */
+/** What a call site may choose about one enqueue (everything else comes from the catalogue). */
 export interface AddJobOptions {
   /** Run no earlier than this many ms from now. */
   delayMs?: number;
-  /** Tries in all (1 = no retry); retries back off exponentially from `backoffMs`. */
-  attempts?: number;
-  backoffMs?: number;
-  /** Drop the job record once it succeeded, so the same id can be enqueued again at once. */
-  removeOnComplete?: boolean;
-  /** Drop it once it failed for good (retries spent), so a later pass can enqueue it again. */
-  removeOnFail?: boolean;
 }
 
 /** A per-key repeatable job as BullMQ stores it. */
@@ -67,20 +61,20 @@ export class JobRepository {
     return q;
   }
 
-  /** Enqueue a job; a deterministic `jobId` collapses duplicates from many replicas. */
+  /**
+   * Enqueue a job with the options the catalogue derives from its payload (`job.options.ts`):
+   * a deterministic `jobId` collapses duplicates from many replicas.
+   */
   async add<N extends JobName>(
     name: N,
     data: JobPayloads[N],
-    jobId?: string,
     opts: AddJobOptions = {},
   ): Promise<void> {
+    const o = jobOptions(name, data);
     await this.queue(JOB_QUEUE[name]).add(name, data, {
-      jobId,
+      ...bullOptions(o),
+      jobId: o.jobId,
       delay: opts.delayMs && opts.delayMs > 0 ? Math.round(opts.delayMs) : undefined,
-      attempts: opts.attempts,
-      backoff: opts.backoffMs ? { type: 'exponential', delay: opts.backoffMs } : undefined,
-      removeOnComplete: opts.removeOnComplete ? true : 100,
-      removeOnFail: opts.removeOnFail ? true : 500,
     });
   }
 
@@ -112,7 +106,7 @@ export class JobRepository {
     await this.queue(JOB_QUEUE[name]).upsertJobScheduler(
       id,
       { every: everyMs, offset: offsetMs > 0 ? Math.round(offsetMs) : undefined },
-      { name, data, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+      { name, data, opts: bullOptions(jobOptions(name, data)) },
     );
   }
 
@@ -141,7 +135,7 @@ export class JobRepository {
     await this.queue(JOB_QUEUE[name]).upsertJobScheduler(
       `${name}:every`,
       { every: everyMs },
-      { name, data, opts: { removeOnComplete: 100, removeOnFail: 500 } },
+      { name, data, opts: bullOptions(jobOptions(name, data)) },
     );
   }
 
@@ -202,4 +196,14 @@ export class JobRepository {
     this.workers.clear();
     this.queues.clear();
   }
+}
+
+/** The catalogue's options in BullMQ's shape (without the id: schedulers make their own). */
+function bullOptions(o: JobOptions) {
+  return {
+    attempts: o.attempts,
+    backoff: o.backoffMs ? { type: 'exponential', delay: o.backoffMs } : undefined,
+    removeOnComplete: o.removeOnComplete,
+    removeOnFail: o.removeOnFail,
+  };
 }

@@ -1,9 +1,7 @@
 import {
   effectiveLeadMs,
   jitterMs,
-  refreshBackoffMs,
   refreshDueAt,
-  refreshJobId,
   tokenFingerprint,
 } from '@app/oauth/refresh-schedule';
 
@@ -57,21 +55,6 @@ describe(refreshDueAt.name, () => {
 
   it('should give every replica the same answer for the same token state', () => {
     expect(refreshDueAt('k', 5 * HOUR, HOUR, 0)).toBe(refreshDueAt('k', 5 * HOUR, HOUR, 0));
-  });
-});
-
-describe(refreshJobId.name, () => {
-  it('should name the credential and token state without the colon BullMQ reserves', () => {
-    expect(refreshJobId('0123456789abcdef', 1700)).toBe('refresh-0123456789abcdef-1700');
-    expect(refreshJobId('0123456789abcdef', undefined)).toBe('refresh-0123456789abcdef-none');
-    expect(refreshJobId('a', 1)).not.toContain(':');
-  });
-});
-
-describe(refreshBackoffMs.name, () => {
-  it('should double from 30 s and stop at 30 min', () => {
-    expect([1, 2, 3, 4].map(refreshBackoffMs)).toEqual([30_000, 60_000, 120_000, 240_000]);
-    expect(refreshBackoffMs(20)).toBe(30 * 60_000);
   });
 });
 

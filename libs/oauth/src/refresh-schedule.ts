@@ -45,16 +45,6 @@ export function refreshDueAt(
   return expiresAt - lead - jitter;
 }
 
-/**
- * BullMQ job id of one scheduled refresh. It names the token state it was scheduled for, so
- * every replica enqueuing the same state collapses into one job, and a refreshed token (new
- * expiry) gets a new job rather than colliding with the finished one.
- */
-export function refreshJobId(authIndex: string, expiresAt: number | undefined): string {
-  // BullMQ reserves `:` in custom job ids.
-  return `refresh-${authIndex}-${expiresAt ?? 'none'}`;
-}
-
 /** Redis lock name shared by the worker's refresh job and the gateway's inline refresh. */
 export function refreshLockName(authIndex: string): string {
   return `refresh-lock:${authIndex}`;
@@ -63,9 +53,4 @@ export function refreshLockName(authIndex: string): string {
 /** A short non-reversible fingerprint of a refresh token (error marks, never the token). */
 export function tokenFingerprint(token: string): string {
   return secretFingerprint(token);
-}
-
-/** Exponential backoff for failed refreshes: 30 s, 1 min, 2 min… capped at 30 min. */
-export function refreshBackoffMs(attempt: number): number {
-  return Math.min(30_000 * 2 ** Math.max(0, attempt - 1), 30 * 60_000);
 }

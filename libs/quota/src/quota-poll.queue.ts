@@ -25,11 +25,6 @@ export class QuotaPollQueue {
 
   /** Queue a poll of the account behind one credential. */
   async requestPollOf(authIndex: string): Promise<void> {
-    await this.jobs.add(
-      JobName.QuotaPoll,
-      { authIndex, reason: 'on-demand' },
-      `quota-now-${authIndex}`,
-      { removeOnComplete: true, removeOnFail: true },
-    );
+    await this.jobs.add(JobName.QuotaPoll, { authIndex, reason: 'on-demand' });
   }
 }

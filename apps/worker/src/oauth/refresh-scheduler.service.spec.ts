@@ -90,8 +90,7 @@ describe(RefreshScheduler.name, () => {
     expect(add).toHaveBeenCalledWith(
       JobName.TokenRefresh,
       { authIndex: refreshable.authIndex, expectedExpiresAt: NOW + 2000 },
-      `refresh-${refreshable.authIndex}-${NOW + 2000}`,
-      expect.objectContaining({ delayMs: 0, attempts: 9, backoffMs: 30_000, removeOnFail: true }),
+      { delayMs: 0 },
     );
   });
 

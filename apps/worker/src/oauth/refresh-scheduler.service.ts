@@ -1,11 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobName, JobRepository } from '@app/jobs';
+import { JobName, JobRepository, jobOptions } from '@app/jobs';
 import {
   isRefreshable,
   lastRefreshOf,
-  refreshBackoffMs,
   refreshDueAt,
-  refreshJobId,
   tokenFingerprint,
   TokenRefreshService,
   type OAuthProviderId,
@@ -13,8 +11,6 @@ import {
 import { CredentialService, type Credential } from '@app/routing';
 import { CredentialWatch } from '@app/worker/credential-watch';
 
-/** Tries of one scheduled refresh: 30 s, 1, 2, 4… min apart (about two hours in all). */
-export const REFRESH_ATTEMPTS = 9;
 /** A token with no known expiry is refreshed this long after its last refresh. */
 const NO_EXPIRY_PERIOD_MS = 60 * 60_000;
 
@@ -44,7 +40,10 @@ export function planRefresh(
       : refreshDueAt(c.authIndex, expiresAt, leadMs, lastRefreshAt);
   return {
     authIndex: c.authIndex,
-    jobId: refreshJobId(c.authIndex, expiresAt),
+    jobId: jobOptions(JobName.TokenRefresh, {
+      authIndex: c.authIndex,
+      expectedExpiresAt: expiresAt,
+    }).jobId as string,
     delayMs: Math.max(0, due - now),
     expectedExpiresAt: expiresAt,
   };
@@ -100,17 +99,11 @@ export class RefreshScheduler {
     }
     const ep = this.tokens.endpoints(c.provider as OAuthProviderId);
     const plan = planRefresh(c, ep.refreshLeadMs, await this.lastRefresh(c), now);
+    // The job id (the token state), retries and record keeping come from the job catalogue.
     await this.jobs.add(
       JobName.TokenRefresh,
       { authIndex: c.authIndex, expectedExpiresAt: plan.expectedExpiresAt },
-      plan.jobId,
-      {
-        delayMs: plan.delayMs,
-        attempts: REFRESH_ATTEMPTS,
-        backoffMs: refreshBackoffMs(1),
-        // Spent retries leave no record, so the next pass tries again (provider back up).
-        removeOnFail: true,
-      },
+      { delayMs: plan.delayMs },
     );
     return true;
   }
