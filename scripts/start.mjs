@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { explainLaunchError } from './launch-errors.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -527,7 +528,8 @@ try {
   launcher = new Launcher({ ...logger, ...config, ...supervisor, ...policy, ...cluster, ...names });
   await launcher.run();
 } catch (err) {
-  process.stderr.write(`[switchboard] ${err?.stack ?? err}\n`);
+  // Known launch failures (failed build, missing dependencies) in one line with the fix.
+  process.stderr.write(`[switchboard] ${explainLaunchError(err) ?? err?.stack ?? err}\n`);
   if (launcher) void launcher.shutdown('error', 1);
   else process.exit(1);
 }

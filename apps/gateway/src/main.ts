@@ -15,14 +15,13 @@ import {
   GATEWAY_WORKER_ENV,
   exampleClientKeys,
   installGracefulShutdown,
+  listenProblem,
   notifySupervisor,
   parseGatewayWorkers,
   parseShutdownDelay,
   resolveProcessName,
 } from '@app/common';
 
-/** Listen errors that only a config change can fix: say so and do not get restarted. */
-const CONFIG_LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
 /** How long in-flight requests and streams get to finish after a SIGTERM. */
 const DRAIN_MS = 15_000;
 
@@ -79,13 +78,15 @@ async function main(): Promise<void> {
   try {
     await app.listen(cfg.port, host);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (!CONFIG_LISTEN_ERRORS.has(code)) throw err;
-    Logger.error(
-      `cannot listen on ${host}:${cfg.port} (${code}): set another port (PORT or port in ${path}) ` +
-        'or stop what holds it',
-      'Gateway',
-    );
+    // Errors only a setting can fix: say which, and do not get restarted.
+    const problem = listenProblem(err, {
+      host,
+      port: cfg.port,
+      portSetting: `PORT, or port in ${path}`,
+      hostSetting: `host in ${path}`,
+    });
+    if (!problem) throw err;
+    Logger.error(problem, 'Gateway');
     await app.close().catch(() => undefined);
     process.exit(CONFIG_EXIT_CODE);
   }

@@ -6,6 +6,7 @@ import {
   CONFIG_EXIT_CODE,
   DEFAULT_WORKER_PORT,
   installGracefulShutdown,
+  listenProblem,
   notifySupervisor,
   resolveProcessName,
 } from '@app/common';
@@ -17,9 +18,6 @@ import { WorkerMemberControl } from '@app/worker/cluster/worker-member.control';
 import { HealthServer } from '@app/worker/health/health.server';
 import { createWorkerApp } from '@app/worker/worker.factory';
 import { WorkerService } from '@app/worker/worker.service';
-
-/** Listen errors that only a config change can fix: say so and do not get restarted. */
-const CONFIG_LISTEN_ERRORS = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL']);
 
 async function main(): Promise<void> {
   const logger = new AppLogger(appLoggerOptions(resolveProcessName('worker')));
@@ -48,12 +46,15 @@ async function main(): Promise<void> {
   try {
     bound = await health.listen(port, host);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (!CONFIG_LISTEN_ERRORS.has(code)) throw err;
-    Logger.error(
-      `cannot listen on ${host}:${port} (${code}): set another WORKER_PORT or stop what holds it`,
-      'Worker',
-    );
+    // Errors only a setting can fix: say which, and do not get restarted.
+    const problem = listenProblem(err, {
+      host,
+      port,
+      portSetting: 'WORKER_PORT',
+      hostSetting: 'WORKER_HOST (or host in config.yaml)',
+    });
+    if (!problem) throw err;
+    Logger.error(problem, 'Worker');
     await app.close().catch(() => undefined);
     process.exit(CONFIG_EXIT_CODE);
   }

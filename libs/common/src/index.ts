@@ -14,3 +14,4 @@ export * from '@app/common/early-auth';
 export * from '@app/common/local-browser';
 export * from '@app/common/gateway-workers';
 export * from '@app/common/host-addresses';
+export * from '@app/common/startup-errors';

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { CONFIG_EXIT_CODE } from '@app/common';
+import { CONFIG_EXIT_CODE, configFileProblem } from '@app/common';
 import { applyEnvOverrides, readRuntimeEnv } from '@app/config/config.env';
 import { formatConfigIssues, parseConfig, type ConfigIssue } from '@app/config/config.loader';
 import { ConfigRepository, EXAMPLE_CONFIG_FILE } from '@app/config/config.repository';
@@ -96,7 +96,8 @@ export async function loadConfigOrExit(
     result = await preflightConfig(env);
   } catch (err) {
     // Unreadable file or directory (permissions): as fatal as a wrong value, and as clear.
-    logger.error((err as Error).message, 'Config');
+    const path = readRuntimeEnv(env).configPath;
+    logger.error(configFileProblem(err, path) ?? (err as Error).message, 'Config');
     process.exit(CONFIG_EXIT_CODE);
   }
   if (!result.ok) {

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { redisProblem } from '@app/common';
 import {
   createRedisClient,
   type ConnectionRole,
@@ -267,7 +268,9 @@ export class RedisService implements OnApplicationShutdown {
       const now = Date.now();
       if (now - this.lastErrorLog > 5000) {
         this.lastErrorLog = now;
-        this.logger.warn(`${this.describe()}: ${err.message}`);
+        this.logger.warn(
+          redisProblem(err, this.describe()) ?? `${this.describe()}: ${err.message}`,
+        );
       }
     };
     conn.on('error', report);
