@@ -1,6 +1,6 @@
 import { RedisService } from '@app/storage/redis.service';
 import { LeaseRepository } from '@app/storage/lease/lease.repository';
-import { testRedisUrl, uniquePrefix } from '@test/utils/env';
+import { testRedisSettings, uniquePrefix } from '@test/utils/env';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -12,10 +12,8 @@ describe(LeaseRepository.name, () => {
   let key: string;
 
   beforeAll(async () => {
-    redis = new RedisService(
-      { url: testRedisUrl(), keyPrefix: prefix, commandTimeoutMs: 500, connectTimeoutMs: 300 },
-      'lease-spec',
-    );
+    // The run's Redis, plain or cluster (`npm run test:cluster`): every lease is one key.
+    redis = new RedisService(testRedisSettings(prefix), 'lease-spec');
     redis.connect();
     expect(await redis.waitReady(5000)).toBe(true);
     sut = new LeaseRepository(redis);
