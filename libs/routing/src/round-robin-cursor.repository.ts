@@ -1,4 +1,4 @@
-import type { RedisService } from '@app/storage/redis.service';
+import type { RedisService } from '@app/storage';
 
 /** Cursors of models nobody asks for any more disappear after a day. */
 const CURSOR_TTL_SECONDS = 24 * 3600;
