@@ -5,7 +5,8 @@
 // recording on, Redis on, the image's heap cap) and a load generator — wrk when it is on PATH
 // (`apt-get install wrk`), autocannon otherwise — all on 127.0.0.1, then prints: direct-to-fake throughput,
 // through-gateway throughput and their ratio, p50/p99 latency added at a fixed 1,000 req/s, and
-// gateway RSS — for non-stream chat and a 20-chunk stream, OpenAI→OpenAI and Claude→OpenAI.
+// gateway RSS — for non-stream chat and a 20-chunk stream, OpenAI→OpenAI and Claude→OpenAI, the
+// bare pass-through for both — then a pass/fail table of the targets in docs/performance.md.
 //
 // Options: --duration <s> (default 10), --connections <n> (default 32), --json <file>,
 //          --usage off (usage statistics off, for comparison), --request-log on,
@@ -208,7 +209,13 @@ async function load(
  * answered (no coordinated omission), each timed from its scheduled start with the
  * high-resolution clock, so sub-millisecond differences show.
  */
-async function latencyAt(name, { url, body, headers = {}, rate, duration, connections = 16 }) {
+async function latencyAt(name, { url, body, headers = {}, rate, duration, connections = 16, pid }) {
+  let maxRss = 0;
+  const sampler = pid
+    ? setInterval(() => {
+        maxRss = Math.max(maxRss, rssMb(pid));
+      }, 200)
+    : undefined;
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections, pipelining: 1 });
   const payload = JSON.stringify(body);
@@ -246,10 +253,18 @@ async function latencyAt(name, { url, body, headers = {}, rate, duration, connec
   });
   await Promise.all(inflight);
   await pool.close();
+  if (sampler) clearInterval(sampler);
   samples.sort((a, b) => a - b);
   const q = (p) =>
     samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))] ?? NaN;
-  return { name, p50: q(50), p99: q(99), errors, total: samples.length };
+  return {
+    name,
+    p50: q(50),
+    p99: q(99),
+    errors,
+    total: samples.length,
+    maxRssMb: Math.round(maxRss),
+  };
 }
 
 function table(rows, cols) {
@@ -393,22 +408,37 @@ async function main() {
     });
     rows.push({ ...direct, ratio: '' });
     rows.push({ ...via, ratio: `${((via.rps / direct.rps) * 100).toFixed(1)}%` });
+    return via;
   };
-  const bare = await load('bare fastify+undici pass-through', {
-    url: `${bareUrl}/v1/chat/completions`,
-    body: chat,
-  });
-  await pair('openai→openai non-stream', chat, '/v1/chat/completions', chat);
-  rows.splice(1, 0, { ...bare, ratio: `${((bare.rps / rows[0].rps) * 100).toFixed(1)}%` });
-  await pair('openai→openai stream(20)', chatStream, '/v1/chat/completions', chatStream);
-  await pair('claude→openai non-stream', chat, '/v1/messages', claude);
-  await pair('claude→openai stream(20)', chatStream, '/v1/messages', claudeStream);
+  const bareRow = async (label, body, direct) => {
+    const bare = await load(label, { url: `${bareUrl}/v1/chat/completions`, body });
+    rows.push({ ...bare, ratio: `${((bare.rps / direct.rps) * 100).toFixed(1)}%` });
+    return bare;
+  };
+  const openai = await pair('openai→openai non-stream', chat, '/v1/chat/completions', chat);
+  const bare = await bareRow('bare fastify+undici pass-through', chat, rows[0]);
+  const openaiStream = await pair(
+    'openai→openai stream(20)',
+    chatStream,
+    '/v1/chat/completions',
+    chatStream,
+  );
+  const bareStream = await bareRow('bare fastify+undici stream(20)', chatStream, rows[3]);
+  const claudeRow = await pair('claude→openai non-stream', chat, '/v1/messages', claude);
+  const claudeStreamRow = await pair(
+    'claude→openai stream(20)',
+    chatStream,
+    '/v1/messages',
+    claudeStream,
+  );
 
-  // Added latency at a fixed, moderate rate (open loop, high-resolution clock).
+  // Added latency at a fixed, moderate rate (open loop, high-resolution clock), per path.
   const latency = [];
   for (const [label, directBody, path, body] of [
     ['openai→openai non-stream', chat, '/v1/chat/completions', chat],
+    ['openai→openai stream(20)', chatStream, '/v1/chat/completions', chatStream],
     ['claude→openai non-stream', chat, '/v1/messages', claude],
+    ['claude→openai stream(20)', chatStream, '/v1/messages', claudeStream],
   ]) {
     const run = { rate: RATE, duration: Math.min(DURATION, 10) };
     const d = await latencyAt(`${label} direct @${RATE}/s`, {
@@ -422,6 +452,7 @@ async function main() {
       body,
       headers: auth,
       ...run,
+      pid,
     });
     latency.push({
       name: label,
@@ -430,6 +461,9 @@ async function main() {
       'p50 added (ms)': (g.p50 - d.p50).toFixed(3),
       'p99 added (ms)': (g.p99 - d.p99).toFixed(3),
       errors: g.errors,
+      p50Added: g.p50 - d.p50,
+      p99Added: g.p99 - d.p99,
+      maxRssMb: g.maxRssMb,
     });
   }
 
@@ -460,7 +494,62 @@ async function main() {
     'p99 added (ms)',
     'errors',
   ]);
-  const maxRss = Math.max(...rows.map((r) => r.maxRssMb || 0));
+  const maxRss = Math.max(...rows.map((r) => r.maxRssMb || 0), ...latency.map((l) => l.maxRssMb));
+
+  // The targets (docs/performance.md): ratios within this run, so the machine's speed cancels.
+  const pct = (a, b) => (a / b) * 100;
+  const targets = [
+    ['openai→openai non-stream / bare', pct(openai.rps, bare.rps), '≥ 50 %', (v) => v >= 50],
+    ['claude→openai non-stream / bare', pct(claudeRow.rps, bare.rps), '≥ 40 %', (v) => v >= 40],
+    [
+      'openai→openai stream(20) / its non-stream',
+      pct(openaiStream.rps, openai.rps),
+      '≥ 70 %',
+      (v) => v >= 70,
+    ],
+    [
+      'claude→openai stream(20) / its non-stream',
+      pct(claudeStreamRow.rps, claudeRow.rps),
+      '≥ 70 %',
+      (v) => v >= 70,
+    ],
+    [
+      'openai→openai stream(20) / bare stream(20)',
+      pct(openaiStream.rps, bareStream.rps),
+      '(reference)',
+      () => undefined,
+    ],
+  ].map(([name, value, target, ok]) => ({
+    name,
+    value: `${value.toFixed(1)} %`,
+    target,
+    ok: ok(value),
+  }));
+  for (const l of latency) {
+    targets.push({
+      name: `${l.name} p50 added @${RATE}/s`,
+      value: `${l.p50Added.toFixed(3)} ms`,
+      target: '≤ 0.5 ms',
+      ok: l.p50Added <= 0.5,
+    });
+    targets.push({
+      name: `${l.name} p99 added @${RATE}/s`,
+      value: `${l.p99Added.toFixed(3)} ms`,
+      target: '≤ 5 ms',
+      ok: l.p99Added <= 5,
+    });
+  }
+  targets.push({
+    name: 'gateway peak RSS under load',
+    value: `${maxRss} MB`,
+    target: '≤ 200 MB',
+    ok: maxRss <= 200,
+  });
+  console.log('');
+  table(
+    targets.map((t) => ({ ...t, result: t.ok === undefined ? '' : t.ok ? 'pass' : 'FAIL' })),
+    ['name', 'value', 'target', 'result'],
+  );
   console.log(`\ngateway max RSS under load: ${maxRss} MB`);
   if (JSON_OUT) {
     mkdirSync(dirname(JSON_OUT), { recursive: true });
@@ -473,6 +562,7 @@ async function main() {
           usage: USAGE,
           rows,
           latency,
+          targets,
           maxRssMb: maxRss,
         },
         null,

@@ -1,5 +1,6 @@
 // Reference point for `npm run bench`: the thinnest possible Fastify + undici pass-through
-// (no auth, no translation, no routing, no metrics), on the same machine as the gateway.
+// (no auth, no translation, no routing, no metrics), on the same machine as the gateway. A
+// `"stream": true` body is relayed as it arrives, the same bytes the upstream sent.
 //   node dist/test/bench/bare-passthrough.js <upstream origin> <port>
 import Fastify from 'fastify';
 import { Agent } from 'undici';
@@ -16,8 +17,13 @@ app.post('/v1/chat/completions', async (req, reply) => {
     headers: { 'content-type': 'application/json', authorization: 'Bearer sk-upstream' },
     body: JSON.stringify(req.body),
   });
+  const contentType = String(res.headers['content-type'] ?? 'application/json');
+  if ((req.body as { stream?: boolean } | undefined)?.stream === true) {
+    // Fastify pipes a Readable to the socket chunk by chunk.
+    return reply.status(res.statusCode).header('content-type', contentType).send(res.body);
+  }
   const text = await res.body.text();
-  return reply.status(res.statusCode).header('content-type', 'application/json').send(text);
+  return reply.status(res.statusCode).header('content-type', contentType).send(text);
 });
 
 app.listen({ port: Number(port), host: '127.0.0.1' }).then(
