@@ -12,7 +12,7 @@ import { installAccessLog } from '@app/gateway/http/access-log';
 import { installCors } from '@app/gateway/http/cors';
 import { PeerService } from '@app/gateway/http/peer.service';
 import { installHttpHooks, pickRequestId } from '@app/gateway/http/http-hooks';
-import { WireErrorFilter } from '@app/gateway/http/error.filter';
+import { ErrorFilter } from '@app/gateway/http/error.filter';
 import { installJsonBodyParser } from '@app/gateway/http/json-body.parser';
 import { installJsonCompression } from '@app/gateway/http/json-compression';
 import { installRequestGate } from '@app/gateway/http/request-gate';
@@ -94,7 +94,7 @@ export async function createGatewayApp(
   });
   // Multipart bodies (auth-file uploads) are read only by the routes that ask for them.
   await app.register(multipart, { limits: UPLOAD_LIMITS });
-  const filter = new WireErrorFilter(limitMb);
+  const filter = new ErrorFilter(limitMb);
   app.useGlobalFilters(filter);
   return app;
 }

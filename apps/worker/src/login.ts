@@ -3,13 +3,13 @@ import { Logger } from '@nestjs/common';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { AppError } from '@app/common';
 import { ConfigRepository, ConfigService } from '@app/config';
 import {
   OAuthHttpRepository,
   AuthDirSink,
   listenForCallback,
   LOGIN_PROVIDERS,
-  LoginError,
   LoginService,
   loginSpec,
   MemoryLoginSessionStore,
@@ -210,7 +210,7 @@ export async function runLogin(argv: readonly string[], io: LoginIo): Promise<nu
               html: renderCallbackPage({ ok: true, message: `Saved ${done.fileName}.` }),
             };
           } catch (e) {
-            const status = e instanceof LoginError ? e.status : 500;
+            const status = AppError.is(e, 'login') ? e.status : 500;
             return {
               status,
               html: renderCallbackPage({ ok: false, message: (e as Error).message }),
@@ -232,7 +232,7 @@ export async function runLogin(argv: readonly string[], io: LoginIo): Promise<nu
         }
         login.complete({ ...params, state: params.state ?? start.state }).catch((e: unknown) => {
           // The status poll reports failures that ended the login; others (a wrong paste) not.
-          if (e instanceof LoginError && e.status === 409) return;
+          if (AppError.is(e, 'login') && e.status === 409) return;
           err((e as Error).message);
         });
       });

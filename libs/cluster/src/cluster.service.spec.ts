@@ -1,4 +1,4 @@
-import { ClusterApiError } from '@app/cluster/cluster.errors';
+import { AppError } from '@app/common';
 import { ClusterService, refusalFor, type MemberAction } from '@app/cluster/cluster.service';
 import type { ClusterAck } from '@app/cluster/cluster-command';
 import type { MemberRecord, MemberState, ReportedStatus } from '@app/cluster/member.types';
@@ -24,7 +24,7 @@ function state(name: string, status: ReportedStatus, alive = true): MemberState 
 }
 
 function codeOf(err: unknown): string | undefined {
-  return err instanceof ClusterApiError ? err.code : undefined;
+  return AppError.is(err, 'cluster') ? err.code : undefined;
 }
 
 describe(refusalFor.name, () => {
@@ -107,7 +107,7 @@ describe(ClusterService.name, () => {
   it('should answer PROCESS_NOT_FOUND for an unknown member', async () => {
     const err: unknown = await sut.command('nope', 'stop', false).catch((e: unknown) => e);
     expect(codeOf(err)).toBe('PROCESS_NOT_FOUND');
-    expect((err as ClusterApiError).status).toBe(404);
+    expect((err as AppError).status).toBe(404);
     await expect(sut.process('nope')).rejects.toMatchObject({ code: 'PROCESS_NOT_FOUND' });
   });
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClusterApiError } from '@app/cluster/cluster.errors';
+import { AppError, clusterError } from '@app/common';
 import type { ClusterAction } from '@app/cluster/cluster-command';
 import {
   detailOf,
@@ -27,12 +27,12 @@ export type MemberAction = Exclude<ClusterAction, 'shutdown'>;
  *   started from here (its supervisor restarts it), so PROCESS_NOT_RUNNING;
  * - restart: the member must be alive.
  */
-export function refusalFor(action: MemberAction, state: MemberState): ClusterApiError | undefined {
+export function refusalFor(action: MemberAction, state: MemberState): AppError | undefined {
   const view = viewOf(state);
   const name = view.name;
   if (!state.alive || view.status === 'crashed') {
     const why = view.status === 'crashed' ? 'has crashed (its heartbeat lapsed)' : 'is not running';
-    return new ClusterApiError(
+    return clusterError(
       'PROCESS_NOT_RUNNING',
       action === 'start'
         ? `${name} ${why}; its supervisor (compose restart policy or npm start) starts it again`
@@ -42,17 +42,17 @@ export function refusalFor(action: MemberAction, state: MemberState): ClusterApi
   switch (action) {
     case 'stop':
       if (view.status === 'stopped' || view.status === 'stopping')
-        return new ClusterApiError('PROCESS_NOT_RUNNING', `${name} is already ${view.status}`);
+        return clusterError('PROCESS_NOT_RUNNING', `${name} is already ${view.status}`);
       return undefined;
     case 'start':
       if (view.status === 'running')
-        return new ClusterApiError('PROCESS_ALREADY_RUNNING', `${name} is already running`);
+        return clusterError('PROCESS_ALREADY_RUNNING', `${name} is already running`);
       if (view.status === 'stopping')
-        return new ClusterApiError('PROCESS_NOT_RUNNING', `${name} is shutting down`);
+        return clusterError('PROCESS_NOT_RUNNING', `${name} is shutting down`);
       return undefined;
     case 'restart':
       if (view.status === 'stopping')
-        return new ClusterApiError('PROCESS_NOT_RUNNING', `${name} is already shutting down`);
+        return clusterError('PROCESS_NOT_RUNNING', `${name} is already shutting down`);
       return undefined;
   }
 }
@@ -92,7 +92,7 @@ export class ClusterService {
    */
   async command(name: string, action: MemberAction, draining: boolean): Promise<void> {
     if (await this.shuttingDown(draining)) {
-      throw new ClusterApiError('SHUTDOWN_IN_PROGRESS', 'A shutdown is in progress');
+      throw clusterError('SHUTDOWN_IN_PROGRESS', 'A shutdown is in progress');
     }
     const state = await this.require(name);
     const refusal = refusalFor(action, state);
@@ -102,13 +102,13 @@ export class ClusterService {
         ? await this.membership.apply(action)
         : await this.membership.send(name, action, ACK_TIMEOUT_MS);
     if (!ack) {
-      throw new ClusterApiError(
+      throw clusterError(
         'PROCESS_UNREACHABLE',
         `${name} did not acknowledge ${action} within ${ACK_TIMEOUT_MS / 1000} s`,
       );
     }
     if (!ack.ok) {
-      throw new ClusterApiError(
+      throw clusterError(
         'PROCESS_NOT_RUNNING',
         `${name} could not ${action}: ${ack.message ?? 'unknown error'}`,
       );
@@ -118,7 +118,7 @@ export class ClusterService {
   /** Mark the shutdown (further commands get SHUTDOWN_IN_PROGRESS) and tell every member. */
   async shutdown(draining: boolean): Promise<void> {
     if (await this.shuttingDown(draining)) {
-      throw new ClusterApiError('SHUTDOWN_IN_PROGRESS', 'A shutdown is already in progress');
+      throw clusterError('SHUTDOWN_IN_PROGRESS', 'A shutdown is already in progress');
     }
     await this.repo.markShutdown(SHUTDOWN_MARK_SECONDS);
     await this.membership.broadcastShutdown();
@@ -127,7 +127,7 @@ export class ClusterService {
   private async require(name: string): Promise<MemberState> {
     const state = await this.repo.get(name);
     if (!state) {
-      throw new ClusterApiError(
+      throw clusterError(
         'PROCESS_NOT_FOUND',
         `No process named ${name}; GET /api/v1/processes lists them`,
       );

@@ -1,7 +1,6 @@
 export * from '@app/cluster/member.types';
 export * from '@app/cluster/member-control';
 export * from '@app/cluster/env-redact';
-export * from '@app/cluster/cluster.errors';
 export * from '@app/cluster/cluster-command';
 export * from '@app/cluster/cluster-token.service';
 export * from '@app/cluster/membership.repository';

@@ -1,5 +1,3 @@
-import { AppError } from '@app/common/errors';
-import { renderError } from '@app/common/render-error';
 import { keyId, maskKey, matchesAny, safeEqual } from '@app/common/secrets';
 import { formatUptime } from '@app/common/uptime';
 
@@ -27,31 +25,5 @@ describe('common helpers', () => {
     expect(maskKey('short')).not.toContain('short');
     expect(keyId('a')).toMatch(/^[0-9a-f]{8}$/);
     expect(keyId('a')).toBe(keyId('a'));
-  });
-
-  it('should render one error in each wire format', () => {
-    const e = AppError.of('MODEL_COOLDOWN', { model: 'gpt-x' }, { details: { reset_seconds: 5 } });
-    expect(e.status).toBe(429);
-    expect(renderError('openai', e)).toEqual({
-      error: {
-        message: 'All credentials for model gpt-x are cooling down',
-        type: 'rate_limit_error',
-        code: 'model_cooldown',
-        reset_seconds: 5,
-      },
-    });
-    expect(renderError('claude', e)).toMatchObject({
-      type: 'error',
-      error: { type: 'rate_limit_error' },
-    });
-    expect(renderError('gemini', e)).toMatchObject({
-      error: { code: 429, status: 'RESOURCE_EXHAUSTED' },
-    });
-    expect(renderError('management', AppError.of('AUTH_INVALID_KEY'))).toEqual({
-      error: 'Invalid or missing API key',
-    });
-    expect(renderError('plain', AppError.of('AUTH_INVALID_KEY'))).toEqual({
-      error: { type: 'authentication_error', message: 'Invalid or missing API key' },
-    });
   });
 });

@@ -1,3 +1,5 @@
+import type { AppError } from '@app/common/errors';
+
 /** The wire formats an error can be rendered in. */
 export type ErrorFormat = 'openai' | 'claude' | 'gemini' | 'plain' | 'management';
 
@@ -10,52 +12,58 @@ export interface RenderableError {
   details?: Record<string, unknown>;
 }
 
-const GOOGLE_STATUS: Record<number, string> = {
-  400: 'INVALID_ARGUMENT',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  409: 'ABORTED',
-  413: 'INVALID_ARGUMENT',
-  429: 'RESOURCE_EXHAUSTED',
-  499: 'CANCELLED',
-  500: 'INTERNAL',
-  501: 'UNIMPLEMENTED',
-  503: 'UNAVAILABLE',
-  504: 'DEADLINE_EXCEEDED',
-};
-
-/** Google RPC status name for an HTTP status. */
-export function googleStatus(status: number): string {
-  return GOOGLE_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'UNKNOWN');
+/** The gateway's own surfaces (`/status`, unknown routes): `{"error":{type,message,code?}}`. */
+export function renderPlainError(e: RenderableError): Record<string, unknown> {
+  return {
+    error: {
+      type: e.type,
+      message: e.message,
+      ...(e.code ? { code: e.code } : {}),
+      ...e.details,
+    },
+  };
 }
 
+/** CLIProxyAPI's management API: `{"error":"message"}`. */
+export function renderManagementError(e: RenderableError): Record<string, unknown> {
+  return { error: e.message };
+}
+
+const CONTROL_TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Payload too large',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+};
+
 /**
- * Render an error body in a wire format: OpenAI `{"error":{message,type,code}}`, Claude
- * `{"type":"error","error":{type,message}}`, Gemini `{"error":{code,message,status}}`; `plain` is
- * the gateway's own surfaces (`{"error":{type,message}}`, as /status answers); `management` is
- * CLIProxyAPI's management API shape (`{"error":"message"}`).
+ * The control API (the dashboard's shape): `{"error": <title>, "message": <detail>}`. A control
+ * error brings its title (and extra fields, first) in its details; others get the status's.
  */
-export function renderError(format: ErrorFormat, e: RenderableError): Record<string, unknown> {
-  switch (format) {
-    case 'openai':
-      return { error: { message: e.message, type: e.type, code: e.code ?? null, ...e.details } };
-    case 'claude':
-      return { type: 'error', error: { type: e.type, message: e.message, ...e.details } };
-    case 'gemini':
-      return {
-        error: { code: e.status, message: e.message, status: googleStatus(e.status), ...e.details },
-      };
-    case 'management':
-      return { error: e.message };
-    case 'plain':
-      return {
-        error: {
-          type: e.type,
-          message: e.message,
-          ...(e.code ? { code: e.code } : {}),
-          ...e.details,
-        },
-      };
-  }
+export function renderControlError(e: RenderableError): Record<string, unknown> {
+  const details = e.details ?? {};
+  if ('error' in details) return { ...details, message: e.message };
+  const title = CONTROL_TITLES[e.status] ?? (e.status >= 500 ? 'Internal error' : 'Request failed');
+  return { error: title, message: e.message };
+}
+
+/** The cluster API: `{"error": message, "code": CODE}` (docs/cluster.md). */
+export function renderClusterError(e: RenderableError): { error: string; code: string } {
+  return { error: e.message, code: e.code ?? 'INTERNAL' };
+}
+
+/** CLIProxyAPI's error body on its OAuth routes. */
+export interface LoginErrorBody {
+  status: 'error';
+  error: string;
+  [extra: string]: string;
+}
+
+/** CLIProxyAPI's OAuth routes: `{"status":"error","error":message}`, extra fields first. */
+export function renderLoginError(e: AppError): LoginErrorBody {
+  return { ...(e.details as Record<string, string>), status: 'error', error: e.message };
 }

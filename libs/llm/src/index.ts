@@ -16,3 +16,4 @@ export * from '@app/llm/stream';
 export * from '@app/llm/formats/openai-responses';
 export * from '@app/llm/formats/claude';
 export * from '@app/llm/formats/gemini';
+export { renderOpenAIError } from '@app/llm/formats/openai/error';

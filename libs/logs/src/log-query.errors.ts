@@ -1,16 +1,4 @@
-/** Why a log or request-log query was refused (the cluster API answers 400 with the code). */
-export type LogQueryErrorCode = 'INVALID_PATTERN' | 'INVALID_PARAMETER';
-
-/** A query parameter that cannot be used; the message says which and why. */
-export class LogQueryError extends Error {
-  constructor(
-    readonly code: LogQueryErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LogQueryError';
-  }
-}
+import { logQueryError } from '@app/common';
 
 /** Query parameters as Fastify hands them over. */
 export type QueryParams = Readonly<Record<string, unknown>>;
@@ -34,7 +22,7 @@ export function intParam(
   if (v === undefined) return undefined;
   const n = Number(v.trim());
   if (!Number.isInteger(n) || n < min) {
-    throw new LogQueryError(
+    throw logQueryError(
       'INVALID_PARAMETER',
       `${name} must be a whole number of at least ${min}, got "${v}"`,
     );

@@ -1,3 +1,4 @@
+import { AppError } from '@app/common';
 import {
   DEFAULT_LOG_LINES,
   LogTail,
@@ -6,7 +7,6 @@ import {
   matchesLogFilter,
   parseLogQuery,
 } from '@app/logs/log-query';
-import { LogQueryError } from '@app/logs/log-query.errors';
 import type { ProcessLogEntry } from '@app/logs/process-log.entry';
 
 function entry(i: number, over: Partial<ProcessLogEntry> = {}): ProcessLogEntry {
@@ -25,7 +25,7 @@ function codeOf(fn: () => unknown): string | undefined {
   try {
     fn();
   } catch (err) {
-    return err instanceof LogQueryError ? err.code : 'other';
+    return AppError.is(err, 'logs') ? err.code : 'other';
   }
   return undefined;
 }

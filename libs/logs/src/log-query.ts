@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js';
-import { LogQueryError, intParam, stringParam, type QueryParams } from '@app/logs/log-query.errors';
+import { logQueryError } from '@app/common';
+import { intParam, stringParam, type QueryParams } from '@app/logs/log-query.errors';
 import { logLineText, type ProcessLogEntry } from '@app/logs/process-log.entry';
 
 /** Lines returned when the caller does not say. */
@@ -34,7 +35,7 @@ export interface LogQuery extends LogFilter {
  */
 export function compileUserRegex(source: string): RE2JS {
   if (source.length > MAX_PATTERN_CHARS) {
-    throw new LogQueryError(
+    throw logQueryError(
       'INVALID_PATTERN',
       `pattern is ${source.length} characters long; the limit is ${MAX_PATTERN_CHARS}`,
     );
@@ -42,7 +43,7 @@ export function compileUserRegex(source: string): RE2JS {
   try {
     return RE2JS.compile(source);
   } catch (err) {
-    throw new LogQueryError(
+    throw logQueryError(
       'INVALID_PATTERN',
       `invalid regex (RE2 syntax: no look-around or back-references): ${(err as Error).message}`,
     );
@@ -58,7 +59,7 @@ function regexFlag(q: QueryParams): boolean {
   const v = stringParam(q, 'regex')?.trim().toLowerCase();
   if (v === undefined || v === 'false' || v === '0') return false;
   if (v === 'true' || v === '1') return true;
-  throw new LogQueryError(
+  throw logQueryError(
     'INVALID_PARAMETER',
     `regex must be true or false (send the expression in pattern: pattern=<regex>&regex=true), got "${(stringParam(q, 'regex') ?? '').slice(0, 40)}"`,
   );
@@ -78,7 +79,7 @@ export function parseLogFilter(q: QueryParams): LogFilter {
   const pattern = stringParam(q, 'pattern');
   const asRegex = regexFlag(q);
   if (pattern !== undefined && pattern.length > MAX_PATTERN_CHARS) {
-    throw new LogQueryError(
+    throw logQueryError(
       'INVALID_PATTERN',
       `pattern is ${pattern.length} characters long; the limit is ${MAX_PATTERN_CHARS}`,
     );

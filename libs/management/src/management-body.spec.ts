@@ -1,11 +1,11 @@
+import { AppError } from '@app/common';
 import { readValue } from '@app/management/management-body';
-import { ManagementError } from '@app/management/management.errors';
 
-function rejection(body: unknown, kind: Parameters<typeof readValue>[1]): ManagementError {
+function rejection(body: unknown, kind: Parameters<typeof readValue>[1]): AppError {
   try {
     readValue(body, kind);
   } catch (err) {
-    return err as ManagementError;
+    return err as AppError;
   }
   throw new Error('expected a rejection');
 }
@@ -20,7 +20,7 @@ describe(readValue.name, () => {
 
   it('should answer 400 naming the expected type', () => {
     const e = rejection({ value: 'true' }, 'boolean');
-    expect(e).toBeInstanceOf(ManagementError);
+    expect(e).toBeInstanceOf(AppError);
     expect(e.status).toBe(400);
     expect(e.message).toBe(
       'invalid body: expected {"value": <boolean>}, value must be a boolean, got "true"',

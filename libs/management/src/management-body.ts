@@ -1,4 +1,4 @@
-import { ManagementError } from '@app/management/management.errors';
+import { managementError } from '@app/common';
 
 /** The JSON types a `{"value": …}` body can be asked for. */
 export type ValueKind = 'boolean' | 'integer' | 'number' | 'string';
@@ -39,7 +39,7 @@ export function readValue<K extends ValueKind>(body: unknown, kind: K): ValueOf<
       ? (body as Record<string, unknown>).value
       : undefined;
   if (!matches(kind, v)) {
-    throw new ManagementError(
+    throw managementError(
       400,
       `invalid body: expected {"value": <${kind}>}, value must be ${ARTICLE[kind]}${v === undefined ? '' : `, got ${JSON.stringify(v)}`}`,
     );

@@ -1,11 +1,10 @@
-import { applyDecorators, UseFilters, UseGuards } from '@nestjs/common';
-import { ManagementErrorFilter } from '@app/management/management-error.filter';
+import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ManagementGuard } from '@app/management/management.guard';
 
 /**
- * Put on a `/v0/management/*` controller: management authentication and CLIProxyAPI-style
- * `{"error": …}` bodies. The controller's module must import ManagementModule.
+ * Put on a `/v0/management/*` controller: management authentication (the exception filter
+ * renders its errors in CLIProxyAPI's `{"error": …}` bodies). The controller's module must import ManagementModule.
  */
 export function ManagementRoute(): ClassDecorator & MethodDecorator {
-  return applyDecorators(UseGuards(ManagementGuard), UseFilters(ManagementErrorFilter));
+  return applyDecorators(UseGuards(ManagementGuard));
 }

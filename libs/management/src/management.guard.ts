@@ -1,8 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { wasAuthenticated } from '@app/common';
+import { managementDisabled, managementError, wasAuthenticated } from '@app/common';
 import { ManagementAuthService } from '@app/management/management-auth.service';
-import { ManagementDisabledError, ManagementError } from '@app/management/management.errors';
 import { extractManagementKey, setVersionHeaders } from '@app/management/management-key';
 
 /**
@@ -23,14 +22,14 @@ export class ManagementGuard implements CanActivate {
     return true;
   }
 
-  /** Throws ManagementDisabledError or ManagementError unless the request may go on. */
+  /** Throws ManagementDisabledError or AppError unless the request may go on. */
   async check(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (!this.auth.isEnabled()) throw new ManagementDisabledError(req.method, req.url);
+    if (!this.auth.isEnabled()) throw managementDisabled(req.method, req.url);
     setVersionHeaders(reply);
     const verdict = await this.auth.authenticate(
       this.auth.clientAddress(req),
       extractManagementKey(req.headers),
     );
-    if (!verdict.ok) throw new ManagementError(verdict.status, verdict.message);
+    if (!verdict.ok) throw managementError(verdict.status, verdict.message);
   }
 }

@@ -1,5 +1,12 @@
-import { renderError, type ErrorFormat, type RenderableError } from '@app/common';
-import { codecFor, type WireError, type WireFormat } from '@app/llm';
+import { renderPlainError, type ErrorFormat, type RenderableError } from '@app/common';
+import {
+  buildGeminiError,
+  codecFor,
+  renderClaudeError,
+  renderOpenAIError,
+  type WireError,
+  type WireFormat,
+} from '@app/llm';
 import { maskSecrets } from '@app/logs';
 
 /** The error envelope of each client wire format. */
@@ -20,35 +27,50 @@ export function errorFormatOf(format: WireFormat): ErrorFormat {
 }
 
 /**
- * Render a gateway-made error in the client's envelope. OpenAI bodies carry `code` natively;
- * Claude's envelope has no code field, so it rides along as `error.code`; Gemini's `code` is the
- * HTTP status, so the machine code goes into a `google.rpc.ErrorInfo` detail and a reset time
- * into `google.rpc.RetryInfo`, which Google clients already read.
+ * Render a gateway-made error in an envelope, through the codecs' envelope renderers. OpenAI
+ * bodies carry `code` natively. With `machineCode` (the proxy pipeline's answers), Claude's
+ * envelope, which has no code field, carries it as `error.code`, and Gemini's (whose `code` is
+ * the HTTP status) as a `google.rpc.ErrorInfo` detail, with a reset time as
+ * `google.rpc.RetryInfo`, which Google clients already read. Without it (the exception filter's
+ * and the request gate's answers) those two envelopes carry the message alone.
+ * `management` is CLIProxyAPI's `{"error":"message"}`.
  */
 export function renderGatewayError(
   format: ErrorFormat,
   e: RenderableError,
+  machineCode = true,
 ): Record<string, unknown> {
-  const code = e.code;
-  if (!code || format === 'openai' || format === 'plain') return renderError(format, e);
-  const details: Record<string, unknown> = { ...e.details };
   // Spelled out: an AppError's message is not an own enumerable field, so a spread drops it.
-  const base: RenderableError = { status: e.status, type: e.type, message: e.message, code };
-  if (format === 'claude') {
-    details.code = code;
-    return renderError(format, { ...base, details });
+  const wire: WireError = { status: e.status, type: e.type, message: e.message };
+  if (e.code) wire.code = e.code;
+  const details: Record<string, unknown> = { ...e.details };
+  switch (format) {
+    case 'openai':
+      return renderOpenAIError(wire, { details });
+    case 'plain':
+      return renderPlainError(e);
+    case 'management':
+      return { error: e.message };
+    case 'claude':
+      if (machineCode && e.code) details.code = e.code;
+      return renderClaudeError(e.type, e.message, details);
+    case 'gemini':
+      if (!machineCode || !e.code) return buildGeminiError(wire, details);
+      return buildGeminiError(wire, googleDetails(e.code, details));
   }
+}
+
+function googleDetails(code: string, details: Record<string, unknown>): Record<string, unknown> {
   // `param` is OpenAI's field; Google errors name the offending field inside their details.
-  delete details.param;
+  const { param: _param, ...rest } = details;
   const info: Record<string, unknown>[] = [
     { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: code, domain: 'switchboard' },
   ];
-  const reset = e.details?.reset_seconds;
+  const reset = details.reset_seconds;
   if (typeof reset === 'number') {
     info.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${reset}s` });
   }
-  details.details = info;
-  return renderError(format, { ...base, details });
+  return { ...rest, details: info };
 }
 
 /**
@@ -64,6 +86,6 @@ export function renderUpstreamError(
   try {
     return codecFor(clientFormat).buildError(safe);
   } catch {
-    return renderError(errorFormatOf(clientFormat), safe);
+    return renderGatewayError(errorFormatOf(clientFormat), safe, false);
   }
 }

@@ -14,8 +14,9 @@ import {
   isKeylessAmpPath,
   isKnownAmpApiPath,
   pathOfUrl,
+  renderGatewayError,
 } from '@app/proxy';
-import { AppError, extractClientKey, renderError } from '@app/common';
+import { AppError, extractClientKey } from '@app/common';
 import { AmpFallback } from '@app/gateway/amp/amp-fallback.service';
 import { AMP_UNAVAILABLE, AmpProxy } from '@app/gateway/amp/amp-proxy.service';
 import { PeerService } from '@app/gateway/http/peer.service';
@@ -101,7 +102,9 @@ export class AmpRoutes implements OnModuleInit {
     }
     const checked = keys === 'required' || (keys === 'optional' && !!extractClientKey(req));
     if (checked && !this.keys.identify(req, req.routeOptions.url ?? '')) {
-      void reply.status(401).send(renderError('openai', AppError.of('AUTH_INVALID_KEY')));
+      void reply
+        .status(401)
+        .send(renderGatewayError('openai', AppError.of('AUTH_INVALID_KEY'), false));
       return false;
     }
     return true;
@@ -155,7 +158,7 @@ export class AmpRoutes implements OnModuleInit {
       raw = await readBody(req, this.bodyLimit());
     } catch (err) {
       const e = bodyError(err, this.bodyLimit());
-      return void reply.status(e.status).send(renderError('gemini', e));
+      return void reply.status(e.status).send(renderGatewayError('gemini', e, false));
     }
     req.body = parseJson(raw, req.headers['content-encoding']);
     return this.fallback.serve(

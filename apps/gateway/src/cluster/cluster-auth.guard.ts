@@ -1,12 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { isForeignBrowserRequest, wasAuthenticated } from '@app/common';
-import {
-  ClusterApiError,
-  ClusterTokenService,
-  MembershipRepository,
-  tokenHash,
-} from '@app/cluster';
+import { clusterError, isForeignBrowserRequest, wasAuthenticated } from '@app/common';
+import { ClusterTokenService, MembershipRepository, tokenHash } from '@app/cluster';
 import { ManagementAuthService } from '@app/management';
 import { PeerService } from '@app/gateway/http/peer.service';
 
@@ -38,7 +33,7 @@ export class ClusterAuthGuard implements CanActivate {
     return true;
   }
 
-  /** Throws a ClusterApiError unless the request may go on. */
+  /** Throws an AppError unless the request may go on. */
   async check(req: FastifyRequest): Promise<void> {
     const address = this.peer.address(req);
     // A web page in a browser on this machine is a loopback peer too, but not a local program.
@@ -52,8 +47,8 @@ export class ClusterAuthGuard implements CanActivate {
       remoteNeedsAllowRemote: false,
     });
     if (verdict.ok) return;
-    if (verdict.status === 403) throw new ClusterApiError('FORBIDDEN', verdict.message);
-    throw new ClusterApiError('UNAUTHORIZED', HOW_TO);
+    if (verdict.status === 403) throw clusterError('FORBIDDEN', verdict.message);
+    throw clusterError('UNAUTHORIZED', HOW_TO);
   }
 
   private async isMemberToken(token: string): Promise<boolean> {

@@ -1,14 +1,4 @@
-import {
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  Res,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
   CONNECTED_COMMENT,
@@ -37,7 +27,6 @@ import {
 } from '@app/logs';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { ClusterAuthGuard } from '@app/gateway/cluster/cluster-auth.guard';
-import { ClusterErrorFilter } from '@app/gateway/cluster/cluster-error.filter';
 import { ClusterSseService } from '@app/gateway/cluster/cluster-sse.service';
 
 /**
@@ -46,7 +35,6 @@ import { ClusterSseService } from '@app/gateway/cluster/cluster-sse.service';
  */
 @Controller('api/v1')
 @UseGuards(ClusterAuthGuard)
-@UseFilters(ClusterErrorFilter)
 export class ClusterController {
   constructor(
     private readonly cluster: ClusterService,

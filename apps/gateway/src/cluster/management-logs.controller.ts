@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Query } from '@nestjs/common';
-import { ManagementError, ManagementRoute } from '@app/management';
+import { managementError } from '@app/common';
+import { ManagementRoute } from '@app/management';
 import {
   MAX_LOG_LINES,
   ProcessLogRepository,
@@ -40,8 +41,8 @@ export class ManagementLogsController {
     if (limitRaw !== undefined) {
       const n = Number(limitRaw);
       if (!DIGITS.test(limitRaw))
-        throw new ManagementError(400, 'invalid limit: must be a positive integer');
-      if (n <= 0) throw new ManagementError(400, 'invalid limit: must be greater than zero');
+        throw managementError(400, 'invalid limit: must be a positive integer');
+      if (n <= 0) throw managementError(400, 'invalid limit: must be greater than zero');
       limit = Math.min(n, MAX_LOG_LINES);
     }
     const [entries, total] = await Promise.all([

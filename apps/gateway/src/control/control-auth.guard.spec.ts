@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
+import { AppError, renderControlError } from '@app/common';
 import type { ManagementAuthResult, ManagementAuthService } from '@app/management';
 import { ControlAuthGuard } from '@app/gateway/control/control-auth.guard';
-import { ControlError } from '@app/gateway/control/control.errors';
 
 function context(headers: Record<string, string> = {}): ExecutionContext {
   const req = { headers, raw: { socket: {} } };
@@ -28,14 +28,14 @@ describe(ControlAuthGuard.name, () => {
     sut = new ControlAuthGuard(auth);
   });
 
-  async function rejection(ctx: ExecutionContext): Promise<ControlError> {
+  async function rejection(ctx: ExecutionContext): Promise<AppError> {
     try {
       await sut.canActivate(ctx);
     } catch (err) {
-      if (err instanceof ControlError) return err;
+      if (AppError.is(err, 'control')) return err;
       throw err;
     }
-    throw new Error('expected a ControlError');
+    throw new Error('expected an AppError');
   }
 
   it('should let loopback clients in without asking for a key', async () => {
@@ -65,9 +65,9 @@ describe(ControlAuthGuard.name, () => {
     };
     const banned = await rejection(context());
     expect(banned.status).toBe(403);
-    expect(banned.toBody()).toEqual({ error: 'Forbidden', message: verdict.message });
+    expect(renderControlError(banned)).toEqual({ error: 'Forbidden', message: verdict.message });
     verdict = { ok: false, status: 401, message: 'invalid management key' };
-    expect((await rejection(context())).toBody()).toEqual({
+    expect(renderControlError(await rejection(context()))).toEqual({
       error: 'Unauthorized',
       message: 'invalid management key',
     });

@@ -1,8 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { isForeignBrowserRequest, isLoopback, wasAuthenticated } from '@app/common';
+import { controlError, isForeignBrowserRequest, isLoopback, wasAuthenticated } from '@app/common';
 import { extractManagementKey, ManagementAuthService } from '@app/management';
-import { ControlError } from '@app/gateway/control/control.errors';
 
 /**
  * Control API auth (docs/control-api.md): a program on this machine (socket peer, or a trusted
@@ -21,7 +20,7 @@ export class ControlAuthGuard implements CanActivate {
     return true;
   }
 
-  /** Throws a ControlError unless the request may go on. */
+  /** Throws an AppError unless the request may go on. */
   async check(req: FastifyRequest): Promise<void> {
     const address = this.auth.clientAddress(req);
     // A web page in a browser on this machine is a loopback peer too, but not a local program.
@@ -29,13 +28,13 @@ export class ControlAuthGuard implements CanActivate {
     const verdict = await this.auth.authenticate(address, extractManagementKey(req.headers));
     if (verdict.ok) return;
     if (verdict.status === 404) {
-      throw new ControlError(
+      throw controlError(
         401,
         'Unauthorized',
         'remote access to the control API needs the management key: set remote-management.secret-key in config.yaml',
       );
     }
-    throw new ControlError(
+    throw controlError(
       verdict.status,
       verdict.status === 403 ? 'Forbidden' : 'Unauthorized',
       verdict.message,

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { controlError } from '@app/common';
 import { ConfigService, type ConfigIssue } from '@app/config';
-import { ControlError } from '@app/gateway/control/control.errors';
 import { ControlRoute } from '@app/gateway/control/control.decorators';
 
 function describeIssue(i: ConfigIssue): string {
@@ -23,7 +23,7 @@ export class ControlConfigController {
   async get(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const { text } = await this.config.readSource();
     if (text === undefined)
-      throw new ControlError(404, 'Config file not found', `${this.config.path} does not exist`);
+      throw controlError(404, 'Config file not found', `${this.config.path} does not exist`);
     void reply.type('text/yaml; charset=utf-8').header('cache-control', 'no-store');
     return text;
   }
@@ -36,10 +36,10 @@ export class ControlConfigController {
         ? (body as { content?: unknown }).content
         : undefined;
     if (typeof content !== 'string')
-      throw new ControlError(400, 'Bad request', 'Missing required field: content');
+      throw controlError(400, 'Bad request', 'Missing required field: content');
     const result = await this.config.writeText(content);
     if (!result.ok) {
-      throw new ControlError(400, 'Invalid config', result.errors.map(describeIssue).join('; '), {
+      throw controlError(400, 'Invalid config', result.errors.map(describeIssue).join('; '), {
         issues: result.errors,
       });
     }

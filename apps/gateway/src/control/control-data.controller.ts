@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { controlError } from '@app/common';
 import { ErrorLogRepository, type ErrorLogFile } from '@app/logs';
 import {
   AuthFilesService,
@@ -18,7 +19,6 @@ import {
   type QuotaSnapshot,
 } from '@app/quota';
 import { CredentialService } from '@app/routing';
-import { ControlError } from '@app/gateway/control/control.errors';
 import { ControlRoute } from '@app/gateway/control/control.decorators';
 
 function one(v: unknown): unknown {
@@ -60,7 +60,7 @@ export class ControlDataController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     if (!isErrorLogName(name)) {
-      throw new ControlError(
+      throw controlError(
         400,
         'Invalid error log filename',
         'error log names look like error-<time>-<request id>.log (no "..", "/" or "\\")',
@@ -68,7 +68,7 @@ export class ControlDataController {
     }
     const text = await this.errorLogs.get(name);
     if (text === undefined)
-      throw new ControlError(404, 'Error log not found', `no error log named ${name}`);
+      throw controlError(404, 'Error log not found', `no error log named ${name}`);
     void reply.type('text/plain; charset=utf-8');
     return text;
   }
@@ -87,7 +87,7 @@ export class ControlDataController {
   ): Promise<Buffer> {
     const name = one(rawName);
     if (typeof name !== 'string' || !name) {
-      throw new ControlError(400, 'Bad request', 'Missing required query parameter: name');
+      throw controlError(400, 'Bad request', 'Missing required query parameter: name');
     }
     const file = await this.files.download(name);
     void reply
@@ -110,14 +110,14 @@ export class ControlDataController {
     @Query('refresh') refresh?: unknown,
   ): Promise<QuotaSnapshot> {
     if (!isQuotaProvider(provider)) {
-      throw new ControlError(
+      throw controlError(
         400,
         'Invalid provider',
         `Provider must be one of: ${QUOTA_PROVIDERS.join(', ')}`,
       );
     }
     if (!isAccountId(accountId)) {
-      throw new ControlError(
+      throw controlError(
         400,
         'Invalid account ID',
         'account ids are 1-256 characters without "..", "/", "\\" or control characters',
@@ -125,7 +125,7 @@ export class ControlDataController {
     }
     const found = findQuotaAccount(this.credentials.snapshot().credentials, provider, accountId);
     if (found.kind === 'ambiguous') {
-      throw new ControlError(
+      throw controlError(
         409,
         'Ambiguous account ID',
         `${found.choices.length} ${provider} accounts have the email ${accountId}; name one by its auth_index or auth file name`,
@@ -133,7 +133,7 @@ export class ControlDataController {
       );
     }
     if (found.kind === 'none') {
-      throw new ControlError(
+      throw controlError(
         404,
         'No quota snapshot yet',
         `no ${provider} account ${accountId} is loaded (name it by email, auth file name or auth_index)`,
@@ -151,7 +151,7 @@ export class ControlDataController {
         )
       : false;
     if (!snapshot) {
-      throw new ControlError(
+      throw controlError(
         404,
         'No quota snapshot yet',
         requested

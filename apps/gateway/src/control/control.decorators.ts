@@ -1,8 +1,8 @@
-import { applyDecorators, UseFilters, UseGuards } from '@nestjs/common';
+import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ControlAuthGuard } from '@app/gateway/control/control-auth.guard';
-import { ControlErrorFilter } from '@app/gateway/control/control-error.filter';
 
-/** Put on a `/api/cliproxy/*` controller: control API auth and `{error, message}` bodies. */
+/** Put on a `/api/cliproxy/*` controller: control API auth (the exception filter renders
+ * its errors as `{error, message}`). */
 export function ControlRoute(): ClassDecorator & MethodDecorator {
-  return applyDecorators(UseGuards(ControlAuthGuard), UseFilters(ControlErrorFilter));
+  return applyDecorators(UseGuards(ControlAuthGuard));
 }

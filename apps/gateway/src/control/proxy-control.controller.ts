@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
-import { buildInfo } from '@app/common';
+import { buildInfo, controlError } from '@app/common';
 import { ConfigService } from '@app/config';
 import {
   groupModels,
@@ -12,7 +12,6 @@ import {
 } from '@app/management';
 import { PauseService } from '@app/proxy';
 import { CredentialService, type ModelListEntry } from '@app/routing';
-import { ControlError } from '@app/gateway/control/control.errors';
 import { ControlRoute } from '@app/gateway/control/control.decorators';
 import { ProxyPauseService } from '@app/gateway/control/proxy-pause.service';
 import { SessionCountService } from '@app/gateway/control/session-count.service';
@@ -130,7 +129,7 @@ export class ProxyControlController {
   @Get('models')
   models(): ModelGroups<ModelListEntry> {
     if (this.paused.paused) {
-      throw new ControlError(
+      throw controlError(
         503,
         'Proxy paused',
         'proxy traffic is paused; POST /api/cliproxy/proxy-start resumes it',
@@ -139,7 +138,7 @@ export class ProxyControlController {
       );
     }
     if (!this.credentials.snapshot().credentials.some((c) => !c.disabled)) {
-      throw new ControlError(
+      throw controlError(
         503,
         'No credentials',
         'no enabled upstream credential: add API keys to config.yaml or upload auth files (POST /v0/management/auth-files)',

@@ -4,17 +4,17 @@ import {
   Logger,
   NotFoundException,
   type ArgumentsHost,
-  type ExceptionFilter,
 } from '@nestjs/common';
-import { AppError } from '@app/common';
-import { ClusterApiError } from '@app/cluster';
-import { LogQueryError } from '@app/logs';
-import { ManagementDisabledError, ManagementError, ManagementErrorFilter } from '@app/management';
-import { LoginError } from '@app/oauth';
-import { WireErrorFilter } from '@app/gateway/http/error.filter';
-import { ControlErrorFilter } from '@app/gateway/control/control-error.filter';
-import { ControlError } from '@app/gateway/control/control.errors';
-import { ClusterErrorFilter } from '@app/gateway/cluster/cluster-error.filter';
+import {
+  AppError,
+  clusterError,
+  controlError,
+  logQueryError,
+  loginError,
+  managementDisabled,
+  managementError,
+} from '@app/common';
+import { ErrorFilter } from '@app/gateway/http/error.filter';
 import { loginReply } from '@app/gateway/oauth/login-reply';
 import type { FastifyReply } from 'fastify';
 
@@ -46,23 +46,20 @@ class FakeReply {
   }
 }
 
-type Surface = 'proxy' | 'management' | 'control' | 'cluster';
-
-const FILTERS: Record<Surface, () => ExceptionFilter> = {
-  proxy: () => new WireErrorFilter(() => 2),
-  management: () => new ManagementErrorFilter(),
-  control: () => new ControlErrorFilter(),
-  cluster: () => new ClusterErrorFilter(),
-};
-
-/** Render `e` as thrown on `url` (`route`: the matched route pattern, absent when none matched). */
-function render(surface: Surface, url: string, e: unknown, route: string | undefined = url) {
+/** Render `e` as thrown on `url` (`matched`: whether a route matched it). */
+function render(url: string, e: unknown, matched = true) {
   const reply = new FakeReply();
-  const req = { id: 'req-1', url, routeOptions: { url: route }, raw: {} };
+  const req = {
+    id: 'req-1',
+    url,
+    is404: !matched,
+    routeOptions: { url: matched ? url : undefined },
+    raw: {},
+  };
   const host = {
     switchToHttp: () => ({ getResponse: () => reply, getRequest: () => req }),
   } as unknown as ArgumentsHost;
-  FILTERS[surface]().catch(e, host);
+  new ErrorFilter(() => 2).catch(e, host);
   return { status: reply.statusCode, body: reply.body, headers: reply.headers };
 }
 
@@ -80,73 +77,69 @@ describe('proxy error envelopes', () => {
   const gemini = '/v1beta/models/gemini-2.5-pro:generateContent';
 
   it('should render OpenAI errors as {"error":{message,type,code}}', () => {
-    expect(render('proxy', openai, AppError.of('INVALID_JSON', { detail: 'bad' }))).toEqual({
+    expect(render(openai, AppError.of('INVALID_JSON', { detail: 'bad' }))).toEqual({
       status: 400,
       body: '{"error":{"message":"Request body is not valid JSON: bad","type":"invalid_request_error","code":null}}',
       headers: {},
     });
-    expect(render('proxy', openai, AppError.of('AUTH_INVALID_KEY')).body).toBe(
+    expect(render(openai, AppError.of('AUTH_INVALID_KEY')).body).toBe(
       '{"error":{"message":"Invalid or missing API key","type":"authentication_error","code":null}}',
     );
-    expect(render('proxy', openai, AppError.of('MODEL_NOT_ALLOWED', { model: 'm' })).body).toBe(
+    expect(render(openai, AppError.of('MODEL_NOT_ALLOWED', { model: 'm' })).body).toBe(
       '{"error":{"message":"This client key may not use model m; the operator lists its models under limits in config.yaml","type":"permission_error","code":"model_not_allowed"}}',
     );
-    expect(render('proxy', openai, new NotFoundException('nope'))).toMatchObject({
+    expect(render(openai, new NotFoundException('nope'))).toMatchObject({
       status: 404,
       body: '{"error":{"message":"nope","type":"not_found_error","code":null}}',
     });
-    expect(render('proxy', openai, boom)).toMatchObject({
+    expect(render(openai, boom)).toMatchObject({
       status: 500,
       body: '{"error":{"message":"Internal error; the request id in x-request-id identifies it in the logs","type":"api_error","code":null}}',
     });
   });
 
   it('should render Claude errors as {"type":"error","error":{type,message}}', () => {
-    expect(render('proxy', claude, new BadRequestException('x must be set'))).toMatchObject({
+    expect(render(claude, new BadRequestException('x must be set'))).toMatchObject({
       status: 400,
       body: '{"type":"error","error":{"type":"invalid_request_error","message":"x must be set"}}',
     });
-    expect(render('proxy', claude, AppError.of('MODEL_NOT_ALLOWED', { model: 'm' }))).toMatchObject(
-      {
-        status: 403,
-        body: '{"type":"error","error":{"type":"permission_error","message":"This client key may not use model m; the operator lists its models under limits in config.yaml"}}',
-      },
-    );
-    expect(render('proxy', claude, boom).body).toBe(
+    expect(render(claude, AppError.of('MODEL_NOT_ALLOWED', { model: 'm' }))).toMatchObject({
+      status: 403,
+      body: '{"type":"error","error":{"type":"permission_error","message":"This client key may not use model m; the operator lists its models under limits in config.yaml"}}',
+    });
+    expect(render(claude, boom).body).toBe(
       '{"type":"error","error":{"type":"api_error","message":"Internal error; the request id in x-request-id identifies it in the logs"}}',
     );
   });
 
   it('should render Gemini errors as {"error":{code,message,status}}', () => {
-    expect(render('proxy', gemini, AppError.of('INVALID_REQUEST', { detail: 'd' }))).toMatchObject({
+    expect(render(gemini, AppError.of('INVALID_REQUEST', { detail: 'd' }))).toMatchObject({
       status: 400,
       body: '{"error":{"code":400,"message":"d","status":"INVALID_ARGUMENT"}}',
     });
-    expect(render('proxy', gemini, AppError.of('AUTH_MISSING_KEY')).body).toBe(
+    expect(render(gemini, AppError.of('AUTH_MISSING_KEY')).body).toBe(
       '{"error":{"code":401,"message":"Invalid or missing API key","status":"UNAUTHENTICATED"}}',
     );
-    expect(render('proxy', gemini, new NotFoundException('n')).body).toBe(
+    expect(render(gemini, new NotFoundException('n')).body).toBe(
       '{"error":{"code":404,"message":"n","status":"NOT_FOUND"}}',
     );
-    expect(render('proxy', gemini, boom).body).toBe(
+    expect(render(gemini, boom).body).toBe(
       '{"error":{"code":500,"message":"Internal error; the request id in x-request-id identifies it in the logs","status":"INTERNAL"}}',
     );
   });
 
   it('should render the gateway\'s own surfaces as {"error":{type,message}}', () => {
     expect(
-      render('proxy', '/nowhere', AppError.of('NOT_FOUND', { method: 'GET', path: '/nowhere' })),
+      render('/nowhere', AppError.of('NOT_FOUND', { method: 'GET', path: '/nowhere' })),
     ).toMatchObject({
       status: 404,
       body: '{"error":{"type":"not_found_error","message":"No route for GET /nowhere; see GET / for the endpoints this gateway serves"}}',
     });
-    expect(
-      render('proxy', '/status', AppError.of('SERVICE_UNAVAILABLE', { reason: 'r' }), '/status'),
-    ).toMatchObject({
+    expect(render('/status', AppError.of('SERVICE_UNAVAILABLE', { reason: 'r' }))).toMatchObject({
       status: 503,
       body: '{"error":{"type":"service_error","message":"r"}}',
     });
-    expect(render('proxy', '/status', AppError.of('MODEL_NOT_FOUND', { model: 'm' })).body).toBe(
+    expect(render('/status', AppError.of('MODEL_NOT_FOUND', { model: 'm' })).body).toBe(
       '{"error":{"type":"invalid_request_error","message":"unknown provider for model m","code":"model_not_found"}}',
     );
   });
@@ -156,26 +149,28 @@ describe('management error envelopes', () => {
   const url = '/v0/management/config';
 
   it('should render {"error": message} with the status and headers', () => {
-    expect(render('management', url, new ManagementError(400, 'bad value'))).toEqual({
+    expect(render(url, managementError(400, 'bad value'))).toEqual({
       status: 400,
       body: '{"error":"bad value"}',
       headers: {},
     });
-    expect(
-      render('management', url, new ManagementError(401, 'missing key', { 'retry-after': '5' })),
-    ).toEqual({ status: 401, body: '{"error":"missing key"}', headers: { 'retry-after': '5' } });
-    expect(render('management', url, new NotFoundException('no such file'))).toMatchObject({
+    expect(render(url, managementError(401, 'missing key', { 'retry-after': '5' }))).toEqual({
+      status: 401,
+      body: '{"error":"missing key"}',
+      headers: { 'retry-after': '5' },
+    });
+    expect(render(url, new NotFoundException('no such file'))).toMatchObject({
       status: 404,
       body: '{"error":"no such file"}',
     });
-    expect(render('management', url, boom)).toMatchObject({
+    expect(render(url, boom)).toMatchObject({
       status: 500,
       body: '{"error":"internal error; the request id in x-request-id identifies it in the logs"}',
     });
   });
 
   it('should answer a disabled management API like an unknown route', () => {
-    expect(render('management', url, new ManagementDisabledError('GET', url))).toMatchObject({
+    expect(render(url, managementDisabled('GET', url))).toMatchObject({
       status: 404,
       body: '{"error":{"type":"not_found_error","message":"Cannot GET /v0/management/config"}}',
     });
@@ -183,7 +178,7 @@ describe('management error envelopes', () => {
 
   it('should answer an unknown management route like any unknown route', () => {
     const e = new NotFoundException('Cannot GET /v0/management/nope');
-    expect(render('proxy', '/v0/management/nope', e, undefined)).toMatchObject({
+    expect(render('/v0/management/nope', e, false)).toMatchObject({
       status: 404,
       body: '{"error":{"type":"not_found_error","message":"Cannot GET /v0/management/nope"}}',
     });
@@ -194,42 +189,36 @@ describe('control error envelopes', () => {
   const url = '/api/cliproxy/providers';
 
   it('should render {"error": title, "message": detail}', () => {
-    const invalid = new ControlError(400, 'Invalid provider', 'p is unknown', { success: false });
-    expect(render('control', url, invalid)).toEqual({
+    const invalid = controlError(400, 'Invalid provider', 'p is unknown', { success: false });
+    expect(render(url, invalid)).toEqual({
       status: 400,
       body: '{"success":false,"error":"Invalid provider","message":"p is unknown"}',
       headers: {},
     });
-    const paused = new ControlError(
-      409,
-      'Proxy paused',
-      'resume first',
-      {},
-      { 'retry-after': '1' },
-    );
-    expect(render('control', url, paused)).toEqual({
+    const paused = controlError(409, 'Proxy paused', 'resume first', {}, { 'retry-after': '1' });
+    expect(render(url, paused)).toEqual({
       status: 409,
       body: '{"error":"Proxy paused","message":"resume first"}',
       headers: { 'retry-after': '1' },
     });
-    expect(render('control', url, new ManagementError(403, 'read-only key')).body).toBe(
+    expect(render(url, managementError(403, 'read-only key')).body).toBe(
       '{"error":"Forbidden","message":"read-only key"}',
     );
-    expect(render('control', url, new ForbiddenException('no')).body).toBe(
+    expect(render(url, new ForbiddenException('no')).body).toBe(
       '{"error":"Forbidden","message":"no"}',
     );
-    expect(render('control', url, new NotFoundException('gone'))).toMatchObject({
+    expect(render(url, new NotFoundException('gone'))).toMatchObject({
       status: 404,
       body: '{"error":"Not found","message":"gone"}',
     });
-    expect(render('control', url, new ManagementError(418, 'teapot')).body).toBe(
+    expect(render(url, managementError(418, 'teapot')).body).toBe(
       '{"error":"Request failed","message":"teapot"}',
     );
-    expect(render('control', url, new Error('Connection is closed.'))).toMatchObject({
+    expect(render(url, new Error('Connection is closed.'))).toMatchObject({
       status: 503,
       body: '{"error":"Redis unavailable","message":"Redis is unreachable; the shared state cannot be read or changed right now"}',
     });
-    expect(render('control', url, boom)).toMatchObject({
+    expect(render(url, boom)).toMatchObject({
       status: 500,
       body: '{"error":"Internal error","message":"the request id in x-request-id identifies it in the logs"}',
     });
@@ -240,34 +229,32 @@ describe('cluster error envelopes', () => {
   const url = '/api/v1/processes/p1';
 
   it('should render {"error": message, "code": CODE}', () => {
-    expect(render('cluster', url, new LogQueryError('INVALID_PATTERN', 'bad regex'))).toEqual({
+    expect(render(url, logQueryError('INVALID_PATTERN', 'bad regex'))).toEqual({
       status: 400,
       body: '{"error":"bad regex","code":"INVALID_PATTERN"}',
       headers: {},
     });
-    expect(render('cluster', url, new BadRequestException('nope')).body).toBe(
+    expect(render(url, new BadRequestException('nope')).body).toBe(
       '{"error":"nope","code":"BAD_REQUEST"}',
     );
-    expect(render('cluster', url, new ClusterApiError('UNAUTHORIZED', 'key?'))).toMatchObject({
+    expect(render(url, clusterError('UNAUTHORIZED', 'key?'))).toMatchObject({
       status: 401,
       body: '{"error":"key?","code":"UNAUTHORIZED"}',
     });
-    expect(render('cluster', url, new ClusterApiError('FORBIDDEN', 'ro'))).toMatchObject({
+    expect(render(url, clusterError('FORBIDDEN', 'ro'))).toMatchObject({
       status: 403,
       body: '{"error":"ro","code":"FORBIDDEN"}',
     });
-    expect(render('cluster', url, new ClusterApiError('PROCESS_NOT_FOUND', 'p1?'))).toMatchObject({
+    expect(render(url, clusterError('PROCESS_NOT_FOUND', 'p1?'))).toMatchObject({
       status: 404,
       body: '{"error":"p1?","code":"PROCESS_NOT_FOUND"}',
     });
-    expect(render('cluster', url, new NotFoundException('x')).body).toBe(
-      '{"error":"x","code":"NOT_FOUND"}',
-    );
-    expect(render('cluster', url, new Error('Command timed out'))).toMatchObject({
+    expect(render(url, new NotFoundException('x')).body).toBe('{"error":"x","code":"NOT_FOUND"}');
+    expect(render(url, new Error('Command timed out'))).toMatchObject({
       status: 503,
       body: '{"error":"Redis is unreachable; the cluster state cannot be read","code":"REDIS_UNAVAILABLE"}',
     });
-    expect(render('cluster', url, boom)).toMatchObject({
+    expect(render(url, boom)).toMatchObject({
       status: 500,
       body: '{"error":"Internal error; the request id in x-request-id identifies it in the logs","code":"INTERNAL"}',
     });
@@ -282,19 +269,19 @@ describe('login error envelopes', () => {
   }
 
   it('should render {"status":"error","error": message} with the extra fields first', async () => {
-    expect(await login(new LoginError(400, 'bad state'))).toEqual({
+    expect(await login(loginError(400, 'bad state'))).toEqual({
       status: 400,
       body: '{"status":"error","error":"bad state"}',
     });
-    expect(await login(new LoginError(404, 'unknown session'))).toEqual({
+    expect(await login(loginError(404, 'unknown session'))).toEqual({
       status: 404,
       body: '{"status":"error","error":"unknown session"}',
     });
-    expect(await login(new LoginError(409, 'dup', { existing_file: 'a.json' }))).toEqual({
+    expect(await login(loginError(409, 'dup', { existing_file: 'a.json' }))).toEqual({
       status: 409,
       body: '{"existing_file":"a.json","status":"error","error":"dup"}',
     });
-    expect(await login(new LoginError(500, 'provider failed'))).toEqual({
+    expect(await login(loginError(500, 'provider failed'))).toEqual({
       status: 500,
       body: '{"status":"error","error":"provider failed"}',
     });

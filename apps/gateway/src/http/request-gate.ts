@@ -1,16 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, markAuthenticated, renderError, type ErrorFormat } from '@app/common';
+import { AppError, type ErrorFormat, markAuthenticated } from '@app/common';
 import type { ConfigService } from '@app/config';
-import { ManagementDisabledError, ManagementError, type ManagementGuard } from '@app/management';
-import { ClusterApiError } from '@app/cluster';
-import type { ClientIdentity, ClientKeyService } from '@app/proxy';
+import { type ManagementGuard } from '@app/management';
+import { renderGatewayError, type ClientIdentity, type ClientKeyService } from '@app/proxy';
 import type { ClusterAuthGuard } from '@app/gateway/cluster/cluster-auth.guard';
 import type { ControlAuthGuard } from '@app/gateway/control/control-auth.guard';
-import { ControlError } from '@app/gateway/control/control.errors';
 import { BodyBudget } from '@app/gateway/http/body-budget';
 import { drainBody, drainLimits, hasBody } from '@app/gateway/http/body-drain';
-import { errorFormatForPath } from '@app/gateway/http/error.filter';
+import { errorFormatForPath, isApiSurface, renderApiError } from '@app/gateway/http/error.filter';
 
 /**
  * Route `config` of the proxy routes that need a client key: the wire format their errors are
@@ -106,7 +104,7 @@ export function installRequestGate(app: FastifyInstance, deps: RequestGateDeps):
 
   const wireError = (req: FastifyRequest, e: AppError): Refusal => ({
     status: e.status,
-    body: renderError(errorFormatForPath(req.url), e),
+    body: renderGatewayError(errorFormatForPath(req.url), e, false),
     headers: e.headers,
   });
 
@@ -122,17 +120,9 @@ export function installRequestGate(app: FastifyInstance, deps: RequestGateDeps):
       else await deps.cluster.check(req);
       return undefined;
     } catch (err) {
-      if (err instanceof ManagementDisabledError) {
-        const e = { status: 404, type: 'not_found_error', message: err.message };
-        return { status: 404, body: renderError('plain', e) };
+      if (err instanceof AppError && isApiSurface(err.surface)) {
+        return { status: err.status, body: renderApiError(err.surface, err), headers: err.headers };
       }
-      if (err instanceof ManagementError) {
-        return { status: err.status, body: { error: err.message }, headers: err.headers };
-      }
-      if (err instanceof ControlError) {
-        return { status: err.status, body: err.toBody(), headers: err.headers };
-      }
-      if (err instanceof ClusterApiError) return { status: err.status, body: err.toBody() };
       logger.error(
         `request ${String(req.id)}: key check failed: ${(err as Error)?.stack ?? String(err)}`,
       );
@@ -181,7 +171,7 @@ export function installRequestGate(app: FastifyInstance, deps: RequestGateDeps):
       };
       return refuse(req, reply, {
         status: 404,
-        body: renderError(format === 'management' ? 'plain' : format, e),
+        body: renderGatewayError(format === 'management' ? 'plain' : format, e, false),
       });
     }
     const surface = surfaceOf(req);
@@ -192,7 +182,10 @@ export function installRequestGate(app: FastifyInstance, deps: RequestGateDeps):
         if (!who) {
           const e = deps.clientKeys.refusal(req);
           const format = clientKeyFormat(req) ?? 'openai';
-          return refuse(req, reply, { status: e.status, body: renderError(format, e) });
+          return refuse(req, reply, {
+            status: e.status,
+            body: renderGatewayError(format, e, false),
+          });
         }
         req.clientIdentity = who;
       }

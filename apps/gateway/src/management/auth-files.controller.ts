@@ -12,8 +12,8 @@ import {
   Res,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { managementError } from '@app/common';
 import {
-  ManagementError,
   ManagementRoute,
   AuthFilesService,
   deleteTargets,
@@ -41,7 +41,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** A batch of one answers like a single call: its own status and error. */
 function single(out: BatchOutcome): Ok {
   const f = out.failed[0];
-  if (f) throw new ManagementError(f.status, f.error);
+  if (f) throw managementError(f.status, f.error);
   return { status: 'ok' };
 }
 
@@ -85,7 +85,7 @@ export class AuthFilesController {
   definitions(@Param('channel') channel: string): { channel: string; models: ModelDefinition[] } {
     const models = this.files.modelDefinitions(channel);
     if (!models) {
-      throw new ManagementError(
+      throw managementError(
         400,
         `unknown channel "${channel.slice(0, 64)}" (use a provider id such as claude, codex, gemini-cli)`,
       );
@@ -107,11 +107,11 @@ export class AuthFilesController {
     let files: UploadedFile[];
     if (isMultipart(req)) {
       files = (await readMultipart(req)).files;
-      if (files.length === 0) throw new ManagementError(400, 'no files uploaded');
+      if (files.length === 0) throw managementError(400, 'no files uploaded');
     } else {
       const text = rawUploadText(req.body);
       if (text === undefined) {
-        throw new ManagementError(
+        throw managementError(
           400,
           'empty body: send the auth file as multipart/form-data, or its JSON with ?name=<file>.json',
         );
@@ -139,10 +139,10 @@ export class AuthFilesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Ok | Record<string, unknown>> {
     const targets = deleteTargets(query, body);
-    if ('error' in targets) throw new ManagementError(400, targets.error);
+    if ('error' in targets) throw managementError(400, targets.error);
     if (targets.all) return { status: 'ok', deleted: await this.files.removeAll() };
     if (targets.names.length === 0) {
-      throw new ManagementError(
+      throw managementError(
         400,
         'invalid name: give ?name=<file>.json (repeatable), a JSON body {"names": [...]} or ?all=true',
       );
@@ -164,9 +164,9 @@ export class AuthFilesController {
   async status(@Body() body: unknown): Promise<Ok & { disabled: boolean }> {
     const b = isObject(body) ? body : {};
     if (typeof b.name !== 'string' || !b.name.trim())
-      throw new ManagementError(400, 'name is required');
+      throw managementError(400, 'name is required');
     if (typeof b.disabled !== 'boolean')
-      throw new ManagementError(400, 'disabled is required (true or false)');
+      throw managementError(400, 'disabled is required (true or false)');
     await this.files.setDisabled(b.name, b.disabled);
     return { status: 'ok', disabled: b.disabled };
   }
@@ -174,10 +174,9 @@ export class AuthFilesController {
   /** `{name, prefix?, proxy_url?, priority?, note?, headers?, excluded_models?, disable_cooling?}`. */
   @Patch('auth-files/fields')
   async fields(@Body() body: unknown): Promise<Ok> {
-    if (!isObject(body)) throw new ManagementError(400, 'invalid request body');
+    if (!isObject(body)) throw managementError(400, 'invalid request body');
     const { name, ...patch } = body;
-    if (typeof name !== 'string' || !name.trim())
-      throw new ManagementError(400, 'name is required');
+    if (typeof name !== 'string' || !name.trim()) throw managementError(400, 'name is required');
     await this.files.patchFields(name, patch);
     return { status: 'ok' };
   }
@@ -197,20 +196,20 @@ export class AuthFilesController {
     if (isMultipart(req)) {
       const form = await readMultipart(req);
       const file = form.files[0];
-      if (!file) throw new ManagementError(400, 'file required');
+      if (!file) throw managementError(400, 'file required');
       try {
         account = JSON.parse(file.text);
       } catch (err) {
-        throw new ManagementError(400, `invalid json: ${(err as Error).message}`);
+        throw managementError(400, `invalid json: ${(err as Error).message}`);
       }
       region = form.fields.location || region;
     } else if (account === undefined || account === null || account === '') {
-      throw new ManagementError(400, 'file required');
+      throw managementError(400, 'file required');
     } else if (typeof account === 'string') {
       try {
         account = JSON.parse(account);
       } catch (err) {
-        throw new ManagementError(400, `invalid json: ${(err as Error).message}`);
+        throw managementError(400, `invalid json: ${(err as Error).message}`);
       }
     }
     const r = await this.files.importVertex(account, region);

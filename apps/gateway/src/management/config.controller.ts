@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { managementError } from '@app/common';
 import type { ConfigIssue } from '@app/config';
-import { ManagementError, ManagementRoute, ConfigRoutesService } from '@app/management';
+import { ManagementRoute, ConfigRoutesService } from '@app/management';
 
 /** A refused config.yaml: CLIProxyAPI's error code and message, plus each problem located. */
 interface RefusedYaml {
@@ -33,7 +34,7 @@ export class ConfigController {
   @Get('config.yaml')
   async yaml(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const text = await this.routes.readText();
-    if (text === undefined) throw new ManagementError(404, 'config file not found');
+    if (text === undefined) throw managementError(404, 'config file not found');
     void reply
       .header('content-type', 'application/yaml; charset=utf-8')
       .header('cache-control', 'no-store')
@@ -53,7 +54,7 @@ export class ConfigController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReplacedYaml | RefusedYaml> {
     if (typeof body !== 'string') {
-      throw new ManagementError(
+      throw managementError(
         400,
         'send config.yaml as the raw request body with Content-Type: application/yaml (or text/plain)',
       );

@@ -1,10 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  ManagementError,
-  ManagementRoute,
-  ReleaseFeedError,
-  ReleaseFeedService,
-} from '@app/management';
+import { managementError } from '@app/common';
+import { ManagementRoute, ReleaseFeedError, ReleaseFeedService } from '@app/management';
 
 /** `GET /v0/management/latest-version` → `{"latest-version": "v6.9.2"}` from `release-feed-url`. */
 @Controller('v0/management/latest-version')
@@ -17,7 +13,7 @@ export class LatestVersionController {
     try {
       return { 'latest-version': (await this.feed.latest()).version };
     } catch (err) {
-      if (err instanceof ReleaseFeedError) throw new ManagementError(502, err.message);
+      if (err instanceof ReleaseFeedError) throw managementError(502, err.message);
       throw err;
     }
   }

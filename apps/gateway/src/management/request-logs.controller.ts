@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { managementError } from '@app/common';
 import { ConfigService } from '@app/config';
 import {
   ErrorLogRepository,
@@ -7,7 +8,7 @@ import {
   errorLogTime,
   type ErrorLogFile,
 } from '@app/logs';
-import { ManagementError, ManagementRoute } from '@app/management';
+import { ManagementRoute } from '@app/management';
 
 /**
  * The rest of the path, taken whole: unlike a `:param` (which the router caps at 100 characters
@@ -57,10 +58,10 @@ export class RequestLogsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     if (!ErrorLogRepository.isValidName(name)) {
-      throw new ManagementError(400, 'invalid log file name');
+      throw managementError(400, 'invalid log file name');
     }
     const text = await this.errorLogs.get(name);
-    if (text === undefined) throw new ManagementError(404, 'log file not found');
+    if (text === undefined) throw managementError(404, 'log file not found');
     return attachment(reply, name, text);
   }
 
@@ -71,12 +72,12 @@ export class RequestLogsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const trimmed = id.trim();
-    if (!trimmed) throw new ManagementError(400, 'missing request ID');
+    if (!trimmed) throw managementError(400, 'missing request ID');
     if (!RequestDetailRepository.isValidId(trimmed)) {
-      throw new ManagementError(400, 'invalid request ID');
+      throw managementError(400, 'invalid request ID');
     }
     const found = await this.details.get(trimmed);
-    if (!found) throw new ManagementError(404, 'log file not found for the given request ID');
+    if (!found) throw managementError(404, 'log file not found for the given request ID');
     return attachment(reply, found.name, found.text);
   }
 }

@@ -1,5 +1,6 @@
 import { All, Controller, Get } from '@nestjs/common';
-import { ManagementError, ManagementRoute } from '@app/management';
+import { managementError } from '@app/common';
+import { ManagementRoute } from '@app/management';
 
 /** `GET /plugins` when no plugin host exists: CLIProxyAPI's shape with nothing in it. */
 export interface PluginList {
@@ -15,7 +16,7 @@ const INTERACTIONS =
 const PLUGINS = 'plugins are not supported by this gateway (it has no plugin host)';
 
 function notImplemented(message: string): never {
-  throw new ManagementError(501, message);
+  throw managementError(501, message);
 }
 
 /**

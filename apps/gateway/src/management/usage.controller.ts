@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { keyId, maskKey } from '@app/common';
+import { keyId, managementError, maskKey } from '@app/common';
 import { clientKeyTable, ConfigService } from '@app/config';
-import { ManagementError, ManagementRoute } from '@app/management';
+import { ManagementRoute } from '@app/management';
 import {
   parseImportPayload,
   parseUsageQuery,
@@ -14,7 +14,7 @@ import {
 
 function filterOf(query: unknown): UsageFilter {
   const parsed = parseUsageQuery(query);
-  if (!parsed.ok) throw new ManagementError(400, parsed.error);
+  if (!parsed.ok) throw managementError(400, parsed.error);
   return parsed.filter;
 }
 
@@ -64,7 +64,7 @@ export class UsageController {
   @HttpCode(200)
   async importUsage(@Body() body: unknown): Promise<UsageImportResult> {
     const parsed = parseImportPayload(body);
-    if (!parsed.ok) throw new ManagementError(400, parsed.error);
+    if (!parsed.ok) throw managementError(400, parsed.error);
     return this.usage.importUsage(parsed.entries);
   }
 }

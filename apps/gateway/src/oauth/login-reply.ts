@@ -1,16 +1,9 @@
 import type { FastifyReply } from 'fastify';
-import { LoginError } from '@app/oauth';
-
-/** CLIProxyAPI's error body on its OAuth routes. */
-export interface LoginErrorBody {
-  status: 'error';
-  error: string;
-  [extra: string]: string;
-}
+import { AppError, renderLoginError, type LoginErrorBody } from '@app/common';
 
 /**
- * Run a login step; a LoginError becomes `{"status":"error","error":…}` with its HTTP status
- * (the shape CLIProxyAPI's panel reads). Anything else goes to the management error filter.
+ * Run a login step; a login error becomes `{"status":"error","error":…}` with its HTTP status
+ * (the shape CLIProxyAPI's panel reads). Anything else goes to the exception filter.
  */
 export async function loginReply<T>(
   reply: FastifyReply,
@@ -19,8 +12,8 @@ export async function loginReply<T>(
   try {
     return await step();
   } catch (err) {
-    if (!(err instanceof LoginError)) throw err;
+    if (!AppError.is(err, 'login')) throw err;
     void reply.status(err.status);
-    return { ...err.extra, status: 'error', error: err.message };
+    return renderLoginError(err);
   }
 }

@@ -1,9 +1,9 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '@app/common';
 import {
   callbackFromQuery,
   LOGIN_PROVIDERS,
-  LoginError,
   LoginService,
   loginSpec,
   providersForCallbackPath,
@@ -40,7 +40,7 @@ export class OAuthCallbackController {
         message: `Signed in${done.email ? ` as ${done.email}` : ''}; saved ${done.fileName}.`,
       });
     } catch (err) {
-      if (!(err instanceof LoginError)) throw err;
+      if (!AppError.is(err, 'login')) throw err;
       status = err.status;
       page = renderCallbackPage({ ok: false, message: err.message });
     }

@@ -1,16 +1,16 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { loginError, type LoginErrorBody } from '@app/common';
 import { ManagementRoute } from '@app/management';
 import {
   LOGIN_PROVIDERS,
-  LoginError,
   LoginService,
   loginSpec,
   parsePastedCallback,
   type CallbackParams,
   type LoginProvider,
 } from '@app/oauth';
-import { loginReply, type LoginErrorBody } from '@app/gateway/oauth/login-reply';
+import { loginReply } from '@app/gateway/oauth/login-reply';
 
 const PREFIX = 'v0/management';
 
@@ -55,7 +55,7 @@ export class OAuthLoginController {
   ): Promise<AuthUrlAnswer | LoginErrorBody> {
     return loginReply(reply, async () => {
       const provider = AUTH_URL_ROUTES.get(req.routeOptions.url ?? '');
-      if (!provider) throw new LoginError(404, 'unknown login provider');
+      if (!provider) throw loginError(404, 'unknown login provider');
       const s = await this.login.start(provider, { projectId });
       const out: AuthUrlAnswer = { status: 'ok', url: s.url, state: s.state };
       if (s.flow === 'device') {
@@ -99,7 +99,7 @@ export class OAuthLoginController {
       const redirect = field(body, 'redirect_url');
       if (redirect) {
         const pasted = parsePastedCallback(redirect);
-        if (!pasted) throw new LoginError(400, 'invalid redirect_url');
+        if (!pasted) throw loginError(400, 'invalid redirect_url');
         params = {
           state: params.state ?? pasted.state,
           code: params.code ?? pasted.code,

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ManagementError, ManagementRoute, isEntry } from '@app/management';
+import { managementError } from '@app/common';
+import { ManagementRoute, isEntry } from '@app/management';
 import { CredentialProbe, ProbeRefusedError, type ProbeResult } from '@app/proxy';
 import {
   isTrafficRange,
@@ -30,12 +31,12 @@ export class PanelApiController {
   async summary(@Query('range') range: unknown): Promise<TrafficSummary> {
     const r = range === undefined || range === '' ? '24h' : range;
     if (!isTrafficRange(r)) {
-      throw new ManagementError(400, `range: expected one of ${TRAFFIC_RANGES.join(', ')}`);
+      throw managementError(400, `range: expected one of ${TRAFFIC_RANGES.join(', ')}`);
     }
     try {
       return await this.traffic.summary(r);
     } catch (err) {
-      if (err instanceof TrafficUnavailableError) throw new ManagementError(503, err.message);
+      if (err instanceof TrafficUnavailableError) throw managementError(503, err.message);
       throw err;
     }
   }
@@ -57,14 +58,14 @@ export class PanelApiController {
   @HttpCode(200)
   async test(@Body() body: unknown): Promise<ProbeResult> {
     if (!isEntry(body) || typeof body.auth_index !== 'string' || !body.auth_index.trim()) {
-      throw new ManagementError(400, 'auth_index: name the credential to test');
+      throw managementError(400, 'auth_index: name the credential to test');
     }
     const model =
       typeof body.model === 'string' && body.model.trim() ? body.model.trim() : undefined;
     try {
       return await this.probe.test(body.auth_index.trim(), model);
     } catch (err) {
-      if (err instanceof ProbeRefusedError) throw new ManagementError(err.status, err.message);
+      if (err instanceof ProbeRefusedError) throw managementError(err.status, err.message);
       throw err;
     }
   }

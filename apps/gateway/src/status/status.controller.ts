@@ -8,7 +8,7 @@ import {
   extractClientKey,
   formatUptime,
   keyId,
-  renderError,
+  renderPlainError,
 } from '@app/common';
 import { PauseService } from '@app/proxy';
 import { ConfigStoreService, RedisService } from '@app/storage';
@@ -89,19 +89,19 @@ export class StatusController {
       // An expired key (api-key-info) is no key here either; the seed's body stays as it is.
       if (!key || !acceptsClientKey(key, keys) || expiredAt(clientKeyTable(cfg), keyId(key))) {
         const e = AppError.of('AUTH_INVALID_KEY');
-        await reply.status(401).send(renderError('plain', e));
+        await reply.status(401).send(renderPlainError(e));
         return;
       }
     }
     if (this.lifecycle.draining) {
-      await reply.status(503).send(renderError('plain', AppError.of('SHUTTING_DOWN')));
+      await reply.status(503).send(renderPlainError(AppError.of('SHUTTING_DOWN')));
       return;
     }
     if (!(await this.redis.ping())) {
       const e = AppError.of('SERVICE_UNAVAILABLE', {
         reason: 'Redis is unreachable; proxy traffic is served from the last known state',
       });
-      await reply.status(503).send(renderError('plain', e));
+      await reply.status(503).send(renderPlainError(e));
       return;
     }
     const build = buildInfo();

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
+import { AppError } from '@app/common';
 import type { ConfigService } from '@app/config';
 import { Credential, type CredentialService } from '@app/routing';
 import type { UpstreamHttp } from '@app/upstream';
-import { ManagementError } from '@app/management/management.errors';
 import { ApiCallService, type HostResolver } from '@app/management/api-call/api-call.service';
 
 function credential(over: { apiKey?: string; accessToken?: string; proxyUrl?: string } = {}) {
@@ -59,14 +59,14 @@ describe(ApiCallService.name, () => {
     sut = new ApiCallService(credentials, config, http, resolver);
   });
 
-  async function failure(body: unknown): Promise<ManagementError> {
+  async function failure(body: unknown): Promise<AppError> {
     try {
       await sut.call(body);
     } catch (err) {
-      if (err instanceof ManagementError) return err;
+      if (AppError.is(err, 'management')) return err;
       throw err;
     }
-    throw new Error('expected a ManagementError');
+    throw new Error('expected an AppError');
   }
 
   it("should substitute the credential's token and use its proxy", async () => {

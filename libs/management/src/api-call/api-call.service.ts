@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { AppError, managementError } from '@app/common';
 import { ConfigService } from '@app/config';
 import { CredentialService, type Credential } from '@app/routing';
 import { UpstreamHttp } from '@app/upstream';
-import { ManagementError } from '@app/management/management.errors';
 import { refusedAddress, refusedHost } from '@app/management/api-call/address-policy';
 import {
   outgoingHeaders,
@@ -68,17 +68,17 @@ export class ApiCallService {
     this.resolve = resolver ?? defaultResolver;
   }
 
-  /** Run one api-call body; throws ManagementError (400/404/502) when it cannot. */
+  /** Run one api-call body; throws AppError (400/404/502) when it cannot. */
   async call(body: unknown): Promise<ApiCallResult> {
     const parsed = parseApiCallBody(body);
-    if (!parsed.ok) throw new ManagementError(400, parsed.error);
+    if (!parsed.ok) throw managementError(400, parsed.error);
     const input = parsed.input;
 
     let credential: Credential | undefined;
     if (input.authIndex) {
       credential = this.credentials.snapshot().byAuthIndex.get(input.authIndex);
       if (!credential) {
-        throw new ManagementError(
+        throw managementError(
           404,
           `no credential with auth_index "${input.authIndex.slice(0, 64)}" (GET /v0/management/auth-files lists them)`,
         );
@@ -86,9 +86,9 @@ export class ApiCallService {
     }
     let token: string | undefined;
     if (usesToken(input.header)) {
-      if (!credential) throw new ManagementError(400, '$TOKEN$ in a header needs an auth_index');
+      if (!credential) throw managementError(400, '$TOKEN$ in a header needs an auth_index');
       token = credential.token;
-      if (!token) throw new ManagementError(400, 'auth token not found');
+      if (!token) throw managementError(400, 'auth token not found');
     }
 
     const proxyUrl = effectiveProxy(credential?.proxyUrl, this.config.current['proxy-url']);
@@ -105,7 +105,7 @@ export class ApiCallService {
         headersTimeoutMs: API_CALL_TIMEOUT_MS,
       });
     } catch (err) {
-      throw new ManagementError(
+      throw managementError(
         502,
         isTimeout(err)
           ? `request failed: no answer within ${API_CALL_TIMEOUT_MS / 1000} s`
@@ -120,7 +120,7 @@ export class ApiCallService {
         size += buf.length;
         if (size > API_CALL_MAX_BODY) {
           res.body.destroy();
-          throw new ManagementError(
+          throw managementError(
             502,
             `failed to read response: larger than ${API_CALL_MAX_BODY / 1024 / 1024} MiB`,
           );
@@ -128,8 +128,8 @@ export class ApiCallService {
         chunks.push(buf);
       }
     } catch (err) {
-      if (err instanceof ManagementError) throw err;
-      throw new ManagementError(
+      if (AppError.is(err, 'management')) throw err;
+      throw managementError(
         502,
         isTimeout(err)
           ? `failed to read response: not complete within ${API_CALL_TIMEOUT_MS / 1000} s`
@@ -149,21 +149,21 @@ export class ApiCallService {
    */
   private async checkDestination(url: URL, proxied: boolean): Promise<void> {
     const refused = refusedHost(url.hostname);
-    if (refused) throw new ManagementError(400, `refused destination: ${refused}`);
+    if (refused) throw managementError(400, `refused destination: ${refused}`);
     const host = url.hostname.replace(IPV6_BRACKETS, '');
     if (proxied || isIP(host) !== 0) return;
     let addresses: string[];
     try {
       addresses = await this.resolve(host);
     } catch (err) {
-      throw new ManagementError(
+      throw managementError(
         502,
         `request failed: cannot resolve ${host}: ${(err as Error).message}`,
       );
     }
     for (const a of addresses) {
       const why = refusedAddress(a);
-      if (why) throw new ManagementError(400, `refused destination: ${host} resolves to ${why}`);
+      if (why) throw managementError(400, `refused destination: ${host} resolves to ${why}`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Optional } from '@nestjs/common';
+import { managementError } from '@app/common';
 import {
   authIndexOf,
   catalogFor,
@@ -11,7 +12,6 @@ import {
   type ModelState,
 } from '@app/routing';
 import { CredentialActivityService, TrafficService, type CredentialActivity } from '@app/usage';
-import { ManagementError } from '@app/management/management.errors';
 import { checkAuthFileName } from '@app/management/auth-files/auth-file-name';
 import {
   authFileEntry,
@@ -89,7 +89,7 @@ function isObject(v: unknown): v is JsonObject {
 
 function validName(raw: unknown): string {
   const checked = checkAuthFileName(raw);
-  if (!checked.ok) throw new ManagementError(400, checked.error);
+  if (!checked.ok) throw managementError(400, checked.error);
   return checked.name;
 }
 
@@ -115,7 +115,7 @@ export class AuthFilesService {
   private repo(): AuthDirRepository {
     const repo = this.credentials.authFiles;
     if (!repo) {
-      throw new ManagementError(
+      throw managementError(
         503,
         'no auth directory: set auth-dir in config.yaml to manage auth files',
       );
@@ -205,7 +205,7 @@ export class AuthFilesService {
   async download(rawName: unknown): Promise<{ name: string; data: Buffer }> {
     const name = validName(rawName);
     const file = await this.store.read(this.repo(), name);
-    if (!file) throw new ManagementError(404, 'file not found');
+    if (!file) throw managementError(404, 'file not found');
     return { name, data: file.data };
   }
 
@@ -213,7 +213,7 @@ export class AuthFilesService {
   async models(rawName: unknown): Promise<AuthFileModel[]> {
     const name = validName(rawName);
     if (!(await this.store.stat(this.repo(), name)))
-      throw new ManagementError(404, 'auth file not found');
+      throw managementError(404, 'auth file not found');
     const snapshot = this.credentials.snapshot();
     const names = snapshot.registry.modelsOf(authIndexOf(`file:${name}`));
     if (names.length === 0) return [];
@@ -340,7 +340,7 @@ export class AuthFilesService {
     let changed: string[] = [];
     await this.edit(name, (data) => {
       const r = applyFieldPatch(data, patch);
-      if (!r.ok) throw new ManagementError(400, r.error);
+      if (!r.ok) throw managementError(400, r.error);
       changed = r.changed;
       return r.data;
     });
@@ -351,11 +351,11 @@ export class AuthFilesService {
   importVertex(serviceAccount: unknown, location?: string): Promise<VertexImported> {
     return this.serial(async () => {
       const r = vertexAuthFile(serviceAccount, location);
-      if (!r.ok) throw new ManagementError(400, r.error);
+      if (!r.ok) throw managementError(400, r.error);
       try {
         parseAuthFileJson(r.name, r.json);
       } catch (err) {
-        throw new ManagementError(400, `invalid service account: ${(err as Error).message}`);
+        throw managementError(400, `invalid service account: ${(err as Error).message}`);
       }
       await this.store.write(this.repo(), r.name, r.json);
       await this.changed();
@@ -382,18 +382,18 @@ export class AuthFilesService {
         try {
           data = JSON.parse(text);
         } catch {
-          throw new ManagementError(409, `${name} is not valid JSON; fix or replace it first`);
+          throw managementError(409, `${name} is not valid JSON; fix or replace it first`);
         }
-        if (!isObject(data)) throw new ManagementError(409, `${name} is not a JSON object`);
+        if (!isObject(data)) throw managementError(409, `${name} is not a JSON object`);
         const next = update(data);
         try {
           parseAuthFileJson(name, next);
         } catch (err) {
-          throw new ManagementError(400, (err as Error).message);
+          throw managementError(400, (err as Error).message);
         }
         return `${JSON.stringify(next, null, 2)}\n`;
       });
-      if (outcome === 'missing') throw new ManagementError(404, 'auth file not found');
+      if (outcome === 'missing') throw managementError(404, 'auth file not found');
       if (outcome === 'written') await this.changed();
     });
   }

@@ -1,6 +1,6 @@
 import type {} from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { ManagementError } from '@app/management/management.errors';
+import { managementError } from '@app/common';
 import type { UploadedFile } from '@app/management/auth-files/auth-file-upload';
 
 /** The files and plain fields of a multipart request. */
@@ -25,7 +25,7 @@ function limitError(err: unknown): { status: number; message: string } | undefin
 /**
  * Read every part of a multipart request into memory (the plugin's limits bound it): files
  * with their client-given names, and plain fields. Limit violations and malformed bodies
- * become a ManagementError with the plugin's status (413 for size limits, 400 otherwise).
+ * become an AppError with the plugin's status (413 for size limits, 400 otherwise).
  */
 export async function readMultipart(req: FastifyRequest): Promise<MultipartForm> {
   const form: MultipartForm = { files: [], fields: {} };
@@ -42,8 +42,8 @@ export async function readMultipart(req: FastifyRequest): Promise<MultipartForm>
     }
   } catch (err) {
     const known = limitError(err);
-    if (known) throw new ManagementError(known.status, known.message);
-    throw new ManagementError(400, `invalid multipart form: ${(err as Error).message}`);
+    if (known) throw managementError(known.status, known.message);
+    throw managementError(400, `invalid multipart form: ${(err as Error).message}`);
   }
   return form;
 }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { keyId, maskKey } from '@app/common';
+import { keyId, managementError, maskKey } from '@app/common';
 import { clientKeyTable, ConfigService } from '@app/config';
 import { TrafficService, TrafficUnavailableError, type KeyUsage } from '@app/usage';
-import { ManagementError } from '@app/management/management.errors';
 import { ConfigRoutesService } from '@app/management/config-routes/config-routes.service';
 import { isEntry, type Entry } from '@app/management/config-routes/list-edit';
 import {
@@ -47,12 +46,12 @@ const CREATE_FIELDS = ['key', 'label', 'owner', 'expires', 'note'];
 const PATCH_FIELDS = ['key_id', 'key', 'label', 'owner', 'expires', 'note'];
 
 function bodyOf(body: unknown): Entry {
-  if (!isEntry(body)) throw new ManagementError(400, 'expected a JSON object');
+  if (!isEntry(body)) throw managementError(400, 'expected a JSON object');
   return body;
 }
 
 function orThrow<T>(r: { ok: true; value: T } | { ok: false; status: number; error: string }): T {
-  if (!r.ok) throw new ManagementError(r.status, r.error);
+  if (!r.ok) throw managementError(r.status, r.error);
   return r.value;
 }
 
@@ -113,10 +112,10 @@ export class ClientKeysService {
     const key = orThrow(readNewKey(body));
     const id = keyId(key);
     if (this.config.current['api-keys'].some((k) => k === key)) {
-      throw new ManagementError(409, 'key: this key is already in api-keys');
+      throw managementError(409, 'key: this key is already in api-keys');
     }
     if (findKey(this.config.current['api-keys'], id)) {
-      throw new ManagementError(
+      throw managementError(
         409,
         'key: another key of api-keys has the same key id; pick another key',
       );
@@ -128,7 +127,7 @@ export class ClientKeysService {
       applyInfo(current, id, key, { ...fields, created }),
     );
     const view = (await this.list(now))['client-keys'].find((k) => k.key_id === id);
-    if (!view) throw new ManagementError(500, 'the key was written but is not in force yet');
+    if (!view) throw managementError(500, 'the key was written but is not in force yet');
     return view;
   }
 
@@ -138,7 +137,7 @@ export class ClientKeysService {
     const fields = orThrow(readInfoFields(body, PATCH_FIELDS));
     const id = orThrow(readKeyRef(body));
     const key = findKey(this.config.current['api-keys'], id);
-    if (!key) throw new ManagementError(404, `key_id: no key with id ${id} in api-keys`);
+    if (!key) throw managementError(404, `key_id: no key with id ${id} in api-keys`);
     await this.routes.update(['api-key-info'], (current) => applyInfo(current, id, key, fields));
   }
 

@@ -1,3 +1,4 @@
+import { AppError, managementError } from '@app/common';
 import { parseConfig, type ConfigService, type ConfigText } from '@app/config';
 import { ConfigEditService } from '@app/management/config-edit.service';
 import type {
@@ -6,7 +7,6 @@ import type {
 } from '@app/management/config-routes/config-lock.repository';
 import { ConfigRoutesService } from '@app/management/config-routes/config-routes.service';
 import { badRequest, ok } from '@app/management/config-routes/list-edit';
-import { ManagementError } from '@app/management/management.errors';
 
 const FILE = `# keys
 api-keys:
@@ -51,11 +51,11 @@ class FakeLock {
   }
 }
 
-async function rejection(p: Promise<unknown>): Promise<ManagementError> {
+async function rejection(p: Promise<unknown>): Promise<AppError> {
   try {
     await p;
   } catch (err) {
-    return err as ManagementError;
+    return err as AppError;
   }
   throw new Error('expected a rejection');
 }
@@ -94,7 +94,7 @@ describe(ConfigRoutesService.name, () => {
       const e = await rejection(
         sut.update(['api-keys'], () => badRequest('missing index or value')),
       );
-      expect(e).toEqual(new ManagementError(400, 'missing index or value'));
+      expect(e).toEqual(managementError(400, 'missing index or value'));
       expect(file.writes).toEqual([]);
       expect(lock.events).toEqual(['acquire', 'release']);
     });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { managementError } from '@app/common';
 import { ConfigService, formatConfigIssues, maskUrlPassword, type ConfigIssue } from '@app/config';
 import { ConfigEditService } from '@app/management/config-edit.service';
-import { ManagementError } from '@app/management/management.errors';
 import { readYamlValue, type YamlPath } from '@app/management/yaml-edit';
 import type { EditResult } from '@app/management/config-routes/list-edit';
 import { ConfigLockRepository } from '@app/management/config-routes/config-lock.repository';
@@ -55,14 +55,14 @@ export class ConfigRoutesService {
     return (await this.config.readSource()).text;
   }
 
-  /** Set the key at `path`; throws ManagementError when the result is not a valid config. */
+  /** Set the key at `path`; throws AppError when the result is not a valid config. */
   set(path: YamlPath, value: unknown): Promise<void> {
     return this.update(path, () => ({ ok: true, value }));
   }
 
   /**
    * Read the key at `path` from the file, let `edit` decide its new value, write it. A refusal
-   * from `edit` (or an invalid result) is thrown as a ManagementError and nothing is written.
+   * from `edit` (or an invalid result) is thrown as an AppError and nothing is written.
    */
   async update(path: YamlPath, edit: (current: unknown) => EditResult<unknown>): Promise<void> {
     let refusal: { status: number; error: string } | undefined;
@@ -74,8 +74,8 @@ export class ConfigRoutesService {
         return undefined;
       }),
     );
-    if (refusal) throw new ManagementError(refusal.status, refusal.error);
-    if (!result.ok) throw new ManagementError(result.status, result.error);
+    if (refusal) throw managementError(refusal.status, refusal.error);
+    if (!result.ok) throw managementError(result.status, result.error);
   }
 
   /** Validate `text` as a whole config.yaml and, when valid, make it the file. */
@@ -95,7 +95,7 @@ export class ConfigRoutesService {
   private async locked<T>(fn: () => Promise<T>): Promise<T> {
     const lock = await this.lock.acquire();
     if (lock === 'busy') {
-      throw new ManagementError(
+      throw managementError(
         503,
         'config.yaml is being edited by another replica; try again in a moment',
         { 'Retry-After': '1' },

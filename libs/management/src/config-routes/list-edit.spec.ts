@@ -1,3 +1,4 @@
+import { managementError } from '@app/common';
 import {
   cleanEntry,
   deleteFromStringList,
@@ -10,7 +11,6 @@ import {
   valueOrThrow,
   type EditResult,
 } from '@app/management/config-routes/list-edit';
-import { ManagementError } from '@app/management/management.errors';
 
 function value<T>(r: EditResult<T>): T {
   if (!r.ok) throw new Error(`expected success, got ${r.status} ${r.error}`);
@@ -176,10 +176,10 @@ describe(cleanEntry.name, () => {
 });
 
 describe(valueOrThrow.name, () => {
-  it('should throw a refusal as a ManagementError with its status', () => {
+  it('should throw a refusal as an AppError with its status', () => {
     expect(valueOrThrow({ ok: true, value: 3 })).toBe(3);
     expect(() => valueOrThrow({ ok: false, status: 404, error: 'item not found' })).toThrow(
-      new ManagementError(404, 'item not found'),
+      managementError(404, 'item not found'),
     );
   });
 });

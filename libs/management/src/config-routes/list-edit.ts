@@ -1,7 +1,7 @@
+import { managementError } from '@app/common';
 // Pure edits of config.yaml lists for the management API (CLIProxyAPI semantics). Each function
 // takes the value read from the file and the request, and returns the new value or a refusal;
 // nothing here touches the file, so the rules are tested without a gateway.
-import { ManagementError } from '@app/management/management.errors';
 
 /** The outcome of an edit: the new value, or why nothing changes. */
 export type EditResult<T> =
@@ -215,8 +215,8 @@ export function readPatchValue(body: unknown, shape: string): EditResult<Entry> 
   return badRequest(`invalid body: expected ${shape}`);
 }
 
-/** The value of an edit, or its refusal thrown as a ManagementError (`{"error": …}`). */
+/** The value of an edit, or its refusal thrown as an AppError (`{"error": …}`). */
 export function valueOrThrow<T>(result: EditResult<T>): T {
-  if (!result.ok) throw new ManagementError(result.status, result.error);
+  if (!result.ok) throw managementError(result.status, result.error);
   return result.value;
 }

@@ -1,3 +1,4 @@
+import { AppError } from '@app/common';
 import { parseConfig } from '@app/config';
 import {
   readScalarValue,
@@ -7,7 +8,6 @@ import {
   yamlPathOf,
   type ScalarRoute,
 } from '@app/management/config-routes/scalar-routes';
-import { ManagementError } from '@app/management/management.errors';
 
 function route(name: string): ScalarRoute {
   const r = SCALAR_ROUTES.find((x) => x.route === name);
@@ -15,11 +15,11 @@ function route(name: string): ScalarRoute {
   return r;
 }
 
-function rejection(r: ScalarRoute, body: unknown): ManagementError {
+function rejection(r: ScalarRoute, body: unknown): AppError {
   try {
     readScalarValue(r, body);
   } catch (err) {
-    return err as ManagementError;
+    return err as AppError;
   }
   throw new Error('expected a rejection');
 }

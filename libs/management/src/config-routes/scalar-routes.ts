@@ -1,5 +1,5 @@
+import { managementError } from '@app/common';
 import { readValue } from '@app/management/management-body';
-import { ManagementError } from '@app/management/management.errors';
 
 /** The JSON type of a scalar route's `{"value": …}`. */
 export type ScalarKind = 'boolean' | 'integer' | 'string';
@@ -106,7 +106,7 @@ function checkString(check: StringCheck, value: string): string | undefined {
 
 /**
  * The value a PUT/PATCH body sets on `r`, normalized (strings trimmed, enum spellings mapped);
- * a ManagementError 400 saying what was expected otherwise.
+ * an AppError 400 saying what was expected otherwise.
  */
 export function readScalarValue(r: ScalarRoute, body: unknown): boolean | number | string {
   switch (r.kind) {
@@ -115,7 +115,7 @@ export function readScalarValue(r: ScalarRoute, body: unknown): boolean | number
     case 'integer': {
       const n = readValue(body, 'integer');
       if (r.min !== undefined && n < r.min) {
-        throw new ManagementError(400, `invalid body: value must be ≥ ${r.min}, got ${n}`);
+        throw managementError(400, `invalid body: value must be ≥ ${r.min}, got ${n}`);
       }
       return n;
     }
@@ -125,7 +125,7 @@ export function readScalarValue(r: ScalarRoute, body: unknown): boolean | number
         const lower = s.toLowerCase();
         const v = r.aliases?.[lower] ?? lower;
         if (!r.oneOf.includes(v)) {
-          throw new ManagementError(
+          throw managementError(
             400,
             `invalid body: value must be one of ${r.oneOf.join(', ')}, got ${JSON.stringify(s)}`,
           );
@@ -133,7 +133,7 @@ export function readScalarValue(r: ScalarRoute, body: unknown): boolean | number
         return v;
       }
       const problem = r.check && checkString(r.check, s);
-      if (problem) throw new ManagementError(400, problem);
+      if (problem) throw managementError(400, problem);
       return s;
     }
   }

@@ -7,7 +7,6 @@ export * from '@app/oauth/login/auth-file.sink';
 export * from '@app/oauth/login/authorize-url';
 export * from '@app/oauth/login/account.client';
 export * from '@app/oauth/login/callback-page';
-export * from '@app/oauth/login/login.errors';
 export * from '@app/oauth/login/login-session.types';
 export * from '@app/oauth/login/redis-login-session.store';
 export * from '@app/oauth/login/memory-login-session.store';

@@ -1,7 +1,7 @@
+import { AppError } from '@app/common';
 import { defaultOAuthEndpoints, type OAuthEndpointsConfig } from '@app/oauth/oauth-endpoints';
 import type { OAuthHttp, OAuthHttpRequest } from '@app/oauth/oauth-http.repository';
 import type { AuthFileSink } from '@app/oauth/login/auth-file.sink';
-import { LoginError } from '@app/oauth/login/login.errors';
 import { LoginService } from '@app/oauth/login/login.service';
 import { MemoryLoginSessionStore } from '@app/oauth/login/memory-login-session.store';
 import { pkceChallenge } from '@app/oauth/login/pkce';
@@ -136,8 +136,8 @@ describe(LoginService.name, () => {
       ]);
       expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
       const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-      expect(refused.reason).toBeInstanceOf(LoginError);
-      expect((refused.reason as LoginError).status).toBe(409);
+      expect(refused.reason).toBeInstanceOf(AppError);
+      expect((refused.reason as AppError).status).toBe(409);
       expect(http.to(claude.tokenUrl)).toHaveLength(1);
       // and later replays are refused too
       await expect(sut.complete({ state: start.state, code: 'c' })).rejects.toMatchObject({
@@ -424,7 +424,7 @@ describe(LoginService.name, () => {
       await expect(sut.loginWithIflowCookie('BXAuth=bx-1')).rejects.toMatchObject({
         status: 409,
         message: 'duplicate BXAuth found',
-        extra: { existing_file: done.fileName },
+        details: { existing_file: done.fileName },
       });
     });
 

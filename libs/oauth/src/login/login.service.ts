@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { loginError } from '@app/common';
 import {
   resolveOAuthEndpoints,
   type OAuthEndpoints,
@@ -18,7 +19,6 @@ import type { AuthFileSink } from '@app/oauth/login/auth-file.sink';
 import { buildAuthorizeUrl } from '@app/oauth/login/authorize-url';
 import { withSplitCode, type CallbackParams } from '@app/oauth/login/callback-input';
 import { DevicePoller, type DevicePollStep } from '@app/oauth/login/device-poller';
-import { LoginError } from '@app/oauth/login/login.errors';
 import {
   loginSpec,
   normalizeLoginProvider,
@@ -174,10 +174,7 @@ export class LoginService {
           { deviceId },
         );
       } catch (err) {
-        throw new LoginError(
-          502,
-          `could not start the ${spec.label} device login: ${describe(err)}`,
-        );
+        throw loginError(502, `could not start the ${spec.label} device login: ${describe(err)}`);
       }
       const ttl = Math.min(LOGIN_SESSION_TTL_MS, dc.expiresIn * 1000);
       session.device = {
@@ -201,7 +198,7 @@ export class LoginService {
 
     const redirectUri = ep.redirectUri;
     if (!redirectUri) {
-      throw new LoginError(500, `no redirect-uri for ${spec.oauth} in oauth-endpoints`);
+      throw loginError(500, `no redirect-uri for ${spec.oauth} in oauth-endpoints`);
     }
     session.redirectUri = redirectUri;
     if (spec.asksProject && opts.projectId?.trim()) session.projectId = opts.projectId.trim();
@@ -214,9 +211,9 @@ export class LoginService {
     return { state, url, flow: 'redirect' };
   }
 
-  /** Where a login stands (`get-auth-status`). Throws LoginError(400) for a malformed state. */
+  /** Where a login stands (`get-auth-status`). Throws AppError(400) for a malformed state. */
   async status(state: string): Promise<LoginStatusView> {
-    if (stateProblem(state)) throw new LoginError(400, MSG.invalidState);
+    if (stateProblem(state)) throw loginError(400, MSG.invalidState);
     const rec = await this.store.get(state);
     if (!rec) return { status: 'error', error: MSG.unknownState };
     return this.view(rec.status, rec.error, rec.fileName);
@@ -237,34 +234,34 @@ export class LoginService {
   /**
    * Deliver a redirect's result and finish the login: claim the session (exactly one caller
    * wins, on any replica), exchange the code, enrich the account, write the auth file.
-   * Throws LoginError when the callback is refused or the login fails.
+   * Throws AppError when the callback is refused or the login fails.
    */
   async complete(input: CompleteInput): Promise<LoginDone> {
     const params = withSplitCode(input);
     const state = params.state;
-    if (!state) throw new LoginError(400, MSG.stateRequired);
-    if (stateProblem(state)) throw new LoginError(400, MSG.invalidState);
-    if (!params.code && !params.error) throw new LoginError(400, MSG.codeRequired);
+    if (!state) throw loginError(400, MSG.stateRequired);
+    if (stateProblem(state)) throw loginError(400, MSG.invalidState);
+    if (!params.code && !params.error) throw loginError(400, MSG.codeRequired);
 
     const rec = await this.store.get(state);
-    if (!rec) throw new LoginError(404, MSG.unknownState);
+    if (!rec) throw loginError(404, MSG.unknownState);
     const provider = rec.session.provider;
     if (input.provider !== undefined) {
       const named = normalizeLoginProvider(input.provider);
-      if (!named) throw new LoginError(400, MSG.unsupported);
-      if (named !== provider) throw new LoginError(400, MSG.providerMismatch);
+      if (!named) throw loginError(400, MSG.unsupported);
+      if (named !== provider) throw loginError(400, MSG.providerMismatch);
     }
     if (input.allowedProviders && !input.allowedProviders.includes(provider)) {
-      throw new LoginError(400, MSG.providerMismatch);
+      throw loginError(400, MSG.providerMismatch);
     }
-    if (loginSpec(provider).flow !== 'redirect') throw new LoginError(400, MSG.notRedirect);
+    if (loginSpec(provider).flow !== 'redirect') throw loginError(400, MSG.notRedirect);
 
     const claim = await this.store.claim(state);
     if (!claim.claimed) {
       const r = claim.record;
-      if (!r) throw new LoginError(404, MSG.unknownState);
-      if (r.status === 'error') throw new LoginError(409, r.error ?? 'Authentication failed');
-      throw new LoginError(409, r.status === 'ok' ? MSG.alreadyUsed : MSG.inProgress);
+      if (!r) throw loginError(404, MSG.unknownState);
+      if (r.status === 'error') throw loginError(409, r.error ?? 'Authentication failed');
+      throw loginError(409, r.status === 'ok' ? MSG.alreadyUsed : MSG.inProgress);
     }
     const session = claim.session;
     if (params.error) {
@@ -293,7 +290,7 @@ export class LoginService {
   /** Record a failure on the session and throw it. */
   private async fail(state: string, status: number, error: string): Promise<never> {
     await this.store.finish(state, { status: 'error', error }).catch(() => undefined);
-    throw new LoginError(status, error);
+    throw loginError(status, error);
   }
 
   /** Enrich, write the auth file, mark the session done. */

@@ -51,10 +51,16 @@ export function claudeErrorStatus(type: string): number {
 
 /** Render an error as Claude does: {"type":"error","error":{"type","message"}}. */
 export function buildClaudeError(error: WireError): Record<string, unknown> {
-  return {
-    type: 'error',
-    error: { type: claudeErrorType(error.type, error.status), message: error.message },
-  };
+  return renderClaudeError(claudeErrorType(error.type, error.status), error.message);
+}
+
+/** The Claude error envelope `{"type":"error","error":{type,message,…details}}`. */
+export function renderClaudeError(
+  type: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { type: 'error', error: { type, message, ...details } };
 }
 
 /**

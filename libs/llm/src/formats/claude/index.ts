@@ -16,7 +16,7 @@ export {
   CLAUDE_DEFAULT_MAX_TOKENS,
   CLAUDE_MIN_THINKING_BUDGET,
 } from '@app/llm/formats/claude/mapping';
-export { claudeErrorType } from '@app/llm/formats/claude/error';
+export { claudeErrorType, renderClaudeError } from '@app/llm/formats/claude/error';
 
 /** The Anthropic Messages wire format (`/v1/messages`). */
 export const claudeCodec: Codec = {

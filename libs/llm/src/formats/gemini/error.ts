@@ -10,6 +10,7 @@ const STATUS_BY_HTTP: Readonly<Record<number, string>> = {
   403: 'PERMISSION_DENIED',
   404: 'NOT_FOUND',
   409: 'ABORTED',
+  413: 'INVALID_ARGUMENT',
   429: 'RESOURCE_EXHAUSTED',
   499: 'CANCELLED',
   500: 'INTERNAL',
@@ -74,13 +75,20 @@ export function errorTypeForGoogleStatus(statusName: string | undefined, status:
   return 'invalid_request_error';
 }
 
-/** Render a WireError as a Google error body `{"error":{"code","message","status"}}`. */
-export function buildGeminiError(error: WireError): GeminiErrorBody & Record<string, unknown> {
+/**
+ * Render a WireError as a Google error body `{"error":{"code","message","status",…details}}`
+ * (details: `details: [google.rpc.ErrorInfo, …]` for the gateway's own errors).
+ */
+export function buildGeminiError(
+  error: WireError,
+  details: Record<string, unknown> = {},
+): GeminiErrorBody & Record<string, unknown> {
   return {
     error: {
       code: error.status,
       message: error.message,
       status: googleStatusName(error.status, error.type),
+      ...details,
     },
   };
 }

@@ -34,11 +34,23 @@ export function errorTypeForStatus(status: number): string {
   }
 }
 
+/**
+ * The OpenAI error envelope `{"error":{"message","type",["param"],"code",…details}}`: `param`
+ * only when given (a codec's bodies say null; the gateway's own errors carry it in details).
+ */
+export function renderOpenAIError(
+  error: WireError,
+  opts: { param?: unknown; details?: Record<string, unknown> } = {},
+): Record<string, unknown> {
+  const inner: Record<string, unknown> = { message: error.message, type: error.type };
+  if ('param' in opts) inner.param = opts.param;
+  inner.code = error.code ?? null;
+  return { error: { ...inner, ...opts.details } };
+}
+
 /** Render an error as OpenAI does: `{"error":{"message","type","param","code"}}`. */
 export function buildOpenAIError(error: WireError): Record<string, unknown> {
-  return {
-    error: { message: error.message, type: error.type, param: null, code: error.code ?? null },
-  };
+  return renderOpenAIError(error, { param: null });
 }
 
 /**

@@ -1,7 +1,7 @@
+import { AppError, loginError } from '@app/common';
 import type { TokenSet } from '@app/oauth/token-client';
 import { extractBxAuth, iflowKeyFromCookie } from '@app/oauth/login/account.client';
 import type { AuthFileSink } from '@app/oauth/login/auth-file.sink';
-import { LoginError } from '@app/oauth/login/login.errors';
 import {
   compact,
   expiryOf,
@@ -79,7 +79,7 @@ function message(err: unknown): string {
 /**
  * iFlow's cookie login (`POST /iflow-auth-url {cookie}`): no browser round trip, the platform
  * trades the web session's `BXAuth` cookie for an API key. A cookie already saved in another
- * auth file is refused (409) so one account is not added twice. Throws LoginError.
+ * auth file is refused (409) so one account is not added twice. Throws AppError.
  */
 export async function iflowCookieLogin(
   ctx: LoginContext,
@@ -88,26 +88,26 @@ export async function iflowCookieLogin(
   now: number,
 ): Promise<{ fileName: string; path: string; email: string; expired?: string; type: 'iflow' }> {
   const raw = cookie.trim();
-  if (!raw) throw new LoginError(400, 'cookie is required');
+  if (!raw) throw loginError(400, 'cookie is required');
   const bxAuth = extractBxAuth(raw);
-  if (!bxAuth) throw new LoginError(400, 'cookie must contain BXAuth');
+  if (!bxAuth) throw loginError(400, 'cookie must contain BXAuth');
   const normalized = raw.endsWith(';') ? raw : `${raw};`;
   for (const file of await sink.readAll()) {
     if (!file.text.includes(bxAuth)) continue;
     try {
       const data = JSON.parse(file.text) as { cookie?: unknown };
       if (typeof data.cookie === 'string' && extractBxAuth(data.cookie) === bxAuth) {
-        throw new LoginError(409, 'duplicate BXAuth found', { existing_file: file.name });
+        throw loginError(409, 'duplicate BXAuth found', { existing_file: file.name });
       }
     } catch (err) {
-      if (err instanceof LoginError) throw err;
+      if (AppError.is(err, 'login')) throw err;
     }
   }
   let key;
   try {
     key = await iflowKeyFromCookie(ctx.http, ctx.endpoints('iflow'), normalized);
   } catch (err) {
-    throw new LoginError(400, message(err));
+    throw loginError(400, message(err));
   }
   const draft = iflowCookieAuthFile(
     { kind: 'iflow-cookie', apiKey: key.apiKey, name: key.name, expire: key.expireTime, bxAuth },
@@ -117,7 +117,7 @@ export async function iflowCookieLogin(
   try {
     path = await sink.write(draft.name, draft.json);
   } catch (err) {
-    throw new LoginError(500, `failed to save authentication tokens: ${message(err)}`);
+    throw loginError(500, `failed to save authentication tokens: ${message(err)}`);
   }
   return { fileName: draft.name, path, email: key.name, expired: key.expireTime, type: 'iflow' };
 }
