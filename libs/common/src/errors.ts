@@ -44,6 +44,18 @@ const PROXY = {
     message: (p: { method: string; path: string }) =>
       `No route for ${p.method} ${p.path}; see GET / for the endpoints this gateway serves`,
   },
+  /** A route nothing serves (Nest's own wording, kept for the gate that answers before Nest). */
+  ROUTE_UNMATCHED: {
+    status: 404,
+    type: 'not_found_error',
+    message: (p: { method: string; url: string }) => `Cannot ${p.method} ${p.url}`,
+  },
+  /** A thing the request names does not exist (a model on a model route). */
+  RESOURCE_NOT_FOUND: {
+    status: 404,
+    type: 'not_found_error',
+    message: (p: { detail: string }) => p.detail,
+  },
   BODY_BUDGET_FULL: {
     status: 503,
     type: 'service_error',

@@ -164,11 +164,7 @@ export function installRequestGate(app: FastifyInstance, deps: RequestGateDeps):
       // Nothing will use the body of an unknown route: answer without buffering it.
       if (!hasBody(req.raw)) return done();
       const format = errorFormatForPath(req.url);
-      const e = {
-        status: 404,
-        type: 'not_found_error',
-        message: `Cannot ${req.method} ${req.url}`,
-      };
+      const e = AppError.of('ROUTE_UNMATCHED', { method: req.method, url: req.url });
       return refuse(req, reply, {
         status: 404,
         body: renderGatewayError(format === 'management' ? 'plain' : format, e, false),

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '@app/common';
 import { ConfigService } from '@app/config';
 import type { WireFormat } from '@app/llm';
 import {
@@ -189,12 +190,13 @@ export class ProxyRoutes implements OnModuleInit {
   }
 
   private notFound(reply: FastifyReply, format: WireFormat, message: string): void {
-    void reply.status(404).send(
-      renderGatewayError(errorFormatOf(format), {
-        status: 404,
-        type: 'not_found_error',
-        message,
-      }),
-    );
+    void reply
+      .status(404)
+      .send(
+        renderGatewayError(
+          errorFormatOf(format),
+          AppError.of('RESOURCE_NOT_FOUND', { detail: message }),
+        ),
+      );
   }
 }
