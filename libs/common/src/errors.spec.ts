@@ -57,6 +57,20 @@ describe('error registry', () => {
     });
   });
 
+  it('should hand the pipeline plain data, message included', () => {
+    expect(AppError.of('NO_UPSTREAM').toWire()).toEqual({
+      status: 502,
+      type: 'api_error',
+      message: 'No upstream answered',
+    });
+    expect(AppError.of('UPSTREAM_TIMEOUT', { detail: 'slow' }).toWire()).toEqual({
+      status: 504,
+      type: 'timeout_error',
+      message: 'slow',
+    });
+    expect(AppError.of('MODEL_COOLDOWN', { model: 'm' }).toWire().code).toBe('model_cooldown');
+  });
+
   it('should tell surfaces apart', () => {
     expect(AppError.is(managementError(400, 'x'), 'management')).toBe(true);
     expect(AppError.is(managementError(400, 'x'), 'control')).toBe(false);

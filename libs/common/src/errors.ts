@@ -117,6 +117,43 @@ const PROXY = {
     type: 'api_error',
     message: () => 'Internal error; the request id in x-request-id identifies it in the logs',
   },
+  // The upstream side of an attempt (rendered like an upstream's own error, see toWire).
+  NO_UPSTREAM: {
+    status: 502,
+    type: 'api_error',
+    message: () => 'No upstream answered',
+  },
+  UPSTREAM_FAILED: {
+    status: 502,
+    type: 'api_error',
+    message: (p: { upstream: string; detail: string }) =>
+      `Upstream ${p.upstream} failed: ${p.detail}`,
+  },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    type: 'timeout_error',
+    message: (p: { detail: string }) => p.detail,
+  },
+  UPSTREAM_UNREADABLE: {
+    status: 502,
+    type: 'api_error',
+    message: (p: { upstream: string; detail: string }) =>
+      `Upstream ${p.upstream} returned an unreadable response: ${p.detail}`,
+  },
+  UPSTREAM_STREAM_FAILED: {
+    status: 502,
+    type: 'api_error',
+    message: (p: { detail?: string }) =>
+      p.detail === undefined
+        ? 'The upstream stream failed'
+        : `The upstream stream failed: ${p.detail}`,
+  },
+  UPSTREAM_CANNOT_SERVE: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: (p: { upstream: string; detail: string }) =>
+      `${p.upstream} cannot serve this request: ${p.detail}`,
+  },
 } as const;
 
 /**
@@ -278,6 +315,20 @@ export class AppError extends Error {
     const [params, opts] = args;
     const make = PROXY[name].message as (p: unknown) => string;
     return new AppError(`proxy.${name}`, make(params), opts);
+  }
+
+  /**
+   * The error as plain data (status, type, message, code): what the proxy pipeline passes
+   * between attempts and logs, and the codecs render like an upstream's error.
+   */
+  toWire(): { status: number; type: string; message: string; code?: string } {
+    const out: { status: number; type: string; message: string; code?: string } = {
+      status: this.status,
+      type: this.type,
+      message: this.message,
+    };
+    if (this.code !== undefined) out.code = this.code;
+    return out;
   }
 
   /** Whether `e` is an AppError of `surface`. */

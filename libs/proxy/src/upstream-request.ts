@@ -1,4 +1,4 @@
-import { maskKey } from '@app/common';
+import { AppError, maskKey } from '@app/common';
 import type { Dispatcher } from 'undici';
 import type { AppConfig } from '@app/config';
 import {
@@ -184,18 +184,22 @@ export function transportFailure(
   timeouts: Timeouts,
 ): AttemptFailure {
   const timeout = TIMEOUT_MESSAGES[errorCode(err) ?? ''];
-  const status = timeout ? 504 : 502;
-  const message = timeout
-    ? timeout(provider, timeouts)
-    : `Upstream ${provider} failed: ${err instanceof Error ? err.message : String(err)}`;
-  const type = status === 504 ? 'timeout_error' : 'api_error';
-  return { status, error: { status, type, message }, body: '', transport: true };
+  const error = timeout
+    ? AppError.of('UPSTREAM_TIMEOUT', { detail: timeout(provider, timeouts) })
+    : AppError.of('UPSTREAM_FAILED', {
+        upstream: provider,
+        detail: err instanceof Error ? err.message : String(err),
+      });
+  return { status: error.status, error: error.toWire(), body: '', transport: true };
 }
 
 /** A 2xx whose body could not be read (a transport failure) or parsed (502). */
 export function unreadable(err: unknown, provider: string, timeouts: Timeouts): AttemptFailure {
   if (err instanceof Error && errorCode(err) !== undefined)
     return transportFailure(err, provider, timeouts);
-  const message = `Upstream ${provider} returned an unreadable response: ${(err as Error).message}`;
-  return { status: 502, error: { status: 502, type: 'api_error', message }, body: '' };
+  const error = AppError.of('UPSTREAM_UNREADABLE', {
+    upstream: provider,
+    detail: (err as Error).message,
+  });
+  return { status: error.status, error: error.toWire(), body: '' };
 }

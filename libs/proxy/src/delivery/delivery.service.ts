@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
+import { AppError } from '@app/common';
 import {
   estimateTokens,
   INCOMPLETE_STREAM,
@@ -154,11 +155,7 @@ export class Delivery {
         holdUntilFirstChunk: hold,
         classify,
       });
-      const failure: StreamFailure = r.error ?? {
-        status: 502,
-        type: 'api_error',
-        message: 'The upstream stream failed',
-      };
+      const failure: StreamFailure = r.error ?? AppError.of('UPSTREAM_STREAM_FAILED', {}).toWire();
       switch (r.outcome) {
         case 'completed':
           this.report.success(cand);

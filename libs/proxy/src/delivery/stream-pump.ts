@@ -1,3 +1,4 @@
+import { AppError } from '@app/common';
 import { INCOMPLETE_STREAM, type IRUsage, type StreamFailure, type StreamStep } from '@app/llm';
 
 /** Where stream output goes (the client socket), with backpressure. */
@@ -68,7 +69,7 @@ class EarlyFailure extends Error {
 
 function defaultClassify(err: unknown): StreamFailure {
   const message = err instanceof Error ? err.message : String(err);
-  return { status: 502, type: 'api_error', message: `The upstream stream failed: ${message}` };
+  return AppError.of('UPSTREAM_STREAM_FAILED', { detail: message }).toWire();
 }
 
 /**

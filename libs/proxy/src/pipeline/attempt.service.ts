@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
+import { AppError } from '@app/common';
 import { providerFor, TranslationError, type WireFormat } from '@app/llm';
 import { UpstreamHttp, type UpstreamRequest } from '@app/upstream';
 import { upstreamName, type Candidate } from '@app/proxy/candidate-source';
@@ -99,12 +100,11 @@ export class UpstreamAttempt {
     } catch (err) {
       if (!(err instanceof TranslationError)) throw err;
       // This upstream cannot express the request; the client has to change it.
-      const message = `${upstreamName(cand)} cannot serve this request: ${err.message}`;
-      return {
-        status: 400,
-        error: { status: 400, type: 'invalid_request_error', message },
-        body: '',
-      };
+      const error = AppError.of('UPSTREAM_CANNOT_SERVE', {
+        upstream: upstreamName(cand),
+        detail: err.message,
+      });
+      return { status: error.status, error: error.toWire(), body: '' };
     }
 
     forwardFeatureHeaders(up.headers, x.req, {

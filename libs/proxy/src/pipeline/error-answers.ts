@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { AppError } from '@app/common';
+import { AppError } from '@app/common';
 import type { ClientCall } from '@app/proxy/client-routes';
 import { logGatewayError } from '@app/proxy/gateway-error-log';
 import type { Exchange, ClientRequest, RequestScope } from '@app/proxy/pipeline/exchange';
@@ -14,7 +14,7 @@ const logger = new Logger('Proxy');
 /** What the client is told when no upstream answered at all. */
 export const NO_UPSTREAM: Readonly<AttemptFailure> = {
   status: 502,
-  error: { status: 502, type: 'api_error', message: 'No upstream answered' },
+  error: AppError.of('NO_UPSTREAM').toWire(),
   body: '',
 };
 
