@@ -94,14 +94,6 @@ export function apiSurfaceOf(req: FastifyRequest): ApiSurface | undefined {
   return API_SURFACES.find(([prefix]) => path.startsWith(prefix))?.[1];
 }
 
-const STATUS_TYPES: readonly [test: (s: number) => boolean, type: string][] = [
-  [(s) => s === 401, 'authentication_error'],
-  [(s) => s === 403, 'permission_error'],
-  [(s) => s === 404, 'not_found_error'],
-  [(s) => s === 429, 'rate_limit_error'],
-  [(s) => s >= 500, 'api_error'],
-];
-
 function fromHttpException(e: HttpException): RenderableError {
   const status = e.getStatus();
   const res = e.getResponse();
@@ -110,8 +102,7 @@ function fromHttpException(e: HttpException): RenderableError {
     const m = res.message;
     message = Array.isArray(m) ? m.join('; ') : String(m);
   }
-  const type = STATUS_TYPES.find(([test]) => test(status))?.[1] ?? 'invalid_request_error';
-  return { status, type, message };
+  return { status, type: errorTypeOf(status), message };
 }
 
 /** Fastify's own errors (body too large, bad JSON, …) carry a statusCode and a code. */
