@@ -40,6 +40,7 @@ describe('per-key limits across three replicas (e2e)', () => {
   let fake: FakeUpstream;
   let gws: TestGateway[];
   const savedWindow = process.env.SB_LIMITS_WINDOW_MS;
+  const savedDeadline = process.env.SB_LIMITS_ADMIT_DEADLINE_MS;
 
   beforeAll(async () => {
     fake = await FakeUpstream.start({ maxRecords: 200 });
@@ -47,6 +48,7 @@ describe('per-key limits across three replicas (e2e)', () => {
 api-keys: ["${HAMMERED}", "${CLAUDE_KEY}", "${PICKY}", "${BUSY}", "${TOKENS}", "${FREE}"]
 redis:
   key-prefix: "${uniquePrefix('limits-e2e')}"
+  command-timeout-ms: 5000
 limits:
   "*":
     rpm: 60
@@ -67,12 +69,17 @@ openai-compatibility:
       - name: gpt-other
 `;
     process.env.SB_LIMITS_WINDOW_MS = String(WINDOW_MS);
+    // These specs count exact admissions: on a loaded machine, wait for Redis rather than fail
+    // open after the production deadline (250 ms), which would admit unchecked.
+    process.env.SB_LIMITS_ADMIT_DEADLINE_MS = '5000';
     try {
       gws = [];
       for (let i = 1; i <= 3; i++) gws.push(await startGateway(yaml, `gateway-limits-${i}`));
     } finally {
       if (savedWindow === undefined) delete process.env.SB_LIMITS_WINDOW_MS;
       else process.env.SB_LIMITS_WINDOW_MS = savedWindow;
+      if (savedDeadline === undefined) delete process.env.SB_LIMITS_ADMIT_DEADLINE_MS;
+      else process.env.SB_LIMITS_ADMIT_DEADLINE_MS = savedDeadline;
     }
   });
 

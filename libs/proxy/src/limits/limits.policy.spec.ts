@@ -7,6 +7,7 @@ import {
   parseAdmitReply,
   retryAfterSeconds,
   windowFromEnv,
+  admitDeadlineFromEnv,
 } from '@app/proxy/limits/limits.policy';
 import type { KeyLimits } from '@app/proxy/limits/limits.table';
 
@@ -46,6 +47,15 @@ describe(windowFromEnv.name, () => {
     expect(windowFromEnv(undefined)).toBe(60000);
     expect(windowFromEnv('soon')).toBe(60000);
     expect(windowFromEnv('5')).toBe(60000);
+  });
+});
+
+describe(admitDeadlineFromEnv.name, () => {
+  it('should read a longer admission deadline and ignore nonsense', () => {
+    expect(admitDeadlineFromEnv('5000', 250)).toBe(5000);
+    expect(admitDeadlineFromEnv(undefined, 250)).toBe(250);
+    expect(admitDeadlineFromEnv('later', 250)).toBe(250);
+    expect(admitDeadlineFromEnv('-1', 250)).toBe(250);
   });
 });
 

@@ -46,6 +46,15 @@ export function windowFromEnv(value: string | undefined): number {
 }
 
 /**
+ * Read the test hook `SB_LIMITS_ADMIT_DEADLINE_MS` (a longer wait for the admission script
+ * before failing open, for specs on a loaded machine); `fallback` when unset or invalid.
+ */
+export function admitDeadlineFromEnv(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value && Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/**
  * ARGV of the admission script (limits.repository.ts), in its order: concurrency, rpm, tpm,
  * tpd (0 = not limited), minute, minute bucket, day, day bucket, lease, and the request's
  * unique id (member of the request log and of the lease set).

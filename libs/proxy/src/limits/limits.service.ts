@@ -11,6 +11,7 @@ import {
   modelError,
   parseAdmitReply,
   windowFromEnv,
+  admitDeadlineFromEnv,
   type AdmitReply,
   type LimitWindows,
 } from '@app/proxy/limits/limits.policy';
@@ -76,7 +77,10 @@ export class LimitsService implements UsageSink, OnApplicationShutdown {
     private readonly metrics: LimitsMetrics,
   ) {
     this.windows = limitWindows(windowFromEnv(process.env.SB_LIMITS_WINDOW_MS));
-    this.deadlineMs = Math.min(ADMIT_DEADLINE_MS, repo.commandTimeoutMs);
+    this.deadlineMs = Math.min(
+      admitDeadlineFromEnv(process.env.SB_LIMITS_ADMIT_DEADLINE_MS, ADMIT_DEADLINE_MS),
+      repo.commandTimeoutMs,
+    );
     this.table = this.build(config.current);
     this.offConfig = config.onChange((next) => {
       this.table = this.build(next);
