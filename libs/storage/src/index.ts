@@ -10,6 +10,7 @@ export * from '@app/storage/config-sync.service';
 export * from '@app/storage/config-store/config-store.repository';
 export * from '@app/storage/config-store/config-mirror.repository';
 export * from '@app/storage/config-store/config-store.service';
+export * from '@app/storage/config-store/config-store.options';
 export * from '@app/storage/config-store/config-diff';
 export * from '@app/storage/redis-outage';
 export * from '@app/storage/key-layout';

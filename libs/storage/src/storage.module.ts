@@ -6,11 +6,11 @@ import { RedisMetrics } from '@app/storage/redis.metrics';
 import { RedisService } from '@app/storage/redis.service';
 import { settingsFromConfig } from '@app/storage/redis.settings';
 import { PROCESS_NAME } from '@app/storage/process-name';
+import { ConfigStoreService } from '@app/storage/config-store/config-store.service';
 import {
   CONFIG_STORE_OPTIONS,
-  ConfigStoreService,
   type ConfigStoreOptions,
-} from '@app/storage/config-store/config-store.service';
+} from '@app/storage/config-store/config-store.options';
 
 /**
  * Provides the process's cluster name, its RedisService (built from config.yaml `redis.*`,
