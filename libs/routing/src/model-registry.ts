@@ -1,9 +1,9 @@
 import { parseModelSuffix } from '@app/llm';
 import type { Credential } from '@app/routing/credential.types';
-import { catalogFor, catalogModel, defaultOwner } from '@app/routing/model-catalog';
-import { credentialFamily } from '@app/routing/model-family';
-import { compileModelPatterns, type ModelMatcher } from '@app/routing/model-pattern';
-import type { OAuthModelAliasConfig, RoutingConfig } from '@app/routing/routing-config';
+import { catalogModel, defaultOwner } from '@app/routing/model-catalog';
+import { familyRoute, familyUpstream, type FamilyRoute } from '@app/routing/model-family-route';
+import { providerKeys, servedModels } from '@app/routing/model-served';
+import type { RoutingConfig } from '@app/routing/routing-config';
 
 /** One way to serve a client model: which credential, and the model name to send upstream. */
 export interface RouteCandidate {
@@ -38,151 +38,6 @@ export interface ResolveOptions {
 const UNDATED = 1704067200;
 
 const EMPTY: readonly RouteCandidate[] = Object.freeze([]);
-
-interface ServedModel {
-  client: string;
-  upstream: string;
-}
-
-/** The provider keys a credential answers to when a request pins a provider. */
-function providerKeys(c: Credential): string[] {
-  const keys = [c.provider, c.channel];
-  if (c.compatName) keys.push(c.compatName.toLowerCase());
-  return keys;
-}
-
-/** What one credential serves by list, and what its family fallback must leave alone. */
-interface CredentialModels {
-  /** Served names (catalog or explicit, aliased, filtered), before prefixes. */
-  readonly models: ServedModel[];
-  /** Its exclusions: its own and, for OAuth credentials, the channel's. */
-  readonly excluded: ModelMatcher;
-  /** Upstream names (lower-case) an alias without `fork` renamed: not served as themselves. */
-  readonly renamed: ReadonlySet<string>;
-}
-
-/** The models one credential serves: catalog or explicit, aliased, filtered. */
-function servedModels(c: Credential, config: RoutingConfig): CredentialModels {
-  let models: ServedModel[] = c.models
-    ? c.models.map((m) => ({ client: m.alias || m.name, upstream: m.name }))
-    : catalogFor(c.provider).map((m) => ({ client: m.id, upstream: m.id }));
-
-  const oauth = c.kind === 'oauth';
-  const renamed = new Set<string>();
-  if (oauth) {
-    const aliases = config['oauth-model-alias']?.[c.channel];
-    const family = credentialFamily(c);
-    // An alias may name a model of the credential's family that no catalog lists yet.
-    if (family && aliases?.length) models = withFamilyAliasTargets(models, aliases, family);
-    models = applyOAuthAliases(models, aliases, renamed);
-  }
-
-  const patterns = oauth
-    ? [...c.excludedModels, ...(config['oauth-excluded-models']?.[c.channel] ?? [])]
-    : c.excludedModels;
-  const excluded = compileModelPatterns(patterns);
-
-  const seen = new Set<string>();
-  models = models.filter((m) => {
-    // An alias of an excluded model is excluded too: it would still reach that model.
-    if (excluded(m.upstream) || excluded(m.client) || seen.has(m.client)) return false;
-    seen.add(m.client);
-    return true;
-  });
-  return { models, excluded, renamed };
-}
-
-/** Alias targets of the credential's family missing from its list, added so the alias applies. */
-function withFamilyAliasTargets(
-  models: ServedModel[],
-  aliases: readonly OAuthModelAliasConfig[],
-  family: ModelMatcher,
-): ServedModel[] {
-  const have = new Set(models.map((m) => m.upstream.toLowerCase()));
-  const out = [...models];
-  for (const a of aliases) {
-    const name = a.name?.trim();
-    if (!name || !a.alias?.trim() || !family(name) || have.has(name.toLowerCase())) continue;
-    have.add(name.toLowerCase());
-    out.push({ client: name, upstream: name });
-  }
-  return out;
-}
-
-/**
- * `oauth-model-alias.<channel>`: each alias adds a client name for an upstream model. Without
- * `fork` the alias replaces the original name (recorded in `renamed`); with `fork: true` both
- * are served.
- */
-function applyOAuthAliases(
-  models: ServedModel[],
-  aliases: readonly OAuthModelAliasConfig[] | undefined,
-  renamed: Set<string>,
-): ServedModel[] {
-  if (!aliases?.length) return models;
-  const byName = new Map<string, OAuthModelAliasConfig[]>();
-  for (const a of aliases) {
-    const name = a.name?.trim().toLowerCase();
-    const alias = a.alias?.trim();
-    if (!name || !alias) continue;
-    const list = byName.get(name) ?? [];
-    list.push({ name: a.name.trim(), alias, fork: a.fork });
-    byName.set(name, list);
-  }
-  const out: ServedModel[] = [];
-  for (const m of models) {
-    const list = byName.get(m.upstream.toLowerCase());
-    if (!list) {
-      out.push(m);
-      continue;
-    }
-    if (list.every((a) => a.fork === true)) out.push(m);
-    else renamed.add(m.upstream.toLowerCase());
-    for (const a of list) out.push({ client: a.alias, upstream: m.upstream });
-  }
-  return out;
-}
-
-/** A credential that also serves its provider's family beyond what it lists (model-family.ts). */
-interface FamilyRoute {
-  readonly credential: Credential;
-  readonly family: ModelMatcher;
-  readonly excluded: ModelMatcher;
-  readonly renamed: ReadonlySet<string>;
-  /** Upstream names (lower-case) it serves by list: those are never "family only". */
-  readonly listed: ReadonlySet<string>;
-  /** Provider keys a pinned request must name. */
-  readonly keys: readonly string[];
-}
-
-/**
- * The upstream name a family route would send for a client name (no suffix), or undefined when
- * it does not serve it: the credential's prefix is removed (and required with
- * `force-model-prefix`), the rest must be of the family, not excluded and not renamed.
- */
-function familyUpstream(r: FamilyRoute, name: string, force: boolean): string | undefined {
-  const prefix = r.credential.prefix;
-  let upstream = name;
-  if (prefix && name.startsWith(`${prefix}/`)) upstream = name.slice(prefix.length + 1);
-  else if (prefix && force) return undefined;
-  if (!r.family(upstream) || r.excluded(upstream) || r.renamed.has(upstream.toLowerCase())) {
-    return undefined;
-  }
-  return upstream;
-}
-
-function familyRoute(c: Credential, served: CredentialModels): FamilyRoute | undefined {
-  const family = credentialFamily(c);
-  if (!family) return undefined;
-  return {
-    credential: c,
-    family,
-    excluded: served.excluded,
-    renamed: served.renamed,
-    listed: new Set(served.models.map((m) => m.upstream.toLowerCase())),
-    keys: providerKeys(c),
-  };
-}
 
 /** Family lookups remembered per registry; client-chosen names, so the memo is bounded. */
 const FAMILY_MEMO_LIMIT = 1024;
