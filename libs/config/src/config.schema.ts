@@ -1,3 +1,5 @@
+// One file on purpose: this zod schema mirrors config.yaml key by key, so it is read and kept in
+// step with the YAML as a whole; splitting it would scatter one document across files.
 import { isIP } from 'node:net';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
