@@ -12,6 +12,9 @@
 // under scripts/redis-keeper.mjs, which stops it once those members are gone. So no child
 // outlives the launcher, and Redis always stops last. package.json runs this file with `exec`,
 // so npm's own signal forwarding reaches it directly. docs/operations.md has the rest.
+//
+// It stays one plain-JS file (over 400 lines) on purpose: it must run before a build exists and
+// when one fails, so it cannot lean on the compiled libs for anything before `buildIfNeeded()`.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
