@@ -3,8 +3,6 @@ import { isIP } from 'node:net';
 
 /** How long a name's addresses are used before they are looked up again. */
 const REFRESH_MS = 30_000;
-/** How soon a name that is not known yet (a balancer starting after us) is looked up again. */
-const RETRY_MS = 1000;
 
 /** A DNS name (`lb`, `haproxy.internal`), not an address. */
 export function isHostName(entry: string): boolean {
@@ -37,9 +35,6 @@ export class HostAddresses {
     private readonly resolve: (name: string) => Promise<string[]> = async (name) =>
       (await lookup(name, { all: true, verbatim: true })).map((a) => a.address),
     private readonly now: () => number = Date.now,
-    private readonly timer: (run: () => void, ms: number) => void = (run, ms) => {
-      setTimeout(run, ms).unref();
-    },
   ) {}
 
   /** The addresses known for `name` now (refreshed in the background when due). */
@@ -60,24 +55,17 @@ export class HostAddresses {
   }
 
   private refresh(name: string, e: Entry): void {
-    let known = true;
     e.pending = this.resolve(name)
       .then((list) => {
         e.addresses = new Set(list.map((a) => a.toLowerCase()));
         e.at = this.now();
-        known = e.addresses.size > 0;
       })
       .catch(() => {
-        // Keep what was known; try again after a short pause.
-        e.at = this.now() - REFRESH_MS + RETRY_MS;
-        known = e.addresses.size > 0;
+        // Keep what was known; try again at the next use after a short pause.
+        e.at = this.now() - REFRESH_MS + 1000;
       })
       .finally(() => {
         e.pending = undefined;
-        // A name with no address yet (the balancer starts after the replicas it checks) is
-        // looked up again in the background, not at the next request: that request would
-        // otherwise already be judged without it.
-        if (!known) this.timer(() => this.refresh(name, e), RETRY_MS);
       });
   }
 }

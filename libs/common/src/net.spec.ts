@@ -79,26 +79,6 @@ describe('net', () => {
       expect(lookups).toEqual(['lb', 'lb']);
     });
 
-    it('should keep looking up a name that has no address yet, without waiting for a request', async () => {
-      // The balancer starts after the replicas: its name does not resolve at first.
-      let up = false;
-      const retries: (() => void)[] = [];
-      const hosts = new HostAddresses(
-        () => (up ? Promise.resolve(['10.89.1.8']) : Promise.reject(new Error('ENOTFOUND'))),
-        () => 0,
-        (run) => retries.push(run),
-      );
-      const sut = new AddressSet(['lb'], hosts);
-      await hosts.settle('lb');
-      expect(retries).toHaveLength(1);
-      up = true;
-      retries.shift()!();
-      await hosts.settle('lb');
-      // Known before any request asked again, and no further retries.
-      expect(sut.has('10.89.1.8')).toBe(true);
-      expect(retries).toHaveLength(0);
-    });
-
     it('should keep the last answer when a lookup fails', async () => {
       let now = 0;
       let fail = false;
