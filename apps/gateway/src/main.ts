@@ -10,6 +10,7 @@ import { RedisService } from '@app/storage';
 import { createGatewayApp } from '@app/gateway/app.factory';
 import { LifecycleService } from '@app/gateway/lifecycle/lifecycle.service';
 import { runGatewayPrimary } from '@app/gateway/primary/gateway-primary';
+import { applyGcTuning } from '@app/gateway/runtime/gc-tuning';
 import {
   CONFIG_EXIT_CODE,
   GATEWAY_WORKER_ENV,
@@ -39,6 +40,8 @@ function processSettings(logger: AppLogger): { workers: number; delayMs: number 
 }
 
 async function main(): Promise<void> {
+  // Before any traffic: the young collections of the proxy path depend on it.
+  applyGcTuning();
   // The member name includes the listen port, known once config.yaml is read.
   const logger = new AppLogger(appLoggerOptions(resolveProcessName('gateway', process.env)));
   const { workers, delayMs } = processSettings(logger);
