@@ -215,6 +215,10 @@ describe(RedisUsageRecorder.name, () => {
       ['req-7', 'req-8', 'req-9'],
       ['req-10'],
     ]);
+    // Kept packed while confirmed: written again field for field as the first time.
+    expect(again.slice(0, 3).map((c) => c.entries)).toEqual(
+      repo.calls.slice(0, 3).map((c) => c.entries),
+    );
     expect(repo.applied.get(boot)).toBe(4);
     const resent = await metrics.registry.getSingleMetricAsString(
       'switchboard_usage_batches_resent_total',
