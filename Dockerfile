@@ -36,11 +36,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 # A heap cap keeps V8 collecting old garbage early: the gateway stays under ~200 MB RSS under
 # load (uncapped, V8 sizes its heap from the host's memory and lets it grow to ~250 MB). Raise it
-# for teams sending many large image requests at once (docs/performance.md).
+# for teams sending many large image requests at once (docs/performance.md). --v8-pool-size=1: one
+# V8 helper thread (the default 4 let a full collection's concurrent marking take both cores of a
+# small host, and tail latency tripled).
 # GATEWAY_WORKERS: gateway processes sharing the port (1 here: containers are the unit of scale;
 # `auto` = one per core, each with the heap cap below). docs/operations.md.
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-old-space-size=1536 \
+    NODE_OPTIONS="--max-old-space-size=1536 --v8-pool-size=1" \
     GATEWAY_WORKERS=1 \
     CONFIG_PATH=/app/config/config.yaml \
     AUTH_DIR=/app/auths \

@@ -352,7 +352,7 @@ async function main() {
     LOG_LEVEL: 'warn',
     SB_PROCESS_NAME: 'gateway-bench',
     // As the image runs it (Dockerfile ENV), unless the caller sets its own.
-    NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=1536',
+    NODE_OPTIONS: process.env.NODE_OPTIONS ?? '--max-old-space-size=1536 --v8-pool-size=1',
   });
   const gwUrl = `http://127.0.0.1:${gwPort}`;
   await waitHttp(`${gwUrl}/status`);

@@ -29,8 +29,11 @@ const DRAIN_MS = 35_000;
 const REDIS_STOP_MS = 10_000;
 /** npm forwards the terminal's Ctrl-C on top of the one the launcher already got. */
 const DUPLICATE_SIGNAL_MS = 2000;
-/** The image's default heap cap (Dockerfile), unless NODE_OPTIONS is set: see docs/performance.md. */
-const DEFAULT_NODE_OPTIONS = '--max-old-space-size=1536';
+/**
+ * The image's default Node flags (Dockerfile), unless NODE_OPTIONS is set: the heap cap, and one
+ * V8 helper thread (see docs/performance.md).
+ */
+const DEFAULT_NODE_OPTIONS = '--max-old-space-size=1536 --v8-pool-size=1';
 
 // --- before the build: plain output -------------------------------------------------------------
 

@@ -122,7 +122,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom]));
     expect(env.CONFIG_STORE).toBe('redis');
     expect(env.REDIS_URL.secretKeyRef.name).toMatch(/^switchboard-redis-/);
-    expect(env.NODE_OPTIONS).toBe('--max-old-space-size=768');
+    expect(env.NODE_OPTIONS).toBe('--max-old-space-size=768 --v8-pool-size=1');
     expect(c.resources).toEqual({
       requests: { cpu: '250m', memory: '256Mi' },
       limits: { memory: '1Gi' },
