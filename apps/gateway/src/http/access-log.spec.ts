@@ -44,4 +44,17 @@ describe(installAccessLog.name, () => {
       ['error', '502 | Nms |     203.0.113.9 | POST    "/v1/chat/completions" | request_id=req-7'],
     ]);
   });
+
+  it('should not build the lines of levels LOG_LEVEL leaves out', async () => {
+    const quiet = Fastify({ genReqId: () => 'req-7' });
+    const addressOf = jest.fn(() => '203.0.113.9');
+    installAccessLog(quiet, addressOf, ['error', 'warn']);
+    quiet.get('/ok', async () => ({}));
+    quiet.get('/no', async (_req, reply) => reply.code(404).send({}));
+    await quiet.inject({ url: '/ok' });
+    expect(addressOf).not.toHaveBeenCalled();
+    await quiet.inject({ url: '/no' });
+    await quiet.close();
+    expect(lines.map((l) => l.level)).toEqual(['warn']);
+  });
 });

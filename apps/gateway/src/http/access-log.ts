@@ -1,5 +1,6 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type LogLevel } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { nestLogLevels, readRuntimeEnv } from '@app/config';
 import { type LogFields, formatAccessLine } from '@app/logs';
 
 /**
@@ -26,16 +27,26 @@ function pathOf(url: string): string {
  * for 4xx, error for 5xx, as CLIProxyAPI logs them. No logger context, so the stored line reads
  * `[time] [level] [member] 200 | … | GET "/path"`. It is logged as a structured message: the
  * shared log stores `msg` as it is, and JSON stdout also gets `request_id`, `route`, `method`,
- * `status`, `latency_ms` and `ip` as fields (docs/operations.md).
+ * `status`, `latency_ms` and `ip` as fields (docs/operations.md). Lines of a level LOG_LEVEL
+ * leaves out (`levels`) are not even built: at `warn`, a success costs one comparison.
  */
 export function installAccessLog(
   app: FastifyInstance,
   addressOf: (req: FastifyRequest) => string,
+  levels: readonly LogLevel[] = nestLogLevels(readRuntimeEnv().logLevel),
 ): void {
   const logger = new Logger();
+  // The lowest status that is logged: LOG_LEVEL is read once, at start.
+  const from = levels.includes('log')
+    ? 0
+    : levels.includes('warn')
+      ? 400
+      : levels.includes('error')
+        ? 500
+        : 600;
   app.addHook('onResponse', (req, reply, done) => {
-    if (QUIET_PATHS.has(pathOf(req.url))) return done();
     const status = reply.statusCode;
+    if (status < from || QUIET_PATHS.has(pathOf(req.url))) return done();
     const ip = addressOf(req);
     const requestId = String(req.id);
     const latencyMs = reply.elapsedTime;

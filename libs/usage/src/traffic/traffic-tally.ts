@@ -63,15 +63,40 @@ export function lastUsedField(kind: 'k' | 'c', id: string): string {
   return `${kind}:${id}`;
 }
 
+/** What every request of one kind (same minute, key, model, latency bucket, outcome) adds. */
+interface Aggregate {
+  minute: number;
+  keyId: string;
+  model: string;
+  bucket: number;
+  failed: boolean;
+  status: number;
+  errorClass: string;
+  authIndex: string;
+  requests: number;
+  tokens: number;
+  latency: number;
+  lastAt: number;
+}
+
+/** Distinct kinds of request held before they are spread into counters. */
+const FOLD_AT = 1000;
+/** Counter fields one kind of request adds at most (see `spread`). */
+const MAX_FIELDS_PER_KIND = 26;
+
 /**
- * Counts summed in memory between two writes. A record costs a few map updates; the size is
- * bounded by time (slots × dimensions), not by traffic.
+ * Counts summed in memory between two writes. A record costs one map update: requests of the
+ * same kind (minute, client key, model, latency bucket, outcome) are summed first and spread
+ * into the counter fields (a dozen per kind) when the tally is read or holds many kinds. The
+ * size is bounded by time (slots × dimensions), not by traffic.
  */
 export class TrafficTally {
-  /** hash name → field → amount. */
-  readonly counts = new Map<string, Map<string, number>>();
+  /** hash name → field → amount (read `counts`, which spreads what is pending first). */
+  private readonly fieldCounts = new Map<string, Map<string, number>>();
   /** last-use field → ms. */
-  readonly lastUsed = new Map<string, number>();
+  private readonly lastUse = new Map<string, number>();
+  /** Requests summed by kind, not yet spread into fields. */
+  private pending = new Map<string, Aggregate>();
   private fields = 0;
 
   constructor(
@@ -79,61 +104,62 @@ export class TrafficTally {
     private readonly maxFields = 200_000,
   ) {}
 
+  /** hash name → field → amount. */
+  get counts(): ReadonlyMap<string, ReadonlyMap<string, number>> {
+    this.fold();
+    return this.fieldCounts;
+  }
+
+  /** last-use field → ms. */
+  get lastUsed(): ReadonlyMap<string, number> {
+    this.fold();
+    return this.lastUse;
+  }
+
   get empty(): boolean {
-    return this.fields === 0 && this.lastUsed.size === 0;
+    return this.pending.size === 0 && this.fields === 0 && this.lastUse.size === 0;
   }
 
   get size(): number {
+    this.fold();
     return this.fields;
   }
 
   /** Count one finished request. Returns false when it had to drop counters (tally full). */
   add(rec: UsageRecord, atMs: number): boolean {
     const minute = Math.floor(atMs / MINUTE_MS);
-    const hour = Math.floor(atMs / HOUR_MS);
-    const day = Math.floor(atMs / DAY_MS);
-    const mm = String(minute % 60);
-    const hh = String(hour % 24);
-    const m = hashName({ kind: 'm', n: hour });
-    const h = hashName({ kind: 'h', n: day });
-    const hk = hashName({ kind: 'hk', n: day });
-    const tokens = rec.tokens.total_tokens;
     const latency = Math.max(0, Math.round(rec.latencyMs));
-    const model = rec.model ? cleanLabel(rec.model) : '(none)';
-    let ok = true;
-    for (const [hash, slot] of [
-      [m, mm],
-      [h, hh],
-    ] as const) {
-      ok = this.inc(hash, slot, DIM.requests, 1) && ok;
-      if (rec.failed) {
-        ok = this.inc(hash, slot, DIM.failures, 1) && ok;
-        ok = this.inc(hash, `${slot}${SEP}${DIM.status}`, String(rec.status), 1) && ok;
-        const cls = cleanLabel(rec.errorClass || 'error');
-        ok = this.inc(hash, `${slot}${SEP}${DIM.errorClass}`, cls, 1) && ok;
-      }
-      if (tokens > 0) ok = this.inc(hash, slot, DIM.tokens, tokens) && ok;
-      ok = this.inc(hash, slot, DIM.latency, latency) && ok;
-      ok = this.inc(hash, `${slot}${SEP}${DIM.bucket}`, String(latencyBucket(latency)), 1) && ok;
+    const bucket = latencyBucket(latency);
+    const failed = rec.failed;
+    const errorClass = failed ? rec.errorClass || 'error' : '';
+    const status = failed ? rec.status : 0;
+    // Raw labels in the key: each kind keeps its own copy of them (cleaned when spread).
+    const kind = `${minute}${SEP}${bucket}${SEP}${status}${SEP}${errorClass}${SEP}${rec.clientKeyId}${SEP}${rec.authIndex}${SEP}${rec.model}`;
+    let agg = this.pending.get(kind);
+    if (!agg) {
+      agg = {
+        minute,
+        keyId: rec.clientKeyId,
+        model: rec.model,
+        bucket,
+        failed,
+        status,
+        errorClass,
+        authIndex: rec.authIndex,
+        requests: 0,
+        tokens: 0,
+        latency: 0,
+        lastAt: atMs,
+      };
+      this.pending.set(kind, agg);
     }
-    for (const [hash, slot] of [
-      [m, mm],
-      [hk, hh],
-    ] as const) {
-      for (const [kind, name] of [
-        [DIM.key, rec.clientKeyId],
-        [DIM.model, model],
-      ] as const) {
-        if (!name) continue;
-        const base = `${slot}${SEP}${kind}${SEP}${name}`;
-        ok = this.inc(hash, base, DIM.requests, 1) && ok;
-        if (rec.failed) ok = this.inc(hash, base, DIM.failures, 1) && ok;
-        if (tokens > 0) ok = this.inc(hash, base, DIM.tokens, tokens) && ok;
-      }
-    }
-    if (rec.clientKeyId) this.touch(lastUsedField('k', rec.clientKeyId), atMs);
-    if (rec.authIndex) this.touch(lastUsedField('c', rec.authIndex), atMs);
-    return ok;
+    agg.requests++;
+    agg.tokens += rec.tokens.total_tokens;
+    agg.latency += latency;
+    if (atMs > agg.lastAt) agg.lastAt = atMs;
+    // Spread now when the kinds held could reach the field limit: a drop is reported at once.
+    const mayFill = this.fields + this.pending.size * MAX_FIELDS_PER_KIND >= this.maxFields;
+    return this.pending.size >= FOLD_AT || mayFill ? this.fold() : true;
   }
 
   /** Add another tally (a batch whose write failed goes back in front of newer counts). */
@@ -144,8 +170,65 @@ export class TrafficTally {
     for (const [f, ms] of other.lastUsed) this.touch(f, ms);
   }
 
+  /** Spread the pending kinds into counter fields. False when some had to be dropped. */
+  private fold(): boolean {
+    if (this.pending.size === 0) return true;
+    const kinds = this.pending;
+    this.pending = new Map();
+    let ok = true;
+    for (const a of kinds.values()) ok = this.spread(a) && ok;
+    return ok;
+  }
+
+  /** The counters of `a.requests` requests of one kind (as many single adds would leave them). */
+  private spread(a: Aggregate): boolean {
+    const hour = Math.floor(a.minute / 60);
+    const day = Math.floor(a.minute / 1440);
+    const mm = String(a.minute % 60);
+    const hh = String(hour % 24);
+    const m = hashName({ kind: 'm', n: hour });
+    const h = hashName({ kind: 'h', n: day });
+    const hk = hashName({ kind: 'hk', n: day });
+    const n = a.requests;
+    const model = a.model ? cleanLabel(a.model) : '(none)';
+    let ok = true;
+    for (const [hash, slot] of [
+      [m, mm],
+      [h, hh],
+    ] as const) {
+      ok = this.inc(hash, slot, DIM.requests, n) && ok;
+      if (a.failed) {
+        ok = this.inc(hash, slot, DIM.failures, n) && ok;
+        ok = this.inc(hash, `${slot}${SEP}${DIM.status}`, String(a.status), n) && ok;
+        const cls = cleanLabel(a.errorClass);
+        ok = this.inc(hash, `${slot}${SEP}${DIM.errorClass}`, cls, n) && ok;
+      }
+      if (a.tokens > 0) ok = this.inc(hash, slot, DIM.tokens, a.tokens) && ok;
+      ok = this.inc(hash, slot, DIM.latency, a.latency) && ok;
+      ok = this.inc(hash, `${slot}${SEP}${DIM.bucket}`, String(a.bucket), n) && ok;
+    }
+    for (const [hash, slot] of [
+      [m, mm],
+      [hk, hh],
+    ] as const) {
+      for (const [kind, name] of [
+        [DIM.key, a.keyId],
+        [DIM.model, model],
+      ] as const) {
+        if (!name) continue;
+        const base = `${slot}${SEP}${kind}${SEP}${name}`;
+        ok = this.inc(hash, base, DIM.requests, n) && ok;
+        if (a.failed) ok = this.inc(hash, base, DIM.failures, n) && ok;
+        if (a.tokens > 0) ok = this.inc(hash, base, DIM.tokens, a.tokens) && ok;
+      }
+    }
+    if (a.keyId) this.touch(lastUsedField('k', a.keyId), a.lastAt);
+    if (a.authIndex) this.touch(lastUsedField('c', a.authIndex), a.lastAt);
+    return ok;
+  }
+
   private touch(field: string, ms: number): void {
-    if ((this.lastUsed.get(field) ?? 0) < ms) this.lastUsed.set(field, ms);
+    if ((this.lastUse.get(field) ?? 0) < ms) this.lastUse.set(field, ms);
   }
 
   private inc(hash: string, prefix: string, dim: string, n: number): boolean {
@@ -153,8 +236,8 @@ export class TrafficTally {
   }
 
   private incField(hash: string, field: string, n: number): boolean {
-    let fields = this.counts.get(hash);
-    if (!fields) this.counts.set(hash, (fields = new Map<string, number>()));
+    let fields = this.fieldCounts.get(hash);
+    if (!fields) this.fieldCounts.set(hash, (fields = new Map<string, number>()));
     const prev = fields.get(field);
     if (prev === undefined) {
       if (this.fields >= this.maxFields) return false;
