@@ -54,28 +54,34 @@ export function shouldCompress(req: FastifyRequest, reply: FastifyReply, size: n
  * pre-compressed by their own route).
  */
 export function installJsonCompression(app: FastifyInstance): void {
-  app.addHook('onSend', async (req, reply, payload) => {
-    // The proxy's answers leave here after one prefix test.
-    if (!isApiPath(req.url)) return payload;
-    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+  // A callback hook, not an async one: the proxy's answers leave after one prefix test, with
+  // no promise and no microtask per response.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (!isApiPath(req.url)) return done(null, payload);
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
-    if (!shouldCompress(req, reply, size)) return payload;
+    if (!shouldCompress(req, reply, size)) return done(null, payload);
     void reply.header('vary', mergeVary(reply.getHeader('vary')));
     const encoding = pickEncoding(req.headers['accept-encoding']);
-    if (!encoding) return payload;
-    const out =
+    if (!encoding) return done(null, payload);
+    const compressed =
       encoding === 'br'
-        ? await brotli(payload, {
+        ? brotli(payload, {
             // Quality 5: most of brotli's gain at a fraction of its default (11) cost.
             params: {
               [constants.BROTLI_PARAM_QUALITY]: 5,
               [constants.BROTLI_PARAM_SIZE_HINT]: size,
             },
           })
-        : await gzipAsync(payload, { level: 6 });
-    void reply.header('content-encoding', encoding);
-    reply.removeHeader('content-length');
-    return out;
+        : gzipAsync(payload, { level: 6 });
+    compressed.then(
+      (out) => {
+        void reply.header('content-encoding', encoding);
+        reply.removeHeader('content-length');
+        done(null, out);
+      },
+      (err: Error) => done(err),
+    );
   });
 }
 

@@ -155,7 +155,9 @@ export class Delivery {
         holdUntilFirstChunk: hold,
         classify,
       });
-      const failure: StreamFailure = r.error ?? AppError.of('UPSTREAM_STREAM_FAILED', {}).toWire();
+      // Built only for a stream that failed: an error (and its stack) costs more than a chunk.
+      const failed = (): StreamFailure =>
+        r.error ?? AppError.of('UPSTREAM_STREAM_FAILED', {}).toWire();
       switch (r.outcome) {
         case 'completed':
           this.report.success(cand);
@@ -166,18 +168,20 @@ export class Delivery {
         case 'client_abort':
           x.outcome.usage = partialUsage(r.usage, estimateFor(x, r.usage), r.outputChars);
           return clientGone(x.outcome);
-        case 'upstream_error':
+        case 'upstream_error': {
+          const failure = failed();
           x.outcome.usage = partialUsage(r.usage, estimateFor(x, r.usage), r.outputChars);
           x.outcome.status = failure.status;
           x.outcome.errorClass = 'upstream_stream_error';
           x.outcome.errorMessage = failure.message;
           await this.report.failure(cand, noteFailure(x.outcome, attemptFailure(failure)));
           return 'done';
+        }
         case 'failed_before_first_byte':
           break;
       }
       res.body.destroy();
-      return { ...(await this.report.failure(cand, attemptFailure(failure))), earlyStream: true };
+      return { ...(await this.report.failure(cand, attemptFailure(failed()))), earlyStream: true };
     } finally {
       sink.close();
     }
