@@ -315,6 +315,23 @@ describe(createClaudeStreamEncoder.name, () => {
     expect(again.message.model).toBe('my-alias');
   });
 
+  it('should write text and thinking deltas as the JSON of their objects, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+        const frames = createClaudeStreamEncoder(ctx());
+        const out = [
+          { type: 'reasoning_delta', text: `t${a}` },
+          { type: 'text_delta', text: `x${b}` },
+        ].flatMap((e) => frames.push(e as IRStreamEvent));
+        const deltas = out.filter((f) => f.startsWith('event: content_block_delta\n'));
+        expect(deltas).toEqual([
+          `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: `t${a}` } })}\n\n`,
+          `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: `x${b}` } })}\n\n`,
+        ]);
+      }),
+    );
+  });
+
   it('should end a stream cut by an upstream error with a Claude error event', () => {
     const out = readClaudeStream(encode(decode(sse('stream-error-overloaded.sse'))));
     expect(out.error).toEqual({ type: 'overloaded_error', message: 'Overloaded' });
