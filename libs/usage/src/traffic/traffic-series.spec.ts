@@ -1,4 +1,4 @@
-import type { UsageRecord } from '@app/usage/usage-record';
+import { usageRecord } from '@test/utils/usage-record';
 import {
   failureSpike,
   keyHashes,
@@ -16,35 +16,7 @@ import {
   latencyBucket,
 } from '@app/usage/traffic/traffic-tally';
 
-function rec(over: Partial<UsageRecord> = {}): UsageRecord {
-  return {
-    requestId: 'r',
-    timestamp: '',
-    api: 'sk-…1111',
-    clientKeyId: 'aaaa1111',
-    model: 'm1',
-    upstreamModel: 'm1',
-    provider: 'claude',
-    source: 'a@example.com',
-    authIndex: 'ai1',
-    credentialId: 'c1',
-    clientFormat: 'openai',
-    route: '/v1/chat/completions',
-    stream: false,
-    status: 200,
-    failed: false,
-    latencyMs: 300,
-    attempts: 1,
-    tokens: {
-      input_tokens: 3,
-      output_tokens: 7,
-      reasoning_tokens: 0,
-      cached_tokens: 0,
-      total_tokens: 10,
-    },
-    ...over,
-  };
-}
+const rec = usageRecord;
 
 /** What Redis would hold after applying a tally (hash names as planRange names them). */
 function loaded(t: TrafficTally, names: { kind: 'm' | 'h' | 'hk'; n: number }[]): LoadedHash[] {

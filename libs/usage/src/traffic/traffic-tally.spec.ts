@@ -1,4 +1,5 @@
 import type { UsageRecord } from '@app/usage/usage-record';
+import { totalTokens, usageRecord } from '@test/utils/usage-record';
 import { cleanLabel, SEP } from '@app/usage/usage-entry';
 import {
   DIM,
@@ -9,34 +10,16 @@ import {
   TrafficTally,
 } from '@app/usage/traffic/traffic-tally';
 
+/** A record with the tally's own defaults (key k1, credential a1, 30 tokens, 120 ms). */
 function record(over: Partial<UsageRecord>): UsageRecord {
-  return {
-    requestId: 'r',
-    timestamp: '',
-    api: 'api',
+  return usageRecord({
     clientKeyId: 'k1',
-    model: 'gpt-x',
-    upstreamModel: 'gpt-x',
-    provider: 'openai',
-    source: 's',
     authIndex: 'a1',
-    credentialId: 'c',
-    clientFormat: 'openai',
-    route: '/v1/chat/completions',
-    stream: false,
-    status: 200,
-    failed: false,
+    model: 'gpt-x',
     latencyMs: 120,
-    attempts: 1,
-    tokens: {
-      input_tokens: 0,
-      output_tokens: 0,
-      reasoning_tokens: 0,
-      cached_tokens: 0,
-      total_tokens: 30,
-    },
+    tokens: totalTokens(30),
     ...over,
-  };
+  });
 }
 
 /** The counters one record adds, written out field by field (what the tally must sum to). */
@@ -127,7 +110,7 @@ describe('TrafficTally', () => {
           failed,
           status: failed ? [429, 502][i % 2] : 200,
           errorClass: failed && i % 2 ? 'rate_limit_error' : undefined,
-          tokens: { ...record({}).tokens, total_tokens: i % 6 === 0 ? 0 : i },
+          tokens: totalTokens(i % 6 === 0 ? 0 : i),
         }),
         T0 + i * 250,
       ]);
