@@ -12,6 +12,8 @@ export class FastifyResponseSink implements ResponseSink {
   /** Aborted when the client goes away before the response is complete (an emitter: cheap). */
   readonly signal = new AbortEmitter();
   private opened = false;
+  /** Something was written after the headers (they went out with it). */
+  private wrote = false;
   private keepalive: NodeJS.Timeout | undefined;
   /** Status the client got (0 until something went out); read by the request and error logs. */
   status = 0;
@@ -60,6 +62,7 @@ export class FastifyResponseSink implements ResponseSink {
     this.keepalive = setInterval(() => {
       if (this.gone || this.reply.raw.writableEnded) return this.stopKeepalive();
       if (!this.opened) this.open(200, { 'content-type': 'application/json' });
+      this.wrote = true;
       this.reply.raw.write('\n');
     }, intervalMs);
     this.keepalive.unref();
@@ -109,6 +112,7 @@ export class FastifyResponseSink implements ResponseSink {
 
   /** Write a chunk of an open response; false means "wait for drain". */
   write(chunk: string): boolean {
+    this.wrote = true;
     return this.reply.raw.write(chunk);
   }
 
@@ -143,11 +147,17 @@ export class FastifyResponseSink implements ResponseSink {
     this.sentHeaders = headers;
     // Fastify must stop managing the response once raw writes begin.
     this.reply.hijack();
-    this.reply.raw.writeHead(status, {
+    const raw = this.reply.raw;
+    raw.writeHead(status, {
       ...this.forwarded,
       ...headers,
       'x-request-id': String(this.reply.request.id),
     });
-    this.reply.raw.flushHeaders();
+    // The headers go out with the first chunk when it is written right away (one socket write
+    // instead of two), and on their own at the end of this turn when it is not (a stream opened
+    // before the upstream's first byte, so the client sees the status at once).
+    queueMicrotask(() => {
+      if (!this.wrote && !raw.writableEnded && !raw.destroyed) raw.flushHeaders();
+    });
   }
 }
