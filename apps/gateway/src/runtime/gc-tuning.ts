@@ -15,20 +15,17 @@ export const NO_PRETENURING = '--no-allocation-site-pretenuring';
 
 /**
  * The V8 flags the gateway sets on itself at start: none when the operator already chose
- * (`--allocation-site-pretenuring` or its `--no-` form on the command line or in NODE_OPTIONS).
+ * (`--allocation-site-pretenuring` or its `--no-` form on the `node` command line; Node refuses
+ * both in NODE_OPTIONS, so the command line is the only place to look).
  */
-export function gcTuningFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
+export function gcTuningFlags(execArgv: readonly string[]): string[] {
   const chosen = (arg: string): boolean => /^--(no-)?allocation[-_]site[-_]pretenuring$/.test(arg);
-  if (execArgv.some(chosen) || nodeOptions.split(/\s+/).some(chosen)) return [];
-  return [NO_PRETENURING];
+  return execArgv.some(chosen) ? [] : [NO_PRETENURING];
 }
 
 /** Apply `gcTuningFlags` to this process (call it before the server takes traffic). */
-export function applyGcTuning(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
-): string[] {
-  const flags = gcTuningFlags(execArgv, nodeOptions);
+export function applyGcTuning(execArgv: readonly string[] = process.execArgv): string[] {
+  const flags = gcTuningFlags(execArgv);
   for (const flag of flags) setFlagsFromString(flag);
   return flags;
 }
