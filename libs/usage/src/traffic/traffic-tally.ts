@@ -79,6 +79,9 @@ interface Aggregate {
   lastAt: number;
 }
 
+const MINUTES_PER_HOUR = HOUR_MS / MINUTE_MS;
+const MINUTES_PER_DAY = DAY_MS / MINUTE_MS;
+
 /** Distinct kinds of request held before they are spread into counters. */
 const FOLD_AT = 1000;
 /** Counter fields one kind of request adds at most (see `spread`). */
@@ -182,9 +185,9 @@ export class TrafficTally {
 
   /** The counters of `a.requests` requests of one kind (as many single adds would leave them). */
   private spread(a: Aggregate): boolean {
-    const hour = Math.floor(a.minute / 60);
-    const day = Math.floor(a.minute / 1440);
-    const mm = String(a.minute % 60);
+    const hour = Math.floor(a.minute / MINUTES_PER_HOUR);
+    const day = Math.floor(a.minute / MINUTES_PER_DAY);
+    const mm = String(a.minute % MINUTES_PER_HOUR);
     const hh = String(hour % 24);
     const m = hashName({ kind: 'm', n: hour });
     const h = hashName({ kind: 'h', n: day });

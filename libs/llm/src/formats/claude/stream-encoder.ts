@@ -139,7 +139,10 @@ class ClaudeStreamEncoder implements StreamEncoder {
    */
   private textDelta(type: 'text_delta' | 'thinking_delta', field: string, text: string): string {
     const index = this.open?.index ?? 0;
-    return `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${field}":${JSON.stringify(text)}}}\n\n`;
+    return formatSSE(
+      `{"type":"content_block_delta","index":${index},"delta":{"type":"${type}","${field}":${JSON.stringify(text)}}}`,
+      'content_block_delta',
+    );
   }
 
   private delta(delta: Record<string, unknown>): string {
