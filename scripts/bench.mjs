@@ -111,6 +111,22 @@ function rssMb(pid) {
   }
 }
 
+/** The peak RSS of `pid` while a run lasts (sampled every 200 ms; 0 without a pid). */
+function sampleRss(pid) {
+  let max = 0;
+  const timer = pid
+    ? setInterval(() => {
+        max = Math.max(max, rssMb(pid));
+      }, 200)
+    : undefined;
+  return {
+    stop() {
+      if (timer) clearInterval(timer);
+      return Math.round(max);
+    },
+  };
+}
+
 /** wrk on PATH (the issue's preferred generator: its C event loop leaves the cores to the gateway). */
 const WRK = (() => {
   if (arg('loader', '') === 'autocannon') return '';
@@ -192,16 +208,10 @@ async function load(
   name,
   { url, body, headers = {}, connections = CONNECTIONS, duration = DURATION, pid },
 ) {
-  let maxRss = 0;
-  const sampler = pid
-    ? setInterval(() => {
-        maxRss = Math.max(maxRss, rssMb(pid));
-      }, 200)
-    : undefined;
+  const rss = sampleRss(pid);
   const opts = { url, body, headers, connections, duration };
   const r = WRK ? await runWrk(opts) : await runAutocannon(opts);
-  if (sampler) clearInterval(sampler);
-  return { name, ...r, maxRssMb: Math.round(maxRss) };
+  return { name, ...r, maxRssMb: rss.stop() };
 }
 
 /**
@@ -210,12 +220,7 @@ async function load(
  * high-resolution clock, so sub-millisecond differences show.
  */
 async function latencyAt(name, { url, body, headers = {}, rate, duration, connections = 16, pid }) {
-  let maxRss = 0;
-  const sampler = pid
-    ? setInterval(() => {
-        maxRss = Math.max(maxRss, rssMb(pid));
-      }, 200)
-    : undefined;
+  const rss = sampleRss(pid);
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections, pipelining: 1 });
   const payload = JSON.stringify(body);
@@ -253,7 +258,7 @@ async function latencyAt(name, { url, body, headers = {}, rate, duration, connec
   });
   await Promise.all(inflight);
   await pool.close();
-  if (sampler) clearInterval(sampler);
+  const maxRssMb = rss.stop();
   samples.sort((a, b) => a - b);
   const q = (p) =>
     samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))] ?? NaN;
@@ -263,7 +268,7 @@ async function latencyAt(name, { url, body, headers = {}, rate, duration, connec
     p99: q(99),
     errors,
     total: samples.length,
-    maxRssMb: Math.round(maxRss),
+    maxRssMb,
   };
 }
 
